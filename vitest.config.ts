@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+
+// One project per kind of test, so each gets only the setup it needs:
+// integration and e2e share one DynamoDB Local started by the global setup.
+const dynamoSetup = ['test/helpers/dynamodb-global-setup.ts'];
+
+export default defineConfig({
+  test: {
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], globalSetup: dynamoSetup, testTimeout: 30_000, hookTimeout: 60_000 } },
+      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], globalSetup: dynamoSetup, testTimeout: 30_000, hookTimeout: 60_000 } },
+      { extends: true, test: { name: 'local', include: ['test/local/**/*.test.ts'], testTimeout: 20_000 } },
+      { extends: true, test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 180_000 } },
+    ],
+  },
+});
