@@ -141,7 +141,8 @@ async function launch(dir: string, port: number): Promise<DynamoDbLocal> {
       '-port',
       String(port),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // It writes a metadata file into its working directory: keep that out of the repo.
+    { cwd: dir, env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
   const collect = (chunk: Buffer) => {
