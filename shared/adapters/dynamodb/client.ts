@@ -1,0 +1,78 @@
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+
+export function createDocumentClient(client = new DynamoDBClient({})): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** `None` for items that passed; otherwise DynamoDB's reason, e.g. `ConditionalCheckFailed`, `TransactionConflict`. */
+export type TransactResult = { readonly ok: true } | { readonly ok: false; readonly reasons: readonly string[] };
+
+/**
+ * One atomic write of several items. A cancelled transaction is an answer, not a failure: the
+ * caller reads per-item reasons to tell a lost race from a taken code.
+ * `clientRequestToken` makes the SDK's own retries of the same call idempotent for 10 minutes,
+ * so a response lost after the commit cannot apply the change twice.
+ */
+export async function transact(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  items: readonly TransactItem[],
+  clientRequestToken?: string,
+): Promise<TransactResult> {
+  try {
+    await client.send(
+      new TransactWriteCommand({
+        TransactItems: items.map((item) => withTable(item, tableName)),
+        ...(clientRequestToken ? { ClientRequestToken: clientRequestToken } : {}),
+      }),
+    );
+    return { ok: true };
+  } catch (error) {
+    if (error instanceof TransactionCanceledException) {
+      return { ok: false, reasons: (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None') };
+    }
+    throw error;
+  }
+}
+
+function withTable(item: TransactItem, tableName: string): TransactItem {
+  if (item.Put) return { Put: { ...item.Put, TableName: tableName } };
+  if (item.Update) return { Update: { ...item.Update, TableName: tableName } };
+  if (item.Delete) return { Delete: { ...item.Delete, TableName: tableName } };
+  if (item.ConditionCheck) return { ConditionCheck: { ...item.ConditionCheck, TableName: tableName } };
+  return item;
+}
+
+export const failedAt = (result: TransactResult, index: number, code = 'ConditionalCheckFailed') =>
+  !result.ok && result.reasons[index] === code;
+
+export const conflicted = (result: TransactResult) => !result.ok && result.reasons.includes('TransactionConflict');
+
+/** Opaque pagination cursors: the last evaluated key, base64url-encoded JSON. */
+export function encodeCursor(lastEvaluatedKey: Record<string, unknown> | undefined): string | undefined {
+  return lastEvaluatedKey ? Buffer.from(JSON.stringify(lastEvaluatedKey)).toString('base64url') : undefined;
+}
+
+/**
+ * Decodes a cursor and checks that it continues the same query (same partition), so a crafted
+ * cursor can never start a read in someone else's partition.
+ * @returns undefined when the cursor is malformed or belongs to another query.
+ */
+export function decodeCursor(
+  cursor: string,
+  expected: Record<string, string>,
+): Record<string, string> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+    const entries = Object.entries(parsed);
+    if (entries.length > 6 || entries.some(([, value]) => typeof value !== 'string')) return undefined;
+    const key = Object.fromEntries(entries) as Record<string, string>;
+    return Object.entries(expected).every(([name, value]) => key[name] === value) ? key : undefined;
+  } catch {
+    return undefined;
+  }
+}

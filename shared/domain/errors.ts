@@ -1,0 +1,70 @@
+/**
+ * Typed domain errors. Each class is one kind of refusal; the HTTP error middleware maps the
+ * classes to status codes with `instanceof`, and the `code` is what callers see.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+}
+
+/** The object does not exist, or the caller may not know that it does (BOLA: never confirm). */
+export class NotFoundError extends DomainError {
+  override readonly name = 'NotFoundError';
+  constructor(
+    readonly code: 'NOT_FOUND' | 'LOCATION_NOT_FOUND' | 'LOCKER_NOT_FOUND' | 'SLOT_NOT_FOUND' | 'PARCEL_NOT_FOUND',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The request is well-formed but the current state forbids it. */
+export class ConflictError extends DomainError {
+  override readonly name = 'ConflictError';
+  constructor(
+    readonly code:
+      | 'NO_SLOT_AVAILABLE'
+      | 'INVALID_STATE'
+      | 'PARCEL_EXPIRED'
+      | 'PARCEL_EXISTS'
+      | 'LOCATION_EXISTS'
+      | 'LOCKER_EXISTS'
+      | 'LOCKER_NOT_EMPTY'
+      | 'SLOT_OCCUPIED'
+      | 'IDEMPOTENCY_KEY_REUSED',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The caller is known but not allowed to do this (wrong role, wrong location, wrong code). */
+export class ForbiddenError extends DomainError {
+  override readonly name = 'ForbiddenError';
+  constructor(
+    readonly code: 'FORBIDDEN' | 'INVALID_PICKUP_CODE',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Too many wrong pickup codes: the caller must wait. */
+export class TooManyAttemptsError extends DomainError {
+  override readonly name = 'TooManyAttemptsError';
+  readonly code = 'TOO_MANY_ATTEMPTS';
+  constructor(readonly retryAfterSeconds: number) {
+    super('Too many wrong pickup codes; try again later');
+  }
+}
+
+/** A request that breaks a rule the schema cannot express. */
+export class ValidationError extends DomainError {
+  override readonly name = 'ValidationError';
+  readonly code = 'VALIDATION_ERROR';
+  constructor(
+    message: string,
+    readonly details: readonly { path: string; message: string }[] = [],
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,175 @@
+import type { Actor } from '#shared/domain/actor';
+import { ConflictError, NotFoundError } from '#shared/domain/errors';
+import { expiryTime } from '#shared/domain/parcel';
+import type { SlotAddress, SlotSize } from '#shared/domain/slot';
+import type { StoredParcel } from '#shared/ports';
+import { auditEvent, type Deps } from './deps.ts';
+
+export interface StoreParcelInput {
+  readonly parcelId?: string;
+  readonly locationId: string;
+  readonly recipientId: string;
+  readonly size: SlotSize;
+  readonly idempotencyKey?: string;
+}
+
+export interface StoreParcelResult {
+  readonly parcelId: string;
+  readonly status: StoredParcel['status'];
+  readonly locationId: string;
+  readonly lockerId: string;
+  readonly slotId: string;
+  readonly slotSize: SlotSize;
+  readonly expiresAt: string;
+}
+
+/** Each lost race costs one round trip; past these the caller is better served by a prompt 409. */
+const maxClaimAttempts = 20;
+const maxCandidateQueries = 3;
+const maxCodeDraws = 5;
+const idempotencyHours = 24;
+
+/**
+ * Primary course:
+ * 1. If the carrier sent an Idempotency-Key already used, answer with that request's parcel.
+ * 2. Read the location (its pickup window), or answer LOCATION_NOT_FOUND.
+ * 3. Find the free slots that fit and order them by the allocation strategy.
+ * 4. Claim the first candidate in one transaction: the slot (only while FREE), the parcel, its
+ *    pickup-code index entry, the idempotency record and the audit event.
+ * 5. On a lost race, try the next candidate; on a code collision, draw another code; on a
+ *    transaction conflict, try the same slot again; when no candidate is left, NO_SLOT_AVAILABLE.
+ * The pickup code is never returned here: only the recipient sees it.
+ */
+export async function storeParcel(
+  deps: Pick<Deps, 'clock' | 'ids' | 'codes' | 'vault' | 'locations' | 'parcels' | 'allocation'>,
+  actor: Actor,
+  input: StoreParcelInput,
+): Promise<StoreParcelResult> {
+  const requestHash = fingerprint(input);
+  if (input.idempotencyKey) {
+    const replay = await replayIdempotent(deps, actor, input.idempotencyKey, requestHash);
+    if (replay) return replay;
+  }
+
+  const location = await deps.locations.get(input.locationId);
+  if (!location) throw new NotFoundError('LOCATION_NOT_FOUND', 'No such location');
+  const { pickupWindowHours } = location;
+  if (input.parcelId && (await deps.parcels.get(input.parcelId))) {
+    throw new ConflictError('PARCEL_EXISTS', 'A parcel with this id already exists');
+  }
+
+  const parcelId = input.parcelId ?? deps.ids.next();
+  let attempts = 0;
+  for (let query = 0; query < maxCandidateQueries && attempts < maxClaimAttempts; query++) {
+    const candidates = deps.allocation(input.size, await deps.parcels.findFreeSlots(input.locationId, input.size));
+    if (candidates.length === 0) break;
+    for (const slot of candidates) {
+      if (attempts >= maxClaimAttempts) break;
+      const outcome = await claim(slot);
+      if (outcome === 'slot-taken') continue;
+      return outcome;
+    }
+  }
+  throw new ConflictError('NO_SLOT_AVAILABLE', 'No free slot of a fitting size at this location');
+
+  async function claim(slot: SlotAddress): Promise<StoreParcelResult | 'slot-taken'> {
+    let codeDraws = 0;
+    while (attempts < maxClaimAttempts) {
+      attempts++;
+      const now = deps.clock.now();
+      const code = deps.codes.next();
+      const parcel = {
+        parcelId,
+        locationId: slot.locationId,
+        lockerId: slot.lockerId,
+        slotId: slot.slotId,
+        slotSize: slot.size,
+        size: input.size,
+        recipientId: input.recipientId,
+        carrierId: actor.sub,
+        status: 'STORED' as const,
+        createdAt: now.toISOString(),
+        updatedAt: now.toISOString(),
+        expiresAt: expiryTime(now, pickupWindowHours).toISOString(),
+        failedAttempts: 0,
+        version: 1,
+        pickupCodeHash: deps.vault.hash(slot.locationId, code),
+        sealedPickupCode: deps.vault.seal(code),
+        ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
+      };
+      const outcome = await deps.parcels.store({
+        parcel,
+        ...(input.idempotencyKey
+          ? {
+              idempotency: {
+                ownerSub: actor.sub,
+                key: input.idempotencyKey,
+                requestHash,
+                expiresAt: new Date(now.getTime() + idempotencyHours * 3_600_000),
+              },
+            }
+          : {}),
+        event: auditEvent(deps, now, actor, {
+          type: 'PARCEL_STORED',
+          locationId: slot.locationId,
+          lockerId: slot.lockerId,
+          slotId: slot.slotId,
+          parcelId,
+          to: 'STORED',
+        }),
+      });
+      switch (outcome.kind) {
+        case 'stored':
+          return resultOf(parcel);
+        case 'slot-taken':
+          return 'slot-taken';
+        case 'code-taken':
+          if (++codeDraws >= maxCodeDraws) throw new Error('Could not draw a unique pickup code');
+          continue;
+        case 'conflict':
+          await pause(attempts);
+          continue;
+        case 'parcel-exists':
+          throw new ConflictError('PARCEL_EXISTS', 'A parcel with this id already exists');
+        case 'idempotency-key-taken': {
+          const replay = await replayIdempotent(deps, actor, input.idempotencyKey!, requestHash);
+          if (replay) return replay;
+          continue;
+        }
+      }
+    }
+    return 'slot-taken';
+  }
+}
+
+async function replayIdempotent(
+  deps: Pick<Deps, 'parcels'>,
+  actor: Actor,
+  key: string,
+  requestHash: string,
+): Promise<StoreParcelResult | undefined> {
+  const record = await deps.parcels.findIdempotencyRecord(actor.sub, key);
+  if (!record) return undefined;
+  if (record.requestHash !== requestHash) {
+    throw new ConflictError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request');
+  }
+  const parcel = await deps.parcels.get(record.parcelId);
+  if (!parcel) throw new Error(`Idempotency record points at missing parcel ${record.parcelId}`);
+  return resultOf(parcel);
+}
+
+function resultOf(parcel: StoredParcel): StoreParcelResult {
+  const { parcelId, status, locationId, lockerId, slotId, slotSize, expiresAt } = parcel;
+  return { parcelId, status, locationId, lockerId, slotId, slotSize, expiresAt };
+}
+
+/** What makes two requests "the same" for idempotency: the body, in a fixed key order. */
+function fingerprint(input: StoreParcelInput): string {
+  return JSON.stringify([input.parcelId ?? null, input.locationId, input.recipientId, input.size]);
+}
+
+/** Jittered backoff so two conflicting transactions do not collide again in lockstep. */
+function pause(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(200, 10 * 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
