@@ -1,0 +1,227 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import {
+  AccessLogField,
+  AccessLogFormat,
+  AuthorizationType,
+  CognitoUserPoolsAuthorizer,
+  EndpointType,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  type Method,
+  type MethodDeploymentOptions,
+  type Model,
+  type RequestValidator,
+  ResponseType,
+  RestApi,
+} from 'aws-cdk-lib/aws-apigateway';
+import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { requestBodies, type RequestBodyRoute } from '#shared/http/schemas';
+import type { RouteDefinition } from '#shared/http/routes';
+import { requestModelSchema } from '#infra/constructs/request-models';
+import type { StageConfig } from '#infra/stacks/stage';
+
+/** Steady-state and burst limits per method; the guessing routes get far less. */
+export const throttling = {
+  default: { rateLimit: 50, burstLimit: 100 },
+  guessable: { rateLimit: 5, burstLimit: 10 },
+} as const;
+
+/**
+ * API Gateway's own answers, rewritten to the service's error shape so a client parses one format
+ * whether the Lambda or the gateway answered. Messages are fixed text or API Gateway's short
+ * message string: never the validation detail, which would need escaping the template cannot do.
+ */
+export const gatewayResponses: readonly {
+  readonly type: ResponseType;
+  readonly statusCode?: string;
+  readonly code: string;
+  /** A literal message; when absent, API Gateway's own (already quoted) message string. */
+  readonly message?: string;
+}[] = [
+  { type: ResponseType.UNAUTHORIZED, statusCode: '401', code: 'UNAUTHORIZED' },
+  { type: ResponseType.ACCESS_DENIED, statusCode: '403', code: 'FORBIDDEN' },
+  // API Gateway answers an unknown path or method with this type, so to a client it is a 404.
+  { type: ResponseType.MISSING_AUTHENTICATION_TOKEN, statusCode: '404', code: 'NOT_FOUND', message: 'No such route' },
+  { type: ResponseType.BAD_REQUEST_BODY, statusCode: '400', code: 'VALIDATION_ERROR' },
+  { type: ResponseType.BAD_REQUEST_PARAMETERS, statusCode: '400', code: 'VALIDATION_ERROR' },
+  { type: ResponseType.THROTTLED, statusCode: '429', code: 'TOO_MANY_REQUESTS', message: 'Too many requests' },
+  { type: ResponseType.REQUEST_TOO_LARGE, statusCode: '413', code: 'REQUEST_TOO_LARGE', message: 'Request too large' },
+  { type: ResponseType.WAF_FILTERED, statusCode: '403', code: 'FORBIDDEN', message: 'Request blocked' },
+  { type: ResponseType.DEFAULT_5XX, code: 'INTERNAL_ERROR', message: 'Internal error' },
+];
+
+export function errorTemplate(code: string, message?: string): string {
+  const text = message === undefined ? '$context.error.messageString' : JSON.stringify(message);
+  return `{"error":{"code":"${code}","message":${text}}}`;
+}
+
+export interface ApiProps {
+  readonly stage: StageConfig;
+  readonly routes: readonly RouteDefinition[];
+  /** The function serving each route, by route name. */
+  readonly functions: ReadonlyMap<string, IFunction>;
+  readonly userPool: IUserPool;
+}
+
+function pascalCase(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter((part) => part.length > 0)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}
+
+function pathParameters(path: string): string[] {
+  return [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1] ?? '');
+}
+
+function hasRequestBody(name: string): name is RequestBodyRoute {
+  return Object.hasOwn(requestBodies, name);
+}
+
+/** The method key API Gateway uses in stage method settings. */
+export function methodSettingKey(route: RouteDefinition): string {
+  return `${route.path}/${route.method}`;
+}
+
+/**
+ * The public REST API, built from the route manifest: one Lambda proxy method per route, the
+ * Cognito authorizer on every route that is not public, body models derived from the zod request
+ * schemas, throttling, CORS, access and execution logs, and gateway responses in our error shape.
+ */
+export class Api extends Construct {
+  readonly restApi: RestApi;
+  readonly accessLogs: LogGroup;
+  readonly methods: ReadonlyMap<string, Method>;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: props.stage.logRetention,
+      removalPolicy: props.stage.removalPolicy,
+    });
+
+    const methodOptions: Record<string, MethodDeploymentOptions> = {};
+    for (const route of props.routes.filter((candidate) => candidate.guessable === true)) {
+      methodOptions[methodSettingKey(route)] = {
+        throttlingRateLimit: throttling.guessable.rateLimit,
+        throttlingBurstLimit: throttling.guessable.burstLimit,
+      };
+    }
+
+    this.restApi = new RestApi(this, 'RestApi', {
+      description: `Parcel locker service (${props.stage.name})`,
+      endpointTypes: [EndpointType.REGIONAL],
+      // Execution logging needs the account-level API Gateway role.
+      cloudWatchRole: true,
+      failOnWarnings: true,
+      deployOptions: {
+        stageName: props.stage.name,
+        tracingEnabled: true,
+        metricsEnabled: true,
+        loggingLevel: MethodLoggingLevel.INFO,
+        // Request and response bodies carry pickup codes (DESIGN.md §5): they are never logged.
+        dataTraceEnabled: false,
+        throttlingRateLimit: throttling.default.rateLimit,
+        throttlingBurstLimit: throttling.default.burstLimit,
+        methodOptions,
+        accessLogDestination: new LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: AccessLogField.contextRequestId(),
+            extendedRequestId: AccessLogField.contextExtendedRequestId(),
+            requestTime: AccessLogField.contextRequestTime(),
+            ip: AccessLogField.contextIdentitySourceIp(),
+            userAgent: AccessLogField.contextIdentityUserAgent(),
+            sub: AccessLogField.contextAuthorizerClaims('sub'),
+            httpMethod: AccessLogField.contextHttpMethod(),
+            resourcePath: AccessLogField.contextResourcePath(),
+            status: AccessLogField.contextStatus(),
+            responseLength: AccessLogField.contextResponseLength(),
+            responseLatency: AccessLogField.contextResponseLatency(),
+            integrationLatency: AccessLogField.contextIntegrationLatency(),
+            errorType: AccessLogField.contextErrorResponseType(),
+            wafStatus: '$context.waf.status',
+          }),
+        ),
+      },
+      defaultCorsPreflightOptions: {
+        allowOrigins: [...props.stage.allowOrigins],
+        allowMethods: [...new Set(props.routes.map((route) => route.method))],
+        allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
+        maxAge: Duration.hours(1),
+      },
+    });
+
+    const cloudWatchRole = this.restApi.node.tryFindChild('CloudWatchRole');
+    if (cloudWatchRole !== undefined) {
+      Validations.of(cloudWatchRole).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          'API Gateway writes execution logs through one account-wide role; AWS maintains this policy for exactly that purpose, and an own copy would need the same log-group wildcards.',
+      });
+    }
+
+    const allowOrigin = props.stage.allowOrigins.length === 1 ? props.stage.allowOrigins[0] : undefined;
+    for (const response of gatewayResponses) {
+      this.restApi.addGatewayResponse(`Response-${response.type.responseType}`, {
+        type: response.type,
+        ...(response.statusCode === undefined ? {} : { statusCode: response.statusCode }),
+        // Without the CORS header a browser hides the error body from the page.
+        ...(allowOrigin === undefined ? {} : { responseHeaders: { 'Access-Control-Allow-Origin': `'${allowOrigin}'` } }),
+        templates: { 'application/json': errorTemplate(response.code, response.message) },
+      });
+    }
+
+    const authorizer = new CognitoUserPoolsAuthorizer(this, 'Authorizer', {
+      cognitoUserPools: [props.userPool],
+      resultsCacheTtl: Duration.minutes(5),
+    });
+
+    const validator: RequestValidator = this.restApi.addRequestValidator('Validator', {
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+
+    const methods = new Map<string, Method>();
+    for (const route of props.routes) {
+      const fn = props.functions.get(route.name);
+      if (fn === undefined) throw new Error(`No function for route ${route.name}`);
+
+      let model: Model | undefined;
+      if (hasRequestBody(route.name)) {
+        const modelName = `${pascalCase(route.name)}Body`;
+        model = this.restApi.addModel(modelName, {
+          modelName,
+          contentType: 'application/json',
+          schema: requestModelSchema(requestBodies[route.name], route.name),
+        });
+      }
+
+      const resource = this.restApi.root.resourceForPath(route.path);
+      const method = resource.addMethod(route.method, new LambdaIntegration(fn, { allowTestInvoke: false }), {
+        ...(route.authenticated
+          ? { authorizationType: AuthorizationType.COGNITO, authorizer }
+          : { authorizationType: AuthorizationType.NONE }),
+        requestValidator: validator,
+        requestParameters: Object.fromEntries(
+          pathParameters(route.path).map((name) => [`method.request.path.${name}`, true]),
+        ),
+        ...(model === undefined ? {} : { requestModels: { 'application/json': model } }),
+      });
+      methods.set(route.name, method);
+
+      if (!route.authenticated) {
+        const reason = `${route.method} ${route.path} is public by design (route manifest: authenticated=false): a liveness probe that reads no data.`;
+        Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason });
+        Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason });
+      }
+    }
+    this.methods = methods;
+  }
+}

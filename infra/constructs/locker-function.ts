@@ -1,0 +1,181 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { type Duration, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { indexList } from '#shared/adapters/dynamodb/table';
+import { bundlingOptions, repoRoot } from '#infra/constructs/bundling';
+import type { StageConfig } from '#infra/stacks/stage';
+
+export type TableAccess = 'read' | 'readWrite';
+
+/**
+ * The DynamoDB actions behind each access level, and nothing else. There is no IAM action for
+ * TransactWriteItems or TransactGetItems: a transaction is authorised item by item with PutItem,
+ * UpdateItem, DeleteItem, ConditionCheckItem and GetItem. Scan and BatchWriteItem are left out on
+ * purpose: no access pattern needs them (named queries on the key or an index).
+ */
+export const tableActions: Readonly<Record<TableAccess, readonly string[]>> = {
+  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+  readWrite: [
+    'dynamodb:GetItem',
+    'dynamodb:BatchGetItem',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:ConditionCheckItem',
+  ],
+};
+
+/** Indexes are only ever queried: GetItem and writes do not apply to them. */
+export const indexActions: readonly string[] = ['dynamodb:Query'];
+
+export const serviceName = 'locker-service';
+
+export interface LockerFunctionProps {
+  /** The logical name from the route manifest, e.g. `store-parcel`. */
+  readonly name: string;
+  /** Absolute path of the TypeScript entry that exports `handler`. */
+  readonly entry: string;
+  readonly stage: StageConfig;
+  readonly timeout?: Duration;
+  readonly memorySize?: number;
+  readonly description?: string;
+}
+
+function assertLocalEsbuild(): void {
+  try {
+    createRequire(import.meta.url).resolve('esbuild');
+  } catch {
+    // NodejsFunction silently falls back to Docker without a local esbuild; we never want that.
+    throw new Error('esbuild is not installed locally: run `npm ci` (functions are never bundled in Docker)');
+  }
+}
+
+/**
+ * The one way to make a Lambda function in this app (STYLE.md §7): Node.js 22 on arm64, bundled by
+ * the local esbuild, source maps on, X-Ray active, an explicit log group with retention and a role
+ * of its own. Permissions and the environment variables that go with them are added together by
+ * the `bind…()` helpers, so a function cannot receive a table name without the grant, or the other
+ * way round.
+ */
+export class LockerFunction extends Construct {
+  readonly function: LambdaFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+  readonly name: string;
+
+  constructor(scope: Construct, id: string, props: LockerFunctionProps) {
+    super(scope, id);
+    this.name = props.name;
+
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: props.stage.logRetention,
+      removalPolicy: props.stage.removalPolicy,
+    });
+
+    // An own role instead of AWSLambdaBasicExecutionRole: that managed policy may create log groups
+    // and write to any of them; this role may write to its own log group only.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the ${props.name} function`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    const common = {
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? props.stage.httpTimeout,
+      tracing: Tracing.ACTIVE,
+      logGroup: this.logGroup,
+      role: this.role,
+      description: props.description ?? `${serviceName} ${props.name}`,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: serviceName,
+        LOG_LEVEL: props.stage.logLevel,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...(props.stage.allocationStrategy === undefined ? {} : { ALLOCATION_STRATEGY: props.stage.allocationStrategy }),
+        ...(props.stage.defaultPickupWindowHours === undefined
+          ? {}
+          : { DEFAULT_PICKUP_WINDOW_HOURS: props.stage.defaultPickupWindowHours }),
+      },
+    };
+
+    if (props.stage.inlineCode) {
+      // Tests that assert on the template, not on the bundle, skip 16 esbuild runs on a 2-core machine.
+      // Every other property is identical; the bundling itself is covered by its own test.
+      this.function = new LambdaFunction(this, 'Function', {
+        ...common,
+        handler: 'index.handler',
+        code: Code.fromInline('export const handler = async () => { throw new Error("placeholder"); };'),
+      });
+    } else {
+      assertLocalEsbuild();
+      this.function = new NodejsFunction(this, 'Function', {
+        ...common,
+        entry: props.entry,
+        handler: 'handler',
+        projectRoot: repoRoot,
+        depsLockFilePath: join(repoRoot, 'package-lock.json'),
+        bundling: {
+          forceDockerBundling: false,
+          target: bundlingOptions.target,
+          format: OutputFormat.ESM,
+          minify: bundlingOptions.minify,
+          sourceMap: bundlingOptions.sourceMap,
+          sourceMapMode: SourceMapMode.DEFAULT,
+          sourcesContent: bundlingOptions.sourcesContent,
+          mainFields: [...bundlingOptions.mainFields],
+          banner: bundlingOptions.banner,
+          bundleAwsSDK: true,
+          externalModules: [...bundlingOptions.externalModules],
+        },
+      });
+    }
+
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Node.js 22 is the runtime DESIGN.md §8 fixes for the service (LTS until 2027-04, the version the bundles target and the code is tested on). Moving to Node.js 24 is a deliberate upgrade, not a lint fix.',
+    });
+
+    // The X-Ray write actions have no resource-level permissions: the service only accepts "*".
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; every other statement names its resource.',
+    });
+  }
+
+  /** Sets TABLE_NAME and grants exactly the actions of `access` on the table and its indexes. */
+  bindTable(table: ITable, access: TableAccess): this {
+    this.function.addEnvironment('TABLE_NAME', table.tableName);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: [...tableActions[access]], resources: [table.tableArn] }),
+    );
+    if (indexList.length > 0) {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: [...indexActions],
+          resources: indexList.map((index) => `${table.tableArn}/index/${index.indexName}`),
+        }),
+      );
+    }
+    return this;
+  }
+
+  /** Sets PICKUP_CODE_SECRET_ARN and allows reading that one secret's value. */
+  bindPickupCodeSecret(secret: ISecret): this {
+    this.function.addEnvironment('PICKUP_CODE_SECRET_ARN', secret.secretArn);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
+    );
+    return this;
+  }
+}

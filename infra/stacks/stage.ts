@@ -1,0 +1,66 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+
+export const stageNames = ['dev', 'prod'] as const;
+export type StageName = (typeof stageNames)[number];
+
+/**
+ * Everything that differs between a throwaway dev deployment and a production one, decided in one
+ * place from the `stage` context flag (`cdk synth -c stage=prod`), so no construct guesses.
+ */
+export interface StageConfig {
+  readonly name: StageName;
+  /** dev tears down cleanly with `cdk destroy`; prod keeps data when the stack goes. */
+  readonly removalPolicy: RemovalPolicy;
+  readonly deletionProtection: boolean;
+  readonly logRetention: RetentionDays;
+  /**
+   * USER_PASSWORD_AUTH lets a developer get a token with the AWS CLI; production clients use SRP
+   * so the password never leaves the device.
+   */
+  readonly allowPasswordAuthFlow: boolean;
+  /** Origins browsers may call the API from (CORS). */
+  readonly allowOrigins: readonly string[];
+  readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Optional service settings passed through to the functions when set (see shared/config.ts). */
+  readonly allocationStrategy?: string;
+  readonly defaultPickupWindowHours?: string;
+  /** Tests only: inline placeholder code instead of esbuild bundles (see LockerFunction). */
+  readonly inlineCode: boolean;
+  readonly httpTimeout: Duration;
+}
+
+function isStageName(value: unknown): value is StageName {
+  return typeof value === 'string' && (stageNames as readonly string[]).includes(value);
+}
+
+function optionalString(node: Node, key: string): string | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  return String(value);
+}
+
+export function readStageConfig(node: Node): StageConfig {
+  const name: unknown = node.tryGetContext('stage') ?? 'dev';
+  if (!isStageName(name)) {
+    throw new Error(`Context "stage" must be one of ${stageNames.join(', ')}, got ${JSON.stringify(name)}`);
+  }
+  const prod = name === 'prod';
+  const origins = optionalString(node, 'allowOrigins');
+  const allocationStrategy = optionalString(node, 'allocationStrategy');
+  const defaultPickupWindowHours = optionalString(node, 'defaultPickupWindowHours');
+  return {
+    name,
+    removalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    deletionProtection: prod,
+    logRetention: prod ? RetentionDays.THREE_MONTHS : RetentionDays.TWO_WEEKS,
+    allowPasswordAuthFlow: !prod,
+    allowOrigins: origins === undefined ? ['*'] : origins.split(',').map((origin) => origin.trim()),
+    logLevel: 'INFO',
+    ...(allocationStrategy === undefined ? {} : { allocationStrategy }),
+    ...(defaultPickupWindowHours === undefined ? {} : { defaultPickupWindowHours }),
+    inlineCode: String(node.tryGetContext('locker:inlineCode')) === 'true',
+    httpTimeout: Duration.seconds(10),
+  };
+}
