@@ -1,0 +1,47 @@
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { ConflictError, DomainError, ForbiddenError, NotFoundError, TooManyAttemptsError, ValidationError } from '#shared/domain/errors';
+import { logger } from './logger.ts';
+import { jsonResponse } from './response.ts';
+
+/** A request refused before it reaches a use case: no or bad credentials. */
+export class UnauthorizedError extends DomainError {
+  override readonly name = 'UnauthorizedError';
+  readonly code = 'UNAUTHORIZED';
+}
+
+/** The one map from typed errors to HTTP statuses; order matters only for subclasses. */
+const statusByError: readonly [abstract new (...args: never[]) => DomainError, number][] = [
+  [ValidationError, 400],
+  [UnauthorizedError, 401],
+  [ForbiddenError, 403],
+  [NotFoundError, 404],
+  [ConflictError, 409],
+  [TooManyAttemptsError, 429],
+];
+
+/**
+ * Turns any thrown error into our error shape. Domain errors keep their code and message;
+ * anything else becomes a bare 500 and is logged here, so no stack trace or SDK message ever
+ * reaches a caller.
+ */
+export function errorResponses(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
+  return {
+    onError: async (request) => {
+      request.response = toErrorResponse(request.error);
+    },
+  };
+}
+
+export function toErrorResponse(error: unknown): APIGatewayProxyResult {
+  const status = error instanceof DomainError ? statusByError.find(([type]) => error instanceof type)?.[1] : undefined;
+  if (error instanceof DomainError && status !== undefined) {
+    if (status === 429) logger.warn('Refused: too many attempts', { code: error.code });
+    const details = error instanceof ValidationError && error.details.length > 0 ? { details: error.details } : {};
+    const headers = error instanceof TooManyAttemptsError ? { 'Retry-After': String(error.retryAfterSeconds) } : undefined;
+    return jsonResponse(status, { error: { code: error.code, message: error.message, ...details } }, headers);
+  }
+  if (error instanceof Error) logger.error('Unhandled error', error);
+  else logger.error('Unhandled non-error thrown', { thrown: String(error) });
+  return jsonResponse(500, { error: { code: 'INTERNAL_ERROR', message: 'Internal server error' } });
+}
