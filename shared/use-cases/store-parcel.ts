@@ -129,8 +129,13 @@ export async function storeParcel(
         case 'conflict':
           await pause(attempts);
           continue;
-        case 'parcel-exists':
+        case 'parcel-exists': {
+          // An earlier attempt of ours may have committed with its response lost: the code hash,
+          // drawn afresh for each attempt, tells our own parcel from someone else's.
+          const existing = await deps.parcels.get(parcelId);
+          if (existing?.pickupCodeHash === parcel.pickupCodeHash) return resultOf(existing);
           throw new ConflictError('PARCEL_EXISTS', 'A parcel with this id already exists');
+        }
         case 'idempotency-key-taken': {
           const replay = await replayIdempotent(deps, actor, input.idempotencyKey!, requestHash);
           if (replay) return replay;

@@ -1,0 +1,81 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '#shared/adapters/dynamodb/client';
+import { DynamoKioskGuard } from '#shared/adapters/dynamodb/kiosk-guard';
+import { DynamoLocationRepository } from '#shared/adapters/dynamodb/location-repository';
+import { DynamoParcelRepository } from '#shared/adapters/dynamodb/parcel-repository';
+import { ulidIds } from '#shared/adapters/ids';
+import { CryptoPickupCodeVault, randomPickupCodes } from '#shared/adapters/pickup-code-vault';
+import type { Actor } from '#shared/domain/actor';
+import { allocationStrategies, type AllocationStrategyName } from '#shared/domain/allocation';
+import type { Clock, CodeGenerator } from '#shared/ports';
+import type { Deps } from '#shared/use-cases/deps';
+import { createLocalDynamoDbClient } from '#infra/local/dynamodb-local';
+import type { TestTable } from './dynamodb.ts';
+
+export const testSecret = 'integration-test-secret-0123456789abcdef';
+
+/** Time that moves only when a test says so. */
+export class ManualClock implements Clock {
+  constructor(private current = new Date('2026-11-22T10:00:00.000Z')) {}
+  now(): Date {
+    return new Date(this.current);
+  }
+  advanceHours(hours: number): void {
+    this.current = new Date(this.current.getTime() + hours * 3_600_000);
+  }
+  advanceMinutes(minutes: number): void {
+    this.current = new Date(this.current.getTime() + minutes * 60_000);
+  }
+}
+
+/** Hands out the codes a test names, then random ones: lets a test force a code collision. */
+export class ScriptedCodes implements CodeGenerator {
+  constructor(private readonly queue: string[] = []) {}
+  next(): string {
+    return this.queue.shift() ?? randomPickupCodes.next();
+  }
+}
+
+export interface TestDeps extends Deps {
+  readonly clock: ManualClock;
+  readonly documentClient: DynamoDBDocumentClient;
+}
+
+/** The real adapters against a test table; `client` lets a test add SDK middleware to inject faults. */
+export function buildDeps(
+  table: TestTable,
+  options: { client?: DynamoDBClient; strategy?: AllocationStrategyName; codes?: CodeGenerator; clock?: ManualClock } = {},
+): TestDeps {
+  const documentClient = createDocumentClient(options.client ?? createLocalDynamoDbClient(table.endpoint));
+  return {
+    clock: options.clock ?? new ManualClock(),
+    ids: ulidIds,
+    codes: options.codes ?? randomPickupCodes,
+    vault: new CryptoPickupCodeVault(testSecret),
+    locations: new DynamoLocationRepository(documentClient, table.tableName),
+    parcels: new DynamoParcelRepository(documentClient, table.tableName),
+    kioskGuard: new DynamoKioskGuard(documentClient, table.tableName, ulidIds),
+    allocation: allocationStrategies[options.strategy ?? 'best-fit'],
+    defaultPickupWindowHours: 72,
+    documentClient,
+  };
+}
+
+export const actors = {
+  admin: { sub: 'admin-1', roles: ['admin'] } satisfies Actor,
+  carrier: { sub: 'carrier-1', roles: ['carrier'] } satisfies Actor,
+  otherCarrier: { sub: 'carrier-2', roles: ['carrier'] } satisfies Actor,
+  customer: { sub: 'customer-1', roles: ['customer'] } satisfies Actor,
+  otherCustomer: { sub: 'customer-2', roles: ['customer'] } satisfies Actor,
+  kiosk: (locationId: string): Actor => ({ sub: `kiosk-${locationId}`, roles: ['kiosk'], locationId }),
+};
+
+/** Every item under one partition key, for asserting on what a write left behind. */
+export async function itemsUnder(deps: TestDeps, tableName: string, pk: string) {
+  const { Items = [] } = await deps.documentClient.send(
+    new QueryCommand({ TableName: tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk } }),
+  );
+  return Items;
+}

@@ -1,0 +1,281 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { keys } from '#shared/adapters/dynamodb/keys';
+import { ConflictError, NotFoundError } from '#shared/domain/errors';
+import { storeParcel } from '#shared/use-cases/store-parcel';
+import { getLocation, setSlotStatus } from '#shared/use-cases/locations';
+import { createLocalDynamoDbClient } from '#infra/local/dynamodb-local';
+import { createTestTable, type TestTable } from '#test/helpers/dynamodb';
+import { actors, buildDeps, itemsUnder, ScriptedCodes } from '#test/helpers/deps';
+import { awsError, failCalls } from '#test/helpers/faults';
+import { givenLocation } from '#test/helpers/fixtures';
+
+let table: TestTable;
+beforeAll(async () => {
+  table = await createTestTable();
+});
+
+const occupiedSlots = async (deps: ReturnType<typeof buildDeps>, locationId: string) =>
+  (await deps.locations.layout(locationId)).lockers.flatMap((locker) => locker.slots).filter((slot) => slot.status === 'OCCUPIED');
+
+describe('storing a parcel', () => {
+  it('claims the smallest free slot that fits (best fit)', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 1, M: 1, L: 1 });
+
+    // Act
+    const stored = await storeParcel(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'M' });
+
+    // Assess
+    expect(stored).toEqual({
+      parcelId: expect.any(String),
+      status: 'STORED',
+      locationId,
+      lockerId: 'A',
+      slotId: '02',
+      slotSize: 'M',
+      expiresAt: '2026-11-25T10:00:00.000Z',
+    });
+  });
+
+  it('takes the first slot that fits in door order with the first-available strategy', async () => {
+    // Prepare
+    const deps = buildDeps(table, { strategy: 'first-available' });
+    const { locationId } = await givenLocation(deps, { S: 1, L: 1 });
+    await setSlotStatus(deps, actors.admin, { locationId, lockerId: 'A', slotId: '01' }, 'OUT_OF_SERVICE');
+
+    // Act
+    const stored = await storeParcel(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'S' });
+
+    // Assess
+    expect(stored.slotId).toBe('02');
+    expect(stored.slotSize).toBe('L');
+  });
+
+  it('uses the location pickup window for the expiry time', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 1 }, { pickupWindowHours: 24 });
+
+    // Act
+    const stored = await storeParcel(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'S' });
+
+    // Assess
+    expect(stored.expiresAt).toBe('2026-11-23T10:00:00.000Z');
+  });
+
+  it('writes the parcel, the occupied slot, the code index entry and the audit event together', async () => {
+    // Prepare
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['123456']) });
+    const { locationId } = await givenLocation(deps, { S: 1 });
+
+    // Act
+    const stored = await storeParcel(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'S' });
+
+    // Assess
+    const parcelItems = await itemsUnder(deps, table.tableName, keys.parcel(stored.parcelId).PK);
+    expect(parcelItems.map((item) => item.type ?? item.SK)).toEqual(['PARCEL_STORED', 'META']);
+    expect(parcelItems.find((item) => item.SK === 'META')).not.toHaveProperty('pickupCode');
+    expect(JSON.stringify(parcelItems)).not.toContain('123456');
+    const [slot] = await occupiedSlots(deps, locationId);
+    expect(slot).toEqual({ locationId, lockerId: 'A', slotId: '01', size: 'S', status: 'OCCUPIED', parcelId: stored.parcelId });
+    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '123456'))).toBe(stored.parcelId);
+  });
+
+  it('refuses an unknown location with LOCATION_NOT_FOUND', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+
+    // Act
+    const attempt = storeParcel(deps, actors.carrier, { locationId: 'nowhere', recipientId: 'customer-1', size: 'S' });
+
+    // Assess
+    await expect(attempt).rejects.toThrow(new NotFoundError('LOCATION_NOT_FOUND', 'No such location'));
+  });
+
+  it('answers NO_SLOT_AVAILABLE when only smaller or out-of-service slots are free', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 2, M: 1 });
+    await setSlotStatus(deps, actors.admin, { locationId, lockerId: 'A', slotId: '03' }, 'OUT_OF_SERVICE');
+
+    // Act
+    const attempt = storeParcel(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'M' });
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ code: 'NO_SLOT_AVAILABLE' });
+  });
+
+  it('draws another code when the first collides with an active parcel at the location', async () => {
+    // Prepare
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['111111', '111111', '222222']) });
+    const { locationId } = await givenLocation(deps, { S: 2 });
+    const first = await storeParcel(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'S' });
+
+    // Act
+    const second = await storeParcel(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'S' });
+
+    // Assess
+    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '111111'))).toBe(first.parcelId);
+    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '222222'))).toBe(second.parcelId);
+  });
+
+  it('refuses a caller-chosen parcel id that already exists', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 2 });
+    await storeParcel(deps, actors.carrier, { parcelId: 'dup-1', locationId, recipientId: 'customer-1', size: 'S' });
+
+    // Act
+    const attempt = storeParcel(deps, actors.carrier, { parcelId: 'dup-1', locationId, recipientId: 'customer-1', size: 'S' });
+
+    // Assess
+    await expect(attempt).rejects.toThrow(ConflictError);
+    expect(await occupiedSlots(deps, locationId)).toHaveLength(1);
+  });
+});
+
+describe('idempotent stores', () => {
+  it('returns the same parcel for the same key and body, and claims one slot', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 3 });
+    const request = { locationId, recipientId: 'customer-1', size: 'S' as const, idempotencyKey: 'key-0001' };
+    const first = await storeParcel(deps, actors.carrier, request);
+
+    // Act
+    const second = await storeParcel(deps, actors.carrier, request);
+
+    // Assess
+    expect(second).toEqual(first);
+    expect(await occupiedSlots(deps, locationId)).toHaveLength(1);
+  });
+
+  it('claims one slot when the same key arrives many times at once', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 5 });
+    const request = { locationId, recipientId: 'customer-1', size: 'S' as const, idempotencyKey: 'key-burst-1' };
+
+    // Act
+    const results = await Promise.all(Array.from({ length: 8 }, () => storeParcel(deps, actors.carrier, request)));
+
+    // Assess
+    expect(new Set(results.map((result) => result.parcelId)).size).toBe(1);
+    expect(await occupiedSlots(deps, locationId)).toHaveLength(1);
+  });
+
+  it('refuses the same key with a different body', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 1, M: 1 });
+    await storeParcel(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'S', idempotencyKey: 'key-0002' });
+
+    // Act
+    const attempt = storeParcel(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'M', idempotencyKey: 'key-0002' });
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+  });
+
+  it('keeps keys of different carriers apart', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 2 });
+    const request = { locationId, recipientId: 'customer-1', size: 'S' as const, idempotencyKey: 'shared-key' };
+    const first = await storeParcel(deps, actors.carrier, request);
+
+    // Act
+    const second = await storeParcel(deps, actors.otherCarrier, request);
+
+    // Assess
+    expect(second.parcelId).not.toBe(first.parcelId);
+  });
+});
+
+describe('storing under contention and faults', () => {
+  it('gives 40 concurrent stores into 6 slots exactly 6 successes and never one slot twice', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 2, M: 2, L: 2 });
+
+    // Act
+    const results = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) => storeParcel(deps, actors.carrier, { locationId, recipientId: `customer-${i}`, size: 'S' })),
+    );
+
+    // Assess
+    const stored = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const refusals = results.flatMap((result) => (result.status === 'rejected' ? [(result.reason as ConflictError).code] : []));
+    expect(stored).toHaveLength(6);
+    expect(refusals).toEqual(Array.from({ length: 34 }, () => 'NO_SLOT_AVAILABLE'));
+    expect(new Set(stored.map((parcel) => `${parcel.lockerId}/${parcel.slotId}`)).size).toBe(6);
+    const occupied = await occupiedSlots(deps, locationId);
+    expect(occupied.map((slot) => slot.parcelId).sort()).toEqual(stored.map((parcel) => parcel.parcelId).sort());
+  });
+
+  it('retries the same slot after a transaction conflict and ends with one parcel in one slot', async () => {
+    // Prepare
+    const client = createLocalDynamoDbClient(table.endpoint);
+    const faults = failCalls(client, {
+      command: 'TransactWriteItemsCommand',
+      times: 2,
+      error: () =>
+        new TransactionCanceledException({
+          message: 'Transaction cancelled (injected)',
+          $metadata: {},
+          CancellationReasons: [{ Code: 'TransactionConflict' }, { Code: 'None' }, { Code: 'None' }, { Code: 'None' }],
+        }),
+    });
+    const deps = buildDeps(table, { client });
+    const { locationId } = await givenLocation(buildDeps(table), { S: 2 });
+
+    // Act
+    const stored = await storeParcel(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'S' });
+
+    // Assess
+    expect(faults.injected()).toBe(2);
+    const occupied = await occupiedSlots(deps, locationId);
+    expect(occupied.map((slot) => [slot.slotId, slot.parcelId])).toEqual([[stored.slotId, stored.parcelId]]);
+  });
+
+  it('rides out throttling through the SDK retries and ends with one parcel in one slot', async () => {
+    // Prepare
+    const client = createLocalDynamoDbClient(table.endpoint);
+    const faults = failCalls(client, { command: 'TransactWriteItemsCommand', times: 2, error: () => awsError('ThrottlingException') });
+    const deps = buildDeps(table, { client });
+    const { locationId } = await givenLocation(buildDeps(table), { S: 2 });
+
+    // Act
+    const stored = await storeParcel(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'S' });
+
+    // Assess
+    expect(faults.injected()).toBe(2);
+    const occupied = await occupiedSlots(deps, locationId);
+    expect(occupied.map((slot) => slot.parcelId)).toEqual([stored.parcelId]);
+  });
+
+  it('stores once when the response to a committed claim is lost and the SDK retries it', async () => {
+    // Prepare
+    const client = createLocalDynamoDbClient(table.endpoint);
+    const faults = failCalls(client, {
+      command: 'TransactWriteItemsCommand',
+      times: 1,
+      afterSending: true,
+      error: () => awsError('TimeoutError'),
+    });
+    const deps = buildDeps(table, { client });
+    const { locationId } = await givenLocation(buildDeps(table), { S: 2 });
+
+    // Act
+    const stored = await storeParcel(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'S' });
+
+    // Assess
+    expect(faults.injected()).toBe(1);
+    const occupied = await occupiedSlots(deps, locationId);
+    expect(occupied.map((slot) => slot.parcelId)).toEqual([stored.parcelId]);
+    const view = await getLocation(deps, actors.admin, locationId);
+    expect(view.freeSlots).toEqual({ S: 1, M: 0, L: 0 });
+  });
+});
