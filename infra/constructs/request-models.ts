@@ -15,6 +15,7 @@ const draft4Keywords = new Set([
   'required',
   'additionalProperties',
   'items',
+  'additionalItems',
   'minItems',
   'maxItems',
   'uniqueItems',
@@ -65,9 +66,14 @@ function convert(node: JsonObject, at: string): JsonSchema {
         );
         break;
       case 'items':
+        out[key] = Array.isArray(value)
+          ? value.map((child: JsonObject, i) => convert(child, `${at}.items[${i}]`))
+          : convert(value as JsonObject, `${at}.items`);
+        break;
       case 'not':
         out[key] = convert(value as JsonObject, `${at}.${key}`);
         break;
+      case 'additionalItems':
       case 'additionalProperties':
         out[key] = isObject(value) ? convert(value, `${at}.${key}`) : value;
         break;

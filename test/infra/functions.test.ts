@@ -1,0 +1,210 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { indexList } from '#shared/adapters/dynamodb/table';
+import { routes, scheduledFunctions } from '#shared/http/routes';
+import { indexActions, type LockerFunction, tableActions } from '#infra/constructs/locker-function';
+import { logicalId, synthesizeApp, type SynthesizedApp } from './synth.ts';
+
+interface Manifested {
+  readonly name: string;
+  readonly tableAccess: 'none' | 'read' | 'readWrite';
+  readonly usesPickupCodeSecret: boolean;
+}
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+type FunctionResource = {
+  Properties: {
+    Runtime: string;
+    Architectures: string[];
+    TracingConfig?: { Mode: string };
+    LoggingConfig?: { LogGroup: unknown };
+    Role: unknown;
+    Environment?: { Variables: Record<string, unknown> };
+  };
+};
+
+const manifest: readonly Manifested[] = [...routes, ...scheduledFunctions];
+
+describe('functions: one construct, least privilege', () => {
+  let synthesized: SynthesizedApp;
+  let byName: Map<string, LockerFunction>;
+
+  beforeAll(() => {
+    synthesized = synthesizeApp();
+    byName = new Map([...synthesized.stateless.httpFunctions.byRoute, ...synthesized.stateless.expiry.functions]);
+  });
+
+  function functionResource(name: string): FunctionResource {
+    const fn = byName.get(name);
+    if (fn === undefined) throw new Error(`no function ${name}`);
+    const resource = synthesized.statelessTemplate.toJSON().Resources[logicalId(fn.function)] as FunctionResource | undefined;
+    if (resource === undefined) throw new Error(`no resource for ${name}`);
+    return resource;
+  }
+
+  /** Every statement of the inline policies attached to a function's own role. */
+  function roleStatements(name: string): Statement[] {
+    const fn = byName.get(name);
+    if (fn === undefined) throw new Error(`no function ${name}`);
+    const roleId = logicalId(fn.role);
+    const policies = Object.values(synthesized.statelessTemplate.findResources('AWS::IAM::Policy')) as {
+      Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } };
+    }[];
+    return policies
+      .filter((policy) => policy.Properties.Roles.some((role) => role.Ref === roleId))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+  }
+
+  function actions(statements: Statement[], service: string): string[] {
+    return statements
+      .flatMap((statement) => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]))
+      .filter((action) => action.startsWith(`${service}:`))
+      .sort();
+  }
+
+  it('creates one function per route and per scheduled function', () => {
+    // Prepare / Act
+    const count = Object.keys(synthesized.statelessTemplate.findResources('AWS::Lambda::Function')).length;
+
+    // Assess
+    expect(count).toBe(manifest.length);
+    expect([...byName.keys()].sort()).toEqual(manifest.map((entry) => entry.name).sort());
+  });
+
+  it('runs every function on Node.js 22 and arm64', () => {
+    for (const entry of manifest) {
+      const { Properties } = functionResource(entry.name);
+      expect({ name: entry.name, runtime: Properties.Runtime, architectures: Properties.Architectures }).toEqual({
+        name: entry.name,
+        runtime: 'nodejs22.x',
+        architectures: ['arm64'],
+      });
+    }
+  });
+
+  it('traces every function with X-Ray', () => {
+    for (const entry of manifest) {
+      expect([entry.name, functionResource(entry.name).Properties.TracingConfig?.Mode]).toEqual([entry.name, 'Active']);
+    }
+  });
+
+  it('logs every function to its own log group with a retention', () => {
+    // Prepare
+    const logGroups = synthesized.statelessTemplate.findResources('AWS::Logs::LogGroup') as Record<
+      string,
+      { Properties: { RetentionInDays?: number } }
+    >;
+
+    for (const entry of manifest) {
+      // Act
+      const fn = byName.get(entry.name);
+      const groupId = fn === undefined ? '' : logicalId(fn.logGroup);
+
+      // Assess
+      expect(functionResource(entry.name).Properties.LoggingConfig?.LogGroup).toEqual({ Ref: groupId });
+      expect(logGroups[groupId]?.Properties.RetentionInDays).toBe(14);
+    }
+  });
+
+  it('sets the service name, log level and source maps for every function', () => {
+    for (const entry of manifest) {
+      expect(functionResource(entry.name).Properties.Environment?.Variables).toEqual(
+        expect.objectContaining({
+          POWERTOOLS_SERVICE_NAME: 'locker-service',
+          LOG_LEVEL: 'INFO',
+          NODE_OPTIONS: '--enable-source-maps',
+        }),
+      );
+    }
+  });
+
+  it('gives TABLE_NAME exactly to the functions that use the table', () => {
+    for (const entry of manifest) {
+      const variables = functionResource(entry.name).Properties.Environment?.Variables ?? {};
+      expect([entry.name, 'TABLE_NAME' in variables]).toEqual([entry.name, entry.tableAccess !== 'none']);
+    }
+  });
+
+  it('gives PICKUP_CODE_SECRET_ARN exactly to the functions that use the pickup-code secret', () => {
+    for (const entry of manifest) {
+      const variables = functionResource(entry.name).Properties.Environment?.Variables ?? {};
+      expect([entry.name, 'PICKUP_CODE_SECRET_ARN' in variables]).toEqual([entry.name, entry.usesPickupCodeSecret]);
+    }
+  });
+
+  it('grants each function exactly the DynamoDB actions of its table access', () => {
+    for (const entry of manifest) {
+      // Prepare
+      const expected =
+        entry.tableAccess === 'none' ? [] : [...tableActions[entry.tableAccess], ...indexActions].sort();
+
+      // Act
+      const granted = actions(roleStatements(entry.name), 'dynamodb');
+
+      // Assess
+      expect([entry.name, granted]).toEqual([entry.name, expected]);
+    }
+  });
+
+  it('grants writes only to read-write functions', () => {
+    for (const entry of manifest.filter((candidate) => candidate.tableAccess === 'read')) {
+      expect([entry.name, actions(roleStatements(entry.name), 'dynamodb')]).toEqual([
+        entry.name,
+        ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Query'],
+      ]);
+    }
+  });
+
+  it('allows index queries on the named indexes only, never on index/*', () => {
+    for (const entry of manifest.filter((candidate) => candidate.tableAccess !== 'none')) {
+      // Act
+      const indexStatements = roleStatements(entry.name).filter((statement) =>
+        JSON.stringify(statement.Resource).includes('/index/'),
+      );
+      const resources = JSON.stringify(indexStatements.map((statement) => statement.Resource));
+
+      // Assess
+      expect(indexStatements.map((statement) => statement.Action)).toEqual(['dynamodb:Query']);
+      expect(resources).not.toContain('/index/*');
+      for (const index of indexList) expect(resources).toContain(`/index/${index.indexName}`);
+    }
+  });
+
+  it('lets exactly the functions that use the pickup-code secret read it, and nothing more', () => {
+    for (const entry of manifest) {
+      const granted = actions(roleStatements(entry.name), 'secretsmanager');
+      expect([entry.name, granted]).toEqual([
+        entry.name,
+        entry.usesPickupCodeSecret ? ['secretsmanager:GetSecretValue'] : [],
+      ]);
+    }
+  });
+
+  it('uses no wildcard action in any policy of either stack', () => {
+    // Prepare
+    const templates = [synthesized.statefulTemplate, synthesized.statelessTemplate];
+
+    // Act
+    const allActions = templates.flatMap((template) =>
+      (Object.values(template.findResources('AWS::IAM::Policy')) as {
+        Properties: { PolicyDocument: { Statement: Statement[] } };
+      }[]).flatMap((policy) =>
+        policy.Properties.PolicyDocument.Statement.flatMap((statement) =>
+          Array.isArray(statement.Action) ? statement.Action : [statement.Action],
+        ),
+      ),
+    );
+
+    // Assess
+    expect(allActions.length).toBeGreaterThan(0);
+    expect(allActions.filter((action) => action.includes('*'))).toEqual([]);
+  });
+
+  it('attaches no managed policy to any function role', () => {
+    for (const fn of byName.values()) {
+      const role = synthesized.statelessTemplate.toJSON().Resources[logicalId(fn.role)] as {
+        Properties: { ManagedPolicyArns?: unknown[] };
+      };
+      expect([fn.name, role.Properties.ManagedPolicyArns ?? []]).toEqual([fn.name, []]);
+    }
+  });
+});
