@@ -164,7 +164,8 @@ function loadHandler<TEvent, TResult>(folder: 'http' | 'schedule', name: string)
   const key = `${folder}/${name}`;
   let loaded = handlerModules.get(key);
   if (loaded === undefined) {
-    loaded = import(`#functions/${key}`).then((module: { handler?: unknown }) => {
+    // Resolved at run time, not by the bundler: a handler written after start-up is still found.
+    loaded = import(/* @vite-ignore */ `#functions/${key}`).then((module: { handler?: unknown }) => {
       if (typeof module.handler !== 'function') throw new Error(`functions/${key}.ts does not export a handler`);
       return module.handler as LambdaHandler<unknown, unknown>;
     });

@@ -1,0 +1,1031 @@
+import { ulid } from 'ulid';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { issueToken } from '#infra/local/auth';
+import type { TokenRequest } from '#infra/local/auth';
+import { startLocalStack } from '#infra/local/stack';
+import type { LocalStack } from '#infra/local/stack';
+
+/**
+ * The service as a client sees it: real HTTP against the local gateway, the real handlers, and
+ * DynamoDB Local. One stack for the file; every test makes its own location, users and parcels.
+ * The service clock only moves forward here, so no test depends on another having run.
+ */
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ port: 0, dynamoEndpoint: inject('dynamoEndpoint') });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+interface Reply {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers: Headers;
+}
+
+interface CallOptions {
+  readonly token?: string;
+  /** Serialised as JSON. */
+  readonly json?: unknown;
+  /** Sent as is, for bodies that are not valid JSON. */
+  readonly raw?: string;
+  readonly headers?: Record<string, string>;
+}
+
+async function call(method: string, path: string, options: CallOptions = {}): Promise<Reply> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token !== undefined) headers.Authorization = `Bearer ${options.token}`;
+  const body = options.raw ?? (options.json === undefined ? undefined : JSON.stringify(options.json));
+  if (body !== undefined) headers['Content-Type'] ??= 'application/json';
+  const response = await fetch(`${stack.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text === '' ? null : JSON.parse(text);
+  } catch {
+    // Kept as text: the assertion shows what came back.
+  }
+  return { status: response.status, body: parsed, headers: response.headers };
+}
+
+const id = (prefix: string) => `${prefix}-${ulid().toLowerCase()}`;
+
+const token = (role: TokenRequest['role'], extra: Partial<TokenRequest> = {}) => stack.issueToken({ sub: id(role), role, ...extra });
+
+function errorBody(code: string) {
+  return { error: { code, message: expect.any(String) } };
+}
+
+/** VALIDATION_ERROR carries details when a schema refused a field. */
+function validationBody() {
+  return { error: { code: 'VALIDATION_ERROR', message: expect.any(String), details: expect.any(Array) } };
+}
+
+interface Actors {
+  readonly admin: string;
+  readonly carrier: string;
+  readonly customerSub: string;
+  readonly customer: string;
+}
+
+async function actors(): Promise<Actors> {
+  const customerSub = id('customer');
+  return {
+    admin: await token('admin'),
+    carrier: await token('carrier'),
+    customerSub,
+    customer: await stack.issueToken({ sub: customerSub, role: 'customer', email: 'c@example.com' }),
+  };
+}
+
+/** A location with one locker; the slots are numbered S first, then M, then L. */
+async function locationWithLocker(admin: string, slots: { S?: number; M?: number; L?: number } = { S: 1, M: 1, L: 1 }, pickupWindowHours?: number) {
+  const locationId = id('loc');
+  const lockerId = id('lk');
+  const created = await call('POST', '/locations', {
+    token: admin,
+    json: { locationId, name: 'Central Station', address: '1 Station Square', ...(pickupWindowHours === undefined ? {} : { pickupWindowHours }) },
+  });
+  expect(created.status).toBe(201);
+  const locker = await call('POST', `/locations/${locationId}/lockers`, { token: admin, json: { lockerId, slots } });
+  expect(locker.status).toBe(201);
+  return { locationId, lockerId };
+}
+
+interface StoredParcel {
+  readonly parcelId: string;
+  readonly lockerId: string;
+  readonly slotId: string;
+  readonly slotSize: string;
+  readonly expiresAt: string;
+}
+
+async function storeParcel(carrier: string, locationId: string, recipientId: string, size = 'S'): Promise<StoredParcel> {
+  const stored = await call('POST', '/parcels', { token: carrier, json: { locationId, recipientId, size } });
+  expect(stored.status).toBe(201);
+  return stored.body as StoredParcel;
+}
+
+async function pickupCodeOf(parcelId: string, owner: string): Promise<string> {
+  const parcel = await call('GET', `/parcels/${parcelId}`, { token: owner });
+  expect(parcel.status).toBe(200);
+  return (parcel.body as { pickupCode: string }).pickupCode;
+}
+
+/** Another six digits, never the right ones. */
+const wrong = (code: string, offset = 1) => String((Number(code) + offset) % 1_000_000).padStart(6, '0');
+
+async function freeSlots(locationId: string, viewer: string): Promise<unknown> {
+  const location = await call('GET', `/locations/${locationId}`, { token: viewer });
+  return (location.body as { freeSlots: unknown }).freeSlots;
+}
+
+describe('GET /health', () => {
+  it('answers anyone with status ok', async () => {
+    // Act
+    const reply = await call('GET', '/health');
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 200, body: { status: 'ok' } });
+  });
+});
+
+describe('authentication', () => {
+  it('refuses a request without a token with 401', async () => {
+    // Act
+    const reply = await call('GET', '/locations');
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 401, body: errorBody('UNAUTHORIZED') });
+  });
+
+  it('refuses a token that is not a JWT with 401', async () => {
+    // Act
+    const reply = await call('GET', '/locations', { token: 'not-a-jwt' });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 401, body: errorBody('UNAUTHORIZED') });
+  });
+
+  it('refuses an expired token with 401', async () => {
+    // Prepare
+    const expired = await issueToken({ sub: 'admin-old', role: 'admin' }, { now: new Date(Date.now() - 13 * 3_600_000) });
+
+    // Act
+    const reply = await call('GET', '/locations', { token: expired });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 401, body: errorBody('UNAUTHORIZED') });
+  });
+
+  it('issues a working token from POST /_local/token', async () => {
+    // Prepare
+    const issued = await call('POST', '/_local/token', { json: { sub: id('admin'), role: 'admin' } });
+
+    // Act
+    const reply = await call('GET', '/locations', { token: (issued.body as { token: string }).token });
+
+    // Assess
+    expect({ issued: issued.status, listed: reply.status }).toEqual({ issued: 200, listed: 200 });
+  });
+
+  it('refuses to issue a token for an unknown role with 400', async () => {
+    // Act
+    const reply = await call('POST', '/_local/token', { json: { sub: 'someone', role: 'root' } });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 400, body: validationBody() });
+  });
+});
+
+describe('unknown routes', () => {
+  it('answers 404 for a path no route serves', async () => {
+    // Act
+    const reply = await call('GET', '/lockers', { token: await token('admin') });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 404, body: errorBody('NOT_FOUND') });
+  });
+
+  it('answers 404 for a method a known path does not serve', async () => {
+    // Act
+    const reply = await call('PUT', '/parcels', { token: await token('carrier'), json: {} });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 404, body: errorBody('NOT_FOUND') });
+  });
+});
+
+describe('locations, lockers and slots', () => {
+  it('lets an admin create a location, with a 72-hour pickup window by default', async () => {
+    // Prepare
+    const { admin } = await actors();
+    const locationId = id('loc');
+
+    // Act
+    const reply = await call('POST', '/locations', { token: admin, json: { locationId, name: 'Market', address: '2 Market Street' } });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({
+      status: 201,
+      body: { locationId, name: 'Market', address: '2 Market Street', pickupWindowHours: 72, createdAt: expect.any(String) },
+    });
+  });
+
+  it('refuses a location id that already exists with 409', async () => {
+    // Prepare
+    const { admin } = await actors();
+    const { locationId } = await locationWithLocker(admin);
+
+    // Act
+    const reply = await call('POST', '/locations', { token: admin, json: { locationId, name: 'Again', address: 'Elsewhere' } });
+
+    // Assess
+    expect(reply.status).toBe(409);
+  });
+
+  it('refuses a carrier creating a location with 403', async () => {
+    // Prepare
+    const { carrier } = await actors();
+
+    // Act
+    const reply = await call('POST', '/locations', { token: carrier, json: { name: 'Mine', address: 'Here' } });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 403, body: errorBody('FORBIDDEN') });
+  });
+
+  it('adds a locker whose slots are all FREE', async () => {
+    // Prepare
+    const { admin } = await actors();
+    const { locationId } = await locationWithLocker(admin);
+    const lockerId = id('lk');
+
+    // Act
+    const reply = await call('POST', `/locations/${locationId}/lockers`, { token: admin, json: { lockerId, slots: { S: 1, L: 1 } } });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({
+      status: 201,
+      body: {
+        locationId,
+        lockerId,
+        slots: [
+          { slotId: '01', size: 'S', status: 'FREE' },
+          { slotId: '02', size: 'L', status: 'FREE' },
+        ],
+      },
+    });
+  });
+
+  it('refuses a locker for an unknown location with 404', async () => {
+    // Prepare
+    const { admin } = await actors();
+
+    // Act
+    const reply = await call('POST', `/locations/${id('nowhere')}/lockers`, { token: admin, json: { slots: { S: 1 } } });
+
+    // Assess
+    expect(reply.status).toBe(404);
+  });
+
+  it('shows a customer the free counts per size but not the slots', async () => {
+    // Prepare
+    const { admin, customer } = await actors();
+    const { locationId } = await locationWithLocker(admin, { S: 2, M: 1 });
+
+    // Act
+    const reply = await call('GET', `/locations/${locationId}`, { token: customer });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({
+      status: 200,
+      body: {
+        locationId,
+        name: 'Central Station',
+        address: '1 Station Square',
+        pickupWindowHours: 72,
+        createdAt: expect.any(String),
+        freeSlots: { S: 2, M: 1, L: 0 },
+      },
+    });
+  });
+
+  it('shows an admin every slot with its status', async () => {
+    // Prepare
+    const { admin } = await actors();
+    const { locationId, lockerId } = await locationWithLocker(admin, { S: 1, M: 1 });
+
+    // Act
+    const reply = await call('GET', `/locations/${locationId}`, { token: admin });
+
+    // Assess
+    const lockers = (reply.body as { lockers: { lockerId: string; slots: { slotId: string; size: string; status: string }[] }[] }).lockers;
+    expect(lockers.map((locker) => ({ lockerId: locker.lockerId, slots: locker.slots.map(({ slotId, size, status }) => ({ slotId, size, status })) }))).toEqual([
+      { lockerId, slots: [{ slotId: '01', size: 'S', status: 'FREE' }, { slotId: '02', size: 'M', status: 'FREE' }] },
+    ]);
+  });
+
+  it('lists locations to any role', async () => {
+    // Prepare
+    const { admin } = await actors();
+    const { locationId } = await locationWithLocker(admin);
+    const kiosk = await token('kiosk', { locationId });
+
+    // Act
+    const reply = await call('GET', '/locations', { token: kiosk });
+
+    // Assess
+    const items = (reply.body as { items: { locationId: string }[] }).items;
+    expect({ status: reply.status, listed: items.some((item) => item.locationId === locationId) }).toEqual({ status: 200, listed: true });
+  });
+
+  it('answers 404 for an unknown location', async () => {
+    // Prepare
+    const { customer } = await actors();
+
+    // Act
+    const reply = await call('GET', `/locations/${id('nowhere')}`, { token: customer });
+
+    // Assess
+    expect(reply.status).toBe(404);
+  });
+
+  it('takes a free slot out of service and back', async () => {
+    // Prepare
+    const { admin } = await actors();
+    const { locationId, lockerId } = await locationWithLocker(admin, { S: 1 });
+    const slotPath = `/locations/${locationId}/lockers/${lockerId}/slots/01`;
+
+    // Act
+    const outOfService = await call('PATCH', slotPath, { token: admin, json: { status: 'OUT_OF_SERVICE' } });
+    const free = await call('PATCH', slotPath, { token: admin, json: { status: 'FREE' } });
+
+    // Assess
+    expect([outOfService.status, outOfService.body, free.status, free.body]).toEqual([
+      200,
+      expect.objectContaining({ slotId: '01', size: 'S', status: 'OUT_OF_SERVICE' }),
+      200,
+      expect.objectContaining({ slotId: '01', size: 'S', status: 'FREE' }),
+    ]);
+  });
+
+  it('refuses to change an occupied slot with 409 SLOT_OCCUPIED', async () => {
+    // Prepare
+    const { admin, carrier, customerSub } = await actors();
+    const { locationId, lockerId } = await locationWithLocker(admin, { S: 1 });
+    await storeParcel(carrier, locationId, customerSub);
+
+    // Act
+    const reply = await call('PATCH', `/locations/${locationId}/lockers/${lockerId}/slots/01`, { token: admin, json: { status: 'OUT_OF_SERVICE' } });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 409, body: errorBody('SLOT_OCCUPIED') });
+  });
+
+  it('never allocates a slot that is out of service', async () => {
+    // Prepare
+    const { admin, carrier, customerSub } = await actors();
+    const { locationId, lockerId } = await locationWithLocker(admin, { S: 1 });
+    await call('PATCH', `/locations/${locationId}/lockers/${lockerId}/slots/01`, { token: admin, json: { status: 'OUT_OF_SERVICE' } });
+
+    // Act
+    const reply = await call('POST', '/parcels', { token: carrier, json: { locationId, recipientId: customerSub, size: 'S' } });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 409, body: errorBody('NO_SLOT_AVAILABLE') });
+  });
+
+  it('removes an empty locker with 204', async () => {
+    // Prepare
+    const { admin } = await actors();
+    const { locationId, lockerId } = await locationWithLocker(admin);
+
+    // Act
+    const reply = await call('DELETE', `/locations/${locationId}/lockers/${lockerId}`, { token: admin });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 204, body: null });
+  });
+
+  it('refuses to remove a locker holding a parcel with 409 LOCKER_NOT_EMPTY', async () => {
+    // Prepare
+    const { admin, carrier, customerSub } = await actors();
+    const { locationId, lockerId } = await locationWithLocker(admin);
+    await storeParcel(carrier, locationId, customerSub);
+
+    // Act
+    const reply = await call('DELETE', `/locations/${locationId}/lockers/${lockerId}`, { token: admin });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 409, body: errorBody('LOCKER_NOT_EMPTY') });
+  });
+});
+
+describe('request validation', () => {
+  it('refuses malformed JSON with 400 VALIDATION_ERROR', async () => {
+    // Prepare
+    const { admin } = await actors();
+
+    // Act
+    const reply = await call('POST', '/locations', { token: admin, raw: '{"name": "Market",' });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 400, body: { error: expect.objectContaining({ code: 'VALIDATION_ERROR', message: expect.any(String) }) } });
+  });
+
+  it('refuses a body over 16 KB with 400 VALIDATION_ERROR even when it is otherwise valid', async () => {
+    // Prepare
+    const { admin } = await actors();
+    const padded = `{"name":"Market","address":"2 Market Street"${' '.repeat(17 * 1024)}}`;
+
+    // Act
+    const reply = await call('POST', '/locations', { token: admin, raw: padded });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 400, body: { error: expect.objectContaining({ code: 'VALIDATION_ERROR', message: expect.any(String) }) } });
+  });
+
+  it('refuses a field of the wrong type with details', async () => {
+    // Prepare
+    const { admin } = await actors();
+
+    // Act
+    const reply = await call('POST', '/locations', { token: admin, json: { name: 'Market', address: 'Street', pickupWindowHours: 'three days' } });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 400, body: validationBody() });
+  });
+
+  it('refuses an unknown enum value with details', async () => {
+    // Prepare
+    const { admin, carrier, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin);
+
+    // Act
+    const reply = await call('POST', '/parcels', { token: carrier, json: { locationId, recipientId: customerSub, size: 'XL' } });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 400, body: validationBody() });
+  });
+
+  it('refuses a missing field with details', async () => {
+    // Prepare
+    const { admin } = await actors();
+
+    // Act
+    const reply = await call('POST', '/locations', { token: admin, json: { name: 'Market' } });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 400, body: validationBody() });
+  });
+
+  it('refuses a JSON body that is not an object with 400, never a 5xx', async () => {
+    // Prepare
+    const { carrier } = await actors();
+
+    // Act
+    const replies = await Promise.all(['null', '[]', '"text"', '42'].map((raw) => call('POST', '/parcels', { token: carrier, raw })));
+
+    // Assess
+    expect(replies.map((reply) => reply.status)).toEqual([400, 400, 400, 400]);
+  });
+
+  it('refuses a request without a body with 400', async () => {
+    // Prepare
+    const { carrier } = await actors();
+
+    // Act
+    const reply = await call('POST', '/parcels', { token: carrier });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 400, body: { error: expect.objectContaining({ code: 'VALIDATION_ERROR' }) } });
+  });
+});
+
+describe('POST /parcels', () => {
+  it('stores a parcel in the smallest free slot that fits and never returns the code', async () => {
+    // Prepare
+    const { admin, carrier, customerSub } = await actors();
+    const { locationId, lockerId } = await locationWithLocker(admin, { S: 1, M: 1, L: 1 });
+
+    // Act
+    const reply = await call('POST', '/parcels', { token: carrier, json: { locationId, recipientId: customerSub, size: 'M' } });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({
+      status: 201,
+      body: { parcelId: expect.any(String), status: 'STORED', locationId, lockerId, slotId: '02', slotSize: 'M', expiresAt: expect.any(String) },
+    });
+  });
+
+  it('sets expiresAt at the end of the location pickup window', async () => {
+    // Prepare
+    const { admin, carrier, customer, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin, { S: 1 }, 24);
+
+    // Act
+    const parcel = await storeParcel(carrier, locationId, customerSub);
+
+    // Assess
+    const viewed = (await call('GET', `/parcels/${parcel.parcelId}`, { token: customer })).body as { createdAt: string; expiresAt: string };
+    expect({ expiresAt: parcel.expiresAt, windowHours: (Date.parse(viewed.expiresAt) - Date.parse(viewed.createdAt)) / 3_600_000 }).toEqual({
+      expiresAt: viewed.expiresAt,
+      windowHours: 24,
+    });
+  });
+
+  it('answers 404 LOCATION_NOT_FOUND for an unknown location', async () => {
+    // Prepare
+    const { carrier, customerSub } = await actors();
+
+    // Act
+    const reply = await call('POST', '/parcels', { token: carrier, json: { locationId: id('nowhere'), recipientId: customerSub, size: 'S' } });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 404, body: errorBody('LOCATION_NOT_FOUND') });
+  });
+
+  it('answers 409 NO_SLOT_AVAILABLE when no free slot fits', async () => {
+    // Prepare
+    const { admin, carrier, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin, { S: 2 });
+
+    // Act
+    const reply = await call('POST', '/parcels', { token: carrier, json: { locationId, recipientId: customerSub, size: 'L' } });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 409, body: errorBody('NO_SLOT_AVAILABLE') });
+  });
+
+  it('refuses a customer storing a parcel with 403', async () => {
+    // Prepare
+    const { admin, customer, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin);
+
+    // Act
+    const reply = await call('POST', '/parcels', { token: customer, json: { locationId, recipientId: customerSub, size: 'S' } });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 403, body: errorBody('FORBIDDEN') });
+  });
+
+  it('returns the same parcel for a repeated Idempotency-Key and claims only one slot', async () => {
+    // Prepare
+    const { admin, carrier, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin, { S: 3 });
+    const request = { token: carrier, json: { locationId, recipientId: customerSub, size: 'S' }, headers: { 'Idempotency-Key': id('store') } };
+
+    // Act
+    const first = await call('POST', '/parcels', request);
+    const second = await call('POST', '/parcels', request);
+
+    // Assess
+    expect({ first: [first.status, first.body], second: [second.status, second.body], free: await freeSlots(locationId, admin) }).toEqual({
+      first: [201, first.body],
+      second: [201, first.body],
+      free: { S: 2, M: 0, L: 0 },
+    });
+  });
+});
+
+describe('GET /parcels/{parcelId}', () => {
+  it('shows the owner the pickup code while the parcel is STORED', async () => {
+    // Prepare
+    const { admin, carrier, customer, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin);
+    const parcel = await storeParcel(carrier, locationId, customerSub);
+
+    // Act
+    const reply = await call('GET', `/parcels/${parcel.parcelId}`, { token: customer });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({
+      status: 200,
+      body: expect.objectContaining({ parcelId: parcel.parcelId, status: 'STORED', pickupCode: expect.stringMatching(/^\d{6}$/) }),
+    });
+  });
+
+  it('never shows the pickup code to the carrier or an admin', async () => {
+    // Prepare
+    const { admin, carrier, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin);
+    const parcel = await storeParcel(carrier, locationId, customerSub);
+
+    // Act
+    const replies = await Promise.all([carrier, admin].map((viewer) => call('GET', `/parcels/${parcel.parcelId}`, { token: viewer })));
+
+    // Assess
+    expect(replies.map((reply) => [reply.status, 'pickupCode' in (reply.body as object)])).toEqual([
+      [200, false],
+      [200, false],
+    ]);
+  });
+
+  it('stops showing the owner the pickup code once the parcel is retrieved', async () => {
+    // Prepare
+    const { admin, carrier, customer, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin);
+    const parcel = await storeParcel(carrier, locationId, customerSub);
+    await call('POST', `/parcels/${parcel.parcelId}/retrieve`, { token: customer, json: { pickupCode: await pickupCodeOf(parcel.parcelId, customer) } });
+
+    // Act
+    const reply = await call('GET', `/parcels/${parcel.parcelId}`, { token: customer });
+
+    // Assess
+    expect({ status: reply.status, parcelStatus: (reply.body as { status: string }).status, hasCode: 'pickupCode' in (reply.body as object) }).toEqual({
+      status: 200,
+      parcelStatus: 'RETRIEVED',
+      hasCode: false,
+    });
+  });
+
+  it("answers 404 for another customer's parcel, as for one that does not exist", async () => {
+    // Prepare
+    const { admin, carrier, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin);
+    const parcel = await storeParcel(carrier, locationId, customerSub);
+    const stranger = await token('customer');
+
+    // Act
+    const theirs = await call('GET', `/parcels/${parcel.parcelId}`, { token: stranger });
+    const missing = await call('GET', `/parcels/${id('parcel')}`, { token: stranger });
+
+    // Assess
+    expect({ theirs: [theirs.status, theirs.body], missing: [missing.status] }).toEqual({ theirs: [404, missing.body], missing: [404] });
+  });
+});
+
+describe('GET /parcels', () => {
+  it("lists a customer's own parcels only", async () => {
+    // Prepare
+    const { admin, carrier, customer, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin, { S: 2 });
+    const mine = await storeParcel(carrier, locationId, customerSub);
+    await storeParcel(carrier, locationId, id('someone-else'));
+
+    // Act
+    const reply = await call('GET', '/parcels', { token: customer });
+
+    // Assess
+    const items = (reply.body as { items: { parcelId: string; pickupCode?: string }[] }).items;
+    expect({ status: reply.status, parcelIds: items.map((item) => item.parcelId) }).toEqual({ status: 200, parcelIds: [mine.parcelId] });
+  });
+
+  it("lets an admin filter every customer's parcels by location", async () => {
+    // Prepare
+    const { admin, carrier } = await actors();
+    const { locationId } = await locationWithLocker(admin, { S: 2 });
+    const first = await storeParcel(carrier, locationId, id('customer'));
+    const second = await storeParcel(carrier, locationId, id('customer'));
+
+    // Act
+    const reply = await call('GET', `/parcels?locationId=${locationId}`, { token: admin });
+
+    // Assess
+    const items = (reply.body as { items: { parcelId: string }[] }).items;
+    expect({ status: reply.status, parcelIds: items.map((item) => item.parcelId).sort() }).toEqual({
+      status: 200,
+      parcelIds: [first.parcelId, second.parcelId].sort(),
+    });
+  });
+});
+
+describe('POST /parcels/{parcelId}/retrieve', () => {
+  it('hands the parcel to its owner with the right code and frees the slot', async () => {
+    // Prepare
+    const { admin, carrier, customer, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin, { S: 1 });
+    const parcel = await storeParcel(carrier, locationId, customerSub);
+    const pickupCode = await pickupCodeOf(parcel.parcelId, customer);
+
+    // Act
+    const reply = await call('POST', `/parcels/${parcel.parcelId}/retrieve`, { token: customer, json: { pickupCode } });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body, free: await freeSlots(locationId, customer) }).toEqual({
+      status: 200,
+      body: { parcelId: parcel.parcelId, status: 'RETRIEVED', lockerId: parcel.lockerId, slotId: parcel.slotId },
+      free: { S: 1, M: 0, L: 0 },
+    });
+  });
+
+  it('refuses a wrong code with 403 INVALID_PICKUP_CODE', async () => {
+    // Prepare
+    const { admin, carrier, customer, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin);
+    const parcel = await storeParcel(carrier, locationId, customerSub);
+    const pickupCode = await pickupCodeOf(parcel.parcelId, customer);
+
+    // Act
+    const reply = await call('POST', `/parcels/${parcel.parcelId}/retrieve`, { token: customer, json: { pickupCode: wrong(pickupCode) } });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 403, body: errorBody('INVALID_PICKUP_CODE') });
+  });
+
+  it('locks the parcel after 5 wrong codes in a row: 429 even for the right code', async () => {
+    // Prepare
+    const { admin, carrier, customer, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin);
+    const parcel = await storeParcel(carrier, locationId, customerSub);
+    const pickupCode = await pickupCodeOf(parcel.parcelId, customer);
+    const path = `/parcels/${parcel.parcelId}/retrieve`;
+    const wrongStatuses: number[] = [];
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      wrongStatuses.push((await call('POST', path, { token: customer, json: { pickupCode: wrong(pickupCode, attempt) } })).status);
+    }
+
+    // Act
+    const reply = await call('POST', path, { token: customer, json: { pickupCode } });
+
+    // Assess
+    expect({ wrongStatuses, status: reply.status, body: reply.body }).toEqual({
+      wrongStatuses: [403, 403, 403, 403, 403],
+      status: 429,
+      body: errorBody('TOO_MANY_ATTEMPTS'),
+    });
+  });
+
+  it('lets the right code work again once the 15-minute lock has passed', async () => {
+    // Prepare
+    const { admin, carrier, customer, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin);
+    const parcel = await storeParcel(carrier, locationId, customerSub);
+    const pickupCode = await pickupCodeOf(parcel.parcelId, customer);
+    const path = `/parcels/${parcel.parcelId}/retrieve`;
+    for (let attempt = 1; attempt <= 5; attempt += 1) await call('POST', path, { token: customer, json: { pickupCode: wrong(pickupCode, attempt) } });
+    await call('POST', '/_local/clock', { json: { advanceHours: 16 / 60 } });
+
+    // Act
+    const reply = await call('POST', path, { token: customer, json: { pickupCode } });
+
+    // Assess
+    expect(reply.status).toBe(200);
+  });
+
+  it('refuses a second retrieval with 409 INVALID_STATE', async () => {
+    // Prepare
+    const { admin, carrier, customer, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin);
+    const parcel = await storeParcel(carrier, locationId, customerSub);
+    const pickupCode = await pickupCodeOf(parcel.parcelId, customer);
+    await call('POST', `/parcels/${parcel.parcelId}/retrieve`, { token: customer, json: { pickupCode } });
+
+    // Act
+    const reply = await call('POST', `/parcels/${parcel.parcelId}/retrieve`, { token: customer, json: { pickupCode } });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 409, body: errorBody('INVALID_STATE') });
+  });
+
+  it("answers 404 to a customer retrieving someone else's parcel, even with the right code", async () => {
+    // Prepare
+    const { admin, carrier, customer, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin);
+    const parcel = await storeParcel(carrier, locationId, customerSub);
+    const pickupCode = await pickupCodeOf(parcel.parcelId, customer);
+
+    // Act
+    const reply = await call('POST', `/parcels/${parcel.parcelId}/retrieve`, { token: await token('customer'), json: { pickupCode } });
+
+    // Assess
+    expect(reply.status).toBe(404);
+  });
+
+  it('refuses a code that is not six digits with 400', async () => {
+    // Prepare
+    const { admin, carrier, customer, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin);
+    const parcel = await storeParcel(carrier, locationId, customerSub);
+
+    // Act
+    const reply = await call('POST', `/parcels/${parcel.parcelId}/retrieve`, { token: customer, json: { pickupCode: '12ab' } });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 400, body: validationBody() });
+  });
+});
+
+describe('POST /parcels/{parcelId}/code', () => {
+  it('issues a new code that works while the old one stops working', async () => {
+    // Prepare
+    const { admin, carrier, customer, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin);
+    const parcel = await storeParcel(carrier, locationId, customerSub);
+    const oldCode = await pickupCodeOf(parcel.parcelId, customer);
+
+    // Act
+    const reissued = await call('POST', `/parcels/${parcel.parcelId}/code`, { token: customer });
+    const newCode = await pickupCodeOf(parcel.parcelId, customer);
+    const withOld = await call('POST', `/parcels/${parcel.parcelId}/retrieve`, { token: customer, json: { pickupCode: oldCode } });
+    const withNew = await call('POST', `/parcels/${parcel.parcelId}/retrieve`, { token: customer, json: { pickupCode: newCode } });
+
+    // Assess
+    expect({ reissued: reissued.status, changed: newCode !== oldCode, withOld: [withOld.status, withOld.body], withNew: withNew.status }).toEqual({
+      reissued: 200,
+      changed: true,
+      withOld: [403, errorBody('INVALID_PICKUP_CODE')],
+      withNew: 200,
+    });
+  });
+
+  it('refuses a new code for a parcel no longer STORED with 409', async () => {
+    // Prepare
+    const { admin, carrier, customer, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin);
+    const parcel = await storeParcel(carrier, locationId, customerSub);
+    await call('POST', `/parcels/${parcel.parcelId}/retrieve`, { token: customer, json: { pickupCode: await pickupCodeOf(parcel.parcelId, customer) } });
+
+    // Act
+    const reply = await call('POST', `/parcels/${parcel.parcelId}/code`, { token: customer });
+
+    // Assess
+    expect(reply.status).toBe(409);
+  });
+
+  it("answers 404 to a customer asking for a new code for someone else's parcel", async () => {
+    // Prepare
+    const { admin, carrier, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin);
+    const parcel = await storeParcel(carrier, locationId, customerSub);
+
+    // Act
+    const reply = await call('POST', `/parcels/${parcel.parcelId}/code`, { token: await token('customer') });
+
+    // Assess
+    expect(reply.status).toBe(404);
+  });
+});
+
+describe('POST /locations/{locationId}/pickup', () => {
+  it("hands the parcel over at the kiosk of the parcel's location", async () => {
+    // Prepare
+    const { admin, carrier, customer, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin);
+    const parcel = await storeParcel(carrier, locationId, customerSub);
+    const kiosk = await token('kiosk', { locationId });
+
+    // Act
+    const reply = await call('POST', `/locations/${locationId}/pickup`, { token: kiosk, json: { pickupCode: await pickupCodeOf(parcel.parcelId, customer) } });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({
+      status: 200,
+      body: { parcelId: parcel.parcelId, status: 'RETRIEVED', lockerId: parcel.lockerId, slotId: parcel.slotId },
+    });
+  });
+
+  it('refuses a wrong code with 403', async () => {
+    // Prepare
+    const { admin, carrier, customer, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin);
+    const parcel = await storeParcel(carrier, locationId, customerSub);
+    const kiosk = await token('kiosk', { locationId });
+
+    // Act
+    const reply = await call('POST', `/locations/${locationId}/pickup`, { token: kiosk, json: { pickupCode: wrong(await pickupCodeOf(parcel.parcelId, customer)) } });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 403, body: errorBody('INVALID_PICKUP_CODE') });
+  });
+
+  it('refuses the kiosk of another location with 403, even with the right code', async () => {
+    // Prepare
+    const { admin, carrier, customer, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin);
+    const other = await locationWithLocker(admin);
+    const parcel = await storeParcel(carrier, locationId, customerSub);
+    const otherKiosk = await token('kiosk', { locationId: other.locationId });
+
+    // Act
+    const reply = await call('POST', `/locations/${locationId}/pickup`, { token: otherKiosk, json: { pickupCode: await pickupCodeOf(parcel.parcelId, customer) } });
+
+    // Assess
+    expect(reply.status).toBe(403);
+  });
+
+  it('refuses a customer using the kiosk route with 403', async () => {
+    // Prepare
+    const { admin, carrier, customer, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin);
+    const parcel = await storeParcel(carrier, locationId, customerSub);
+
+    // Act
+    const reply = await call('POST', `/locations/${locationId}/pickup`, { token: customer, json: { pickupCode: await pickupCodeOf(parcel.parcelId, customer) } });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 403, body: errorBody('FORBIDDEN') });
+  });
+
+  it('throttles a location after 10 wrong codes within 15 minutes with 429', async () => {
+    // Prepare
+    const { admin, carrier, customer, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin);
+    const parcel = await storeParcel(carrier, locationId, customerSub);
+    const pickupCode = await pickupCodeOf(parcel.parcelId, customer);
+    const kiosk = await token('kiosk', { locationId });
+    const wrongStatuses: number[] = [];
+    for (let attempt = 1; attempt <= 10; attempt += 1) {
+      wrongStatuses.push((await call('POST', `/locations/${locationId}/pickup`, { token: kiosk, json: { pickupCode: wrong(pickupCode, attempt) } })).status);
+    }
+
+    // Act
+    const reply = await call('POST', `/locations/${locationId}/pickup`, { token: kiosk, json: { pickupCode: wrong(pickupCode, 11) } });
+
+    // Assess
+    expect({ wrongStatuses, status: reply.status, body: reply.body }).toEqual({
+      wrongStatuses: Array.from({ length: 10 }, () => 403),
+      status: 429,
+      body: errorBody('TOO_MANY_ATTEMPTS'),
+    });
+  });
+});
+
+describe('POST /parcels/{parcelId}/cancel', () => {
+  it('cancels a stored parcel and frees its slot', async () => {
+    // Prepare
+    const { admin, carrier, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin, { S: 1 });
+    const parcel = await storeParcel(carrier, locationId, customerSub);
+
+    // Act
+    const reply = await call('POST', `/parcels/${parcel.parcelId}/cancel`, { token: carrier });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body, free: await freeSlots(locationId, admin) }).toEqual({
+      status: 200,
+      body: expect.objectContaining({ status: 'CANCELLED' }),
+      free: { S: 1, M: 0, L: 0 },
+    });
+  });
+
+  it('refuses to cancel twice with 409', async () => {
+    // Prepare
+    const { admin, carrier, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin);
+    const parcel = await storeParcel(carrier, locationId, customerSub);
+    await call('POST', `/parcels/${parcel.parcelId}/cancel`, { token: admin });
+
+    // Act
+    const reply = await call('POST', `/parcels/${parcel.parcelId}/cancel`, { token: admin });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 409, body: errorBody('INVALID_STATE') });
+  });
+
+  it('refuses a customer cancelling with 403', async () => {
+    // Prepare
+    const { admin, carrier, customer, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin);
+    const parcel = await storeParcel(carrier, locationId, customerSub);
+
+    // Act
+    const reply = await call('POST', `/parcels/${parcel.parcelId}/cancel`, { token: customer });
+
+    // Assess
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 403, body: errorBody('FORBIDDEN') });
+  });
+});
+
+describe('expiry and return', () => {
+  it('expires a parcel past its window on the sweep, refuses pickup, and lets the carrier return it', async () => {
+    // Prepare
+    const { admin, carrier, customer, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin, { S: 1 }, 1);
+    const parcel = await storeParcel(carrier, locationId, customerSub);
+    const pickupCode = await pickupCodeOf(parcel.parcelId, customer);
+    const clock = await call('POST', '/_local/clock', { json: { advanceHours: 2 } });
+    const sweep = await call('POST', '/_local/sweep');
+
+    // Act
+    const viewed = await call('GET', `/parcels/${parcel.parcelId}`, { token: customer });
+    const pickup = await call('POST', `/parcels/${parcel.parcelId}/retrieve`, { token: customer, json: { pickupCode } });
+    const returned = await call('POST', `/parcels/${parcel.parcelId}/return`, { token: carrier });
+
+    // Assess
+    expect({
+      clock: clock.status,
+      sweep: sweep.status,
+      viewed: [(viewed.body as { status: string }).status, 'pickupCode' in (viewed.body as object)],
+      pickup: [pickup.status, pickup.body],
+      returned: [returned.status, returned.body],
+      free: await freeSlots(locationId, admin),
+    }).toEqual({
+      clock: 200,
+      sweep: 200,
+      viewed: ['EXPIRED', false],
+      pickup: [409, errorBody('PARCEL_EXPIRED')],
+      returned: [200, expect.objectContaining({ status: 'RETURNED' })],
+      free: { S: 1, M: 0, L: 0 },
+    });
+  });
+
+  it('refuses to return a parcel that has not expired with 409', async () => {
+    // Prepare
+    const { admin, carrier, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin);
+    const parcel = await storeParcel(carrier, locationId, customerSub);
+
+    // Act
+    const reply = await call('POST', `/parcels/${parcel.parcelId}/return`, { token: carrier });
+
+    // Assess
+    expect(reply.status).toBe(409);
+  });
+
+  it('moves the service clock forward through POST /_local/clock', async () => {
+    // Prepare
+    const before = Date.now();
+
+    // Act
+    const reply = await call('POST', '/_local/clock', { json: { advanceHours: 1 } });
+
+    // Assess
+    const now = Date.parse((reply.body as { now: string }).now);
+    expect({ status: reply.status, movedAtLeastAnHour: now - before >= 3_600_000 }).toEqual({ status: 200, movedAtLeastAnHour: true });
+  });
+});
