@@ -1,0 +1,208 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { keys } from '#shared/adapters/dynamodb/keys';
+import { cancelParcel, expireParcels, getParcel, listParcels, retrieveParcel, returnParcel } from '#shared/use-cases/parcels';
+import { storeParcel } from '#shared/use-cases/store-parcel';
+import { createTestTable, type TestTable } from '#test/helpers/dynamodb';
+import { actors, buildDeps, itemsUnder, ManualClock, ScriptedCodes, type TestDeps } from '#test/helpers/deps';
+import { givenLocation } from '#test/helpers/fixtures';
+
+// The sweep reads every shard of the expiry index, so each sweep test gets a table of its own.
+async function freshDeps(codes?: string[]) {
+  const table = await createTestTable();
+  return { table, deps: buildDeps(table, { clock: new ManualClock(), ...(codes ? { codes: new ScriptedCodes(codes) } : {}) }) };
+}
+
+async function givenStored(deps: TestDeps, count = 1, slots = { S: 3 }) {
+  const { locationId } = await givenLocation(deps, slots);
+  const parcels = [];
+  for (let i = 0; i < count; i++) {
+    parcels.push(await storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' }));
+  }
+  return { locationId, parcels };
+}
+
+const eventTypes = async (deps: TestDeps, tableName: string, parcelId: string) =>
+  (await itemsUnder(deps, tableName, keys.parcel(parcelId).PK)).filter((item) => item.entity === 'EVENT').map((item) => item.type);
+
+describe('the expiry sweep', () => {
+  it('expires only parcels whose pickup window has passed', async () => {
+    // Prepare
+    const { deps } = await freshDeps();
+    const { parcels: [early] } = await givenStored(deps);
+    deps.clock.advanceHours(48);
+    const { parcels: [late] } = await givenStored(deps);
+    deps.clock.advanceHours(25);
+
+    // Act
+    const result = await expireParcels(deps);
+
+    // Assess
+    expect(result).toEqual({ expired: 1 });
+    expect((await deps.parcels.get(early!.parcelId))?.status).toBe('EXPIRED');
+    expect((await deps.parcels.get(late!.parcelId))?.status).toBe('STORED');
+  });
+
+  it('expires each parcel once when run twice', async () => {
+    // Prepare
+    const { deps, table } = await freshDeps();
+    const { parcels } = await givenStored(deps, 3);
+    deps.clock.advanceHours(73);
+
+    // Act
+    const first = await expireParcels(deps);
+    const second = await expireParcels(deps);
+
+    // Assess
+    expect([first, second]).toEqual([{ expired: 3 }, { expired: 0 }]);
+    for (const parcel of parcels) {
+      expect(await eventTypes(deps, table.tableName, parcel.parcelId)).toEqual(['PARCEL_STORED', 'PARCEL_EXPIRED']);
+    }
+  });
+
+  it('expires each parcel once when runs overlap', async () => {
+    // Prepare
+    const { deps, table } = await freshDeps();
+    const { parcels } = await givenStored(deps, 3);
+    deps.clock.advanceHours(73);
+
+    // Act
+    const results = await Promise.all([expireParcels(deps), expireParcels(deps), expireParcels(deps)]);
+
+    // Assess
+    expect(results.reduce((sum, result) => sum + result.expired, 0)).toBe(3);
+    for (const parcel of parcels) {
+      expect(await eventTypes(deps, table.tableName, parcel.parcelId)).toEqual(['PARCEL_STORED', 'PARCEL_EXPIRED']);
+    }
+  });
+
+  it('keeps the slot occupied and stops the code from working', async () => {
+    // Prepare
+    const { deps } = await freshDeps(['640211']);
+    const { locationId, parcels: [parcel] } = await givenStored(deps);
+    deps.clock.advanceHours(73);
+
+    // Act
+    await expireParcels(deps);
+
+    // Assess
+    const slot = (await deps.locations.layout(locationId)).lockers[0]?.slots[0];
+    expect(slot).toMatchObject({ status: 'OCCUPIED', parcelId: parcel!.parcelId });
+    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '640211'))).toBeUndefined();
+    await expect(retrieveParcel(deps, actors.customer, parcel!.parcelId, '640211')).rejects.toMatchObject({ code: 'PARCEL_EXPIRED' });
+  });
+});
+
+describe('returning and cancelling', () => {
+  it('returns an expired parcel and frees its slot', async () => {
+    // Prepare
+    const { deps } = await freshDeps();
+    const { locationId, parcels: [parcel] } = await givenStored(deps);
+    deps.clock.advanceHours(73);
+    await expireParcels(deps);
+
+    // Act
+    const result = await returnParcel(deps, actors.carrier, parcel!.parcelId);
+
+    // Assess
+    expect(result).toEqual({ parcelId: parcel!.parcelId, status: 'RETURNED' });
+    expect(await deps.locations.freeCounts(locationId)).toEqual({ S: 3, M: 0, L: 0 });
+  });
+
+  it('refuses to return a parcel that has not expired', async () => {
+    // Prepare
+    const { deps } = await freshDeps();
+    const { parcels: [parcel] } = await givenStored(deps);
+
+    // Act
+    const attempt = returnParcel(deps, actors.carrier, parcel!.parcelId);
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ code: 'INVALID_STATE' });
+  });
+
+  it('cancels a stored parcel, frees its slot and retires its code', async () => {
+    // Prepare
+    const { deps, table } = await freshDeps(['777001']);
+    const { locationId, parcels: [parcel] } = await givenStored(deps);
+
+    // Act
+    const result = await cancelParcel(deps, actors.carrier, parcel!.parcelId);
+
+    // Assess
+    expect(result).toEqual({ parcelId: parcel!.parcelId, status: 'CANCELLED' });
+    expect(await deps.locations.freeCounts(locationId)).toEqual({ S: 3, M: 0, L: 0 });
+    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '777001'))).toBeUndefined();
+    expect(await eventTypes(deps, table.tableName, parcel!.parcelId)).toEqual(['PARCEL_STORED', 'PARCEL_CANCELLED']);
+  });
+
+  it('hides a parcel from a carrier who did not deposit it', async () => {
+    // Prepare
+    const { deps } = await freshDeps();
+    const { parcels: [parcel] } = await givenStored(deps);
+
+    // Act
+    const attempt = cancelParcel(deps, actors.otherCarrier, parcel!.parcelId);
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ code: 'PARCEL_NOT_FOUND' });
+    await expect(getParcel(deps, actors.otherCarrier, parcel!.parcelId)).rejects.toMatchObject({ code: 'PARCEL_NOT_FOUND' });
+  });
+
+  it('refuses to cancel a retrieved parcel', async () => {
+    // Prepare
+    const { deps } = await freshDeps(['777002']);
+    const { parcels: [parcel] } = await givenStored(deps);
+    await retrieveParcel(deps, actors.customer, parcel!.parcelId, '777002');
+
+    // Act
+    const attempt = cancelParcel(deps, actors.admin, parcel!.parcelId);
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ code: 'INVALID_STATE' });
+  });
+});
+
+describe('listing parcels', () => {
+  it('gives a customer their own parcels only, page by page', async () => {
+    // Prepare
+    const { deps } = await freshDeps();
+    const { locationId } = await givenStored(deps, 3, { S: 4 });
+    await storeParcel(deps, actors.carrier, { locationId, recipientId: actors.otherCustomer.sub, size: 'S' });
+
+    // Act
+    const first = await listParcels(deps, actors.customer, { limit: 2 });
+    const second = await listParcels(deps, actors.customer, { limit: 2, cursor: first.cursor! });
+
+    // Assess
+    const all = [...first.items, ...second.items];
+    expect(all).toHaveLength(3);
+    expect(all.every((parcel) => parcel.recipientId === actors.customer.sub)).toBe(true);
+    expect(all.some((parcel) => 'pickupCodeHash' in parcel || 'sealedPickupCode' in parcel)).toBe(false);
+  });
+
+  it('refuses a cursor taken from another listing', async () => {
+    // Prepare
+    const { deps } = await freshDeps();
+    await givenStored(deps, 3);
+    const adminPage = await listParcels(deps, actors.admin, { limit: 1 });
+
+    // Act
+    const attempt = listParcels(deps, actors.customer, { limit: 1, cursor: adminPage.cursor! });
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+  });
+
+  it('lets an admin filter by location', async () => {
+    // Prepare
+    const { deps } = await freshDeps();
+    const { locationId } = await givenStored(deps, 2);
+    await givenStored(deps, 1);
+
+    // Act
+    const page = await listParcels(deps, actors.admin, { limit: 10, locationId });
+
+    // Assess
+    expect(page.items.map((parcel) => parcel.locationId)).toEqual([locationId, locationId]);
+  });
+});
