@@ -40,7 +40,7 @@ export function synthesizeApp(context: Record<string, unknown> = {}): Synthesize
 
 /** The logical id CloudFormation knows an L2 construct's main resource by. */
 export function logicalId(construct: IConstruct): string {
-  const resource = construct.node.defaultChild;
+  const resource = construct instanceof CfnElement ? construct : construct.node.defaultChild;
   if (!(resource instanceof CfnElement)) throw new Error(`${construct.node.path} has no CloudFormation resource`);
   return Stack.of(construct).getLogicalId(resource);
 }
