@@ -1,8 +1,8 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { keys } from '#shared/adapters/dynamodb/keys';
 import { cancelParcel, expireParcels, getParcel, listParcels, retrieveParcel, returnParcel } from '#shared/use-cases/parcels';
 import { storeParcel } from '#shared/use-cases/store-parcel';
-import { createTestTable, type TestTable } from '#test/helpers/dynamodb';
+import { createTestTable } from '#test/helpers/dynamodb';
 import { actors, buildDeps, itemsUnder, ManualClock, ScriptedCodes, type TestDeps } from '#test/helpers/deps';
 import { givenLocation } from '#test/helpers/fixtures';
 
