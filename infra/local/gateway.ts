@@ -155,26 +155,28 @@ function clfTime(epochMs: number): string {
   return `${pad(date.getUTCDate())}/${months[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
 }
 
-type LambdaHandler<TEvent, TResult> = (event: TEvent, context: Context) => Promise<TResult>;
+/** Any function's handler: each has its own event type, so the gateway only promises it what Lambda would. */
+export type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
+export type HandlerLoader = (folder: 'http' | 'schedule', name: string) => Promise<LambdaHandler>;
 
-const handlerModules = new Map<string, Promise<LambdaHandler<unknown, unknown>>>();
+const handlerModules = new Map<string, Promise<LambdaHandler>>();
 
-/** Imports a function's module on first use, like a cold start, and keeps it warm afterwards. */
-function loadHandler<TEvent, TResult>(folder: 'http' | 'schedule', name: string): Promise<LambdaHandler<TEvent, TResult>> {
+/** Imports `functions/<folder>/<name>.ts` on first use, like a cold start, and keeps it warm afterwards. */
+export const loadFunctionHandler: HandlerLoader = (folder, name) => {
   const key = `${folder}/${name}`;
   let loaded = handlerModules.get(key);
   if (loaded === undefined) {
     // Resolved at run time, not by the bundler: a handler written after start-up is still found.
     loaded = import(/* @vite-ignore */ `#functions/${key}`).then((module: { handler?: unknown }) => {
       if (typeof module.handler !== 'function') throw new Error(`functions/${key}.ts does not export a handler`);
-      return module.handler as LambdaHandler<unknown, unknown>;
+      return module.handler as LambdaHandler;
     });
     handlerModules.set(key, loaded);
     // A module that failed to load (not written yet, or a syntax error) is tried again next time.
     loaded.catch(() => handlerModules.delete(key));
   }
-  return loaded as Promise<LambdaHandler<TEvent, TResult>>;
-}
+  return loaded;
+};
 
 function lambdaContext(functionName: string, awsRequestId: string): Context {
   const deadline = Date.now() + integrationTimeoutMs;
@@ -198,14 +200,14 @@ function lambdaContext(functionName: string, awsRequestId: string): Context {
 }
 
 /** Lambda hands a function a fresh JSON copy of the event and serialises what it returns: so do we. */
-async function invoke<TEvent, TResult>(folder: 'http' | 'schedule', name: string, event: TEvent): Promise<TResult> {
-  const handler = await loadHandler<TEvent, TResult>(folder, name);
-  const result = await handler(JSON.parse(JSON.stringify(event)) as TEvent, lambdaContext(`locker-service-${name}`, randomUUID()));
-  return (result === undefined ? undefined : JSON.parse(JSON.stringify(result))) as TResult;
+async function invoke(load: HandlerLoader, folder: 'http' | 'schedule', name: string, event: unknown): Promise<unknown> {
+  const handler = await load(folder, name);
+  const result = await handler(JSON.parse(JSON.stringify(event)) as never, lambdaContext(`locker-service-${name}`, randomUUID()));
+  return result === undefined ? undefined : JSON.parse(JSON.stringify(result));
 }
 
 /** Runs the schedule-triggered expiry sweep once, with the event EventBridge would send. */
-export function runExpirySweep(): Promise<unknown> {
+export function runExpirySweep(load: HandlerLoader = loadFunctionHandler): Promise<unknown> {
   const name = 'expire-parcels';
   const event: ScheduledEvent = {
     version: '0',
@@ -218,7 +220,7 @@ export function runExpirySweep(): Promise<unknown> {
     resources: [`arn:aws:events:${localRegion}:${localAccountId}:rule/locker-service-${name}`],
     detail: {},
   };
-  return invoke('schedule', name, event);
+  return invoke(load, 'schedule', name, event);
 }
 
 class GatewayError extends Error {
@@ -244,11 +246,13 @@ export interface GatewayOptions {
   /** 0 picks a free port. */
   readonly port: number;
   readonly stage?: string;
+  /** Where handlers come from; tests substitute their own. */
+  readonly loadHandler?: HandlerLoader;
 }
 
-export async function startGateway({ port, stage = 'local' }: GatewayOptions): Promise<LocalGateway> {
+export async function startGateway({ port, stage = 'local', loadHandler = loadFunctionHandler }: GatewayOptions): Promise<LocalGateway> {
   const server = createServer((request, response) => {
-    void serve(request, response, stage);
+    void serve(request, response, stage, loadHandler);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -269,7 +273,7 @@ export async function startGateway({ port, stage = 'local' }: GatewayOptions): P
   };
 }
 
-async function serve(incoming: IncomingMessage, response: ServerResponse, stage: string): Promise<void> {
+async function serve(incoming: IncomingMessage, response: ServerResponse, stage: string, load: HandlerLoader): Promise<void> {
   const requestId = randomUUID();
   const requestTimeEpoch = Date.now();
   const method = incoming.method ?? 'GET';
@@ -281,7 +285,7 @@ async function serve(incoming: IncomingMessage, response: ServerResponse, stage:
   try {
     const body = await readBody(incoming);
     if (rawPath.startsWith('/_local/')) {
-      writeJson(response, 200, await serveLocalRoute(method, rawPath, body));
+      writeJson(response, 200, await serveLocalRoute(method, rawPath, body, load));
       return;
     }
     const match = matchRoute(method, rawPath);
@@ -293,7 +297,7 @@ async function serve(incoming: IncomingMessage, response: ServerResponse, stage:
       claims,
       stage,
     });
-    writeProxyResult(response, await invoke<APIGatewayProxyEvent, APIGatewayProxyResult>('http', match.route.name, event));
+    writeProxyResult(response, (await invoke(load, 'http', match.route.name, event)) as APIGatewayProxyResult | undefined);
   } catch (error) {
     if (!(error instanceof GatewayError) || error.statusCode >= 500) console.error(`[gateway] ${method} ${rawPath} failed`, error);
     const answer = error instanceof GatewayError ? error : internalError;
@@ -322,7 +326,7 @@ async function authorize(header: string | undefined): Promise<Record<string, str
   return toAuthorizerClaims(verified.claims);
 }
 
-async function serveLocalRoute(method: string, rawPath: string, body: string | null): Promise<unknown> {
+async function serveLocalRoute(method: string, rawPath: string, body: string | null, load: HandlerLoader): Promise<unknown> {
   const route = `${method} ${rawPath}`;
   if (route === 'POST /_local/token') {
     const request = parseBody(body, tokenRequestSchema);
@@ -333,7 +337,7 @@ async function serveLocalRoute(method: string, rawPath: string, body: string | n
     systemClock.advance(advanceHours * 60 * 60 * 1000);
     return { now: systemClock.now().toISOString() };
   }
-  if (route === 'POST /_local/sweep') return (await runExpirySweep()) ?? {};
+  if (route === 'POST /_local/sweep') return (await runExpirySweep(load)) ?? {};
   throw new GatewayError(404, 'NOT_FOUND', `No route for ${route}`);
 }
 

@@ -64,7 +64,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         systemClock.advance(hours * 60 * 60 * 1000);
         return systemClock.now();
       },
-      sweep: runExpirySweep,
+      sweep: () => runExpirySweep(),
       stop: async () => {
         clearInterval(sweepTimer);
         await gateway.close();
