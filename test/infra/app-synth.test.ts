@@ -1,0 +1,81 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { routes, scheduledFunctions } from '#shared/http/routes';
+import { addLockerStacks } from '#infra/stacks/locker-app';
+import { cdkJsonContext } from './synth.ts';
+
+const optionalSdkModules = new Set(['@aws-sdk/signature-v4-crt', '@aws-sdk/signature-v4a']);
+
+type FunctionResource = { Type: string; Properties: { Handler: string; Code: { S3Key?: unknown } }; Metadata?: Record<string, string> };
+
+/**
+ * The one test that synthesises the app as `cdk synth` does: every handler bundled by the local
+ * esbuild, cdk-nag gating the synth. Slow (16 bundles), so it runs once, here.
+ */
+describe('the deployable app, bundled for real', () => {
+  let assembly: CloudAssembly;
+  let functions: FunctionResource[];
+
+  beforeAll(() => {
+    // The CLI asks for asset metadata the same way; it names each function's bundle directory.
+    const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:enable-asset-metadata': true } });
+    addLockerStacks(app);
+    assembly = app.synth();
+    const template = assembly.getStackByName('Locker-dev-Stateless').template as { Resources: Record<string, FunctionResource> };
+    functions = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::Lambda::Function');
+  });
+
+  function assetDirectories(): string[] {
+    return functions.map((fn) => {
+      const assetPath = fn.Metadata?.['aws:asset:path'];
+      if (assetPath === undefined) throw new Error('function without a bundled asset');
+      return join(assembly.directory, assetPath);
+    });
+  }
+
+  it('bundles one asset per function, as an ES module with the handler export', () => {
+    // Prepare / Act
+    const directories = assetDirectories();
+
+    // Assess
+    expect(functions).toHaveLength(routes.length + scheduledFunctions.length);
+    for (const fn of functions) expect(fn.Properties.Handler).toBe('index.handler');
+    for (const directory of directories) expect(existsSync(join(directory, 'index.mjs'))).toBe(true);
+  });
+
+  it('ships a source map beside each bundle, without the sources themselves', () => {
+    for (const directory of assetDirectories()) {
+      // Act
+      const map = JSON.parse(readFileSync(join(directory, 'index.mjs.map'), 'utf8')) as { sourcesContent?: unknown };
+
+      // Assess
+      expect(map.sourcesContent).toBeUndefined();
+      expect(readFileSync(join(directory, 'index.mjs'), 'utf8')).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+    }
+  });
+
+  it('bundles the AWS SDK instead of importing it from the runtime', () => {
+    for (const directory of assetDirectories()) {
+      // Act
+      const code = readFileSync(join(directory, 'index.mjs'), 'utf8');
+      const unbundled = [...code.matchAll(/(?:from\s*|require\(\s*|import\(\s*)["'](@aws-sdk\/[^"']+)["']/g)].map((match) => match[1]);
+
+      // Assess: only the SDK's optional CRT signers stay behind a guarded require, as the SDK intends
+      expect(unbundled.filter((name) => !optionalSdkModules.has(name ?? ''))).toEqual([]);
+    }
+  });
+
+  it('minifies every bundle', () => {
+    for (const directory of assetDirectories()) {
+      // Prepare / Act
+      const code = readFileSync(join(directory, 'index.mjs'), 'utf8');
+      const averageLineLength = code.length / code.split('\n').length;
+
+      // Assess: esbuild's readable output averages well under 100 characters a line
+      expect(averageLineLength).toBeGreaterThan(1_000);
+    }
+  });
+});
