@@ -1,0 +1,169 @@
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { conflicted, createDocumentClient, decodeCursor, encodeCursor, failedAt, transact } from '#shared/adapters/dynamodb/client';
+
+const table = 'locker-table';
+const mock = mockClient(DynamoDBDocumentClient);
+const client = createDocumentClient(new DynamoDBClient({ region: 'eu-west-1' }));
+
+const cursorOf = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+beforeEach(() => {
+  mock.reset();
+});
+
+describe('transact', () => {
+  it('sets the table name on every kind of item and passes the request token', async () => {
+    // Prepare
+    mock.on(TransactWriteCommand).resolves({});
+
+    // Act
+    await transact(
+      client,
+      table,
+      [
+        { Put: { TableName: 'ignored', Item: { PK: 'a', SK: '1' } } },
+        { Update: { TableName: 'ignored', Key: { PK: 'b', SK: '1' }, UpdateExpression: 'SET x = :x', ExpressionAttributeValues: { ':x': 1 } } },
+        { Delete: { TableName: 'ignored', Key: { PK: 'c', SK: '1' } } },
+        { ConditionCheck: { TableName: 'ignored', Key: { PK: 'd', SK: '1' }, ConditionExpression: 'attribute_exists(PK)' } },
+      ],
+      'token-1',
+    );
+
+    // Assess
+    expect(mock.commandCalls(TransactWriteCommand)[0]?.args[0].input).toEqual({
+      TransactItems: [
+        { Put: { TableName: table, Item: { PK: 'a', SK: '1' } } },
+        { Update: { TableName: table, Key: { PK: 'b', SK: '1' }, UpdateExpression: 'SET x = :x', ExpressionAttributeValues: { ':x': 1 } } },
+        { Delete: { TableName: table, Key: { PK: 'c', SK: '1' } } },
+        { ConditionCheck: { TableName: table, Key: { PK: 'd', SK: '1' }, ConditionExpression: 'attribute_exists(PK)' } },
+      ],
+      ClientRequestToken: 'token-1',
+    });
+  });
+
+  it('sends no request token when none is given', async () => {
+    // Prepare
+    mock.on(TransactWriteCommand).resolves({});
+
+    // Act
+    await transact(client, table, [{ Put: { TableName: table, Item: { PK: 'a', SK: '1' } } }]);
+
+    // Assess
+    expect(mock.commandCalls(TransactWriteCommand)[0]?.args[0].input).toEqual({
+      TransactItems: [{ Put: { TableName: table, Item: { PK: 'a', SK: '1' } } }],
+    });
+  });
+
+  it('answers ok when the transaction commits', async () => {
+    // Prepare
+    mock.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const result = await transact(client, table, [{ Put: { TableName: table, Item: { PK: 'a', SK: '1' } } }]);
+
+    // Assess
+    expect(result).toEqual({ ok: true });
+  });
+
+  it('answers a cancelled transaction with its per-item reasons, None for items without a code', async () => {
+    // Prepare
+    mock.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: 'Transaction cancelled',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' }, {}],
+      }),
+    );
+
+    // Act
+    const result = await transact(client, table, [{ Put: { TableName: table, Item: { PK: 'a', SK: '1' } } }]);
+
+    // Assess
+    expect(result).toEqual({ ok: false, reasons: ['None', 'ConditionalCheckFailed', 'None'] });
+  });
+
+  it('rethrows any other error', async () => {
+    // Prepare
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    mock.on(TransactWriteCommand).rejects(throttled);
+
+    // Act
+    const writing = transact(client, table, [{ Put: { TableName: table, Item: { PK: 'a', SK: '1' } } }]);
+
+    // Assess
+    await expect(writing).rejects.toBe(throttled);
+  });
+});
+
+describe('failedAt and conflicted', () => {
+  it('failedAt is true only for the item that failed its condition', () => {
+    // Prepare
+    const result = { ok: false, reasons: ['None', 'ConditionalCheckFailed'] } as const;
+
+    // Act
+    const failed = [failedAt(result, 0), failedAt(result, 1), failedAt(result, 2)];
+
+    // Assess
+    expect(failed).toEqual([false, true, false]);
+  });
+
+  it('failedAt is false for a committed transaction', () => {
+    // Act
+    const failed = failedAt({ ok: true }, 0);
+
+    // Assess
+    expect(failed).toBe(false);
+  });
+
+  it('conflicted is true when any item met a concurrent transaction', () => {
+    // Act
+    const flags = [
+      conflicted({ ok: false, reasons: ['None', 'TransactionConflict'] }),
+      conflicted({ ok: false, reasons: ['ConditionalCheckFailed', 'None'] }),
+      conflicted({ ok: true }),
+    ];
+
+    // Assess
+    expect(flags).toEqual([true, false, false]);
+  });
+});
+
+describe('cursors', () => {
+  it('decodes a cursor it encoded for the same partition', () => {
+    // Prepare
+    const key = { PK: 'PARCEL#p-1', SK: 'META', recipientPk: 'USER#cust-1', recipientSk: '2026-11-22T10:00:00.000Z#p-1' };
+
+    // Act
+    const decoded = decodeCursor(encodeCursor(key) ?? '', { recipientPk: 'USER#cust-1' });
+
+    // Assess
+    expect(decoded).toEqual(key);
+  });
+
+  it('encodes no cursor when there is no last key', () => {
+    // Act
+    const cursor = encodeCursor(undefined);
+
+    // Assess
+    expect(cursor).toBeUndefined();
+  });
+
+  it.each([
+    { why: 'another partition', cursor: cursorOf({ PK: 'x', SK: 'y', recipientPk: 'USER#cust-2' }) },
+    { why: 'no partition attribute', cursor: cursorOf({ PK: 'x', SK: 'y' }) },
+    { why: 'a non-string value', cursor: cursorOf({ recipientPk: 'USER#cust-1', SK: { S: 'y' } }) },
+    { why: 'an array', cursor: cursorOf(['USER#cust-1']) },
+    { why: 'null', cursor: cursorOf(null) },
+    { why: 'too many attributes', cursor: cursorOf({ recipientPk: 'USER#cust-1', a: '1', b: '2', c: '3', d: '4', e: '5', f: '6' }) },
+    { why: 'not JSON', cursor: 'bm90LWpzb24' },
+  ])('refuses a cursor with $why', ({ cursor }) => {
+    // Act
+    const decoded = decodeCursor(cursor, { recipientPk: 'USER#cust-1' });
+
+    // Assess
+    expect(decoded).toBeUndefined();
+  });
+});
