@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import { CryptoPickupCodeVault, randomPickupCodes } from '#shared/adapters/pickup-code-vault';
+
+const vault = new CryptoPickupCodeVault('unit-test-secret-0123456789abcdefghij');
+const otherVault = new CryptoPickupCodeVault('another-secret-0123456789abcdefghijkl');
+
+/** Flips one bit of the byte at `index` of a base64url string's bytes. */
+function flipByte(sealed: string, index: number): string {
+  const bytes = Buffer.from(sealed, 'base64url');
+  bytes[index] = (bytes[index] ?? 0) ^ 0x01;
+  return bytes.toString('base64url');
+}
+
+describe('CryptoPickupCodeVault.hash', () => {
+  it('is deterministic for one location and code', () => {
+    // Act
+    const first = vault.hash('loc-1', '123456');
+    const again = new CryptoPickupCodeVault('unit-test-secret-0123456789abcdefghij').hash('loc-1', '123456');
+
+    // Assess
+    expect(again).toBe(first);
+  });
+
+  it('differs for the same code at another location', () => {
+    // Act
+    const here = vault.hash('loc-1', '123456');
+    const there = vault.hash('loc-2', '123456');
+
+    // Assess
+    expect(there).not.toBe(here);
+  });
+
+  it('differs for another code at the same location', () => {
+    // Act
+    const one = vault.hash('loc-1', '123456');
+    const other = vault.hash('loc-1', '123457');
+
+    // Assess
+    expect(other).not.toBe(one);
+  });
+
+  it('differs under another secret, so hashes cannot be computed without it', () => {
+    // Act
+    const ours = vault.hash('loc-1', '123456');
+    const theirs = otherVault.hash('loc-1', '123456');
+
+    // Assess
+    expect(theirs).not.toBe(ours);
+  });
+
+  it('never contains the code itself', () => {
+    // Act
+    const hash = vault.hash('loc-1', '123456');
+
+    // Assess
+    expect({ length: hash.length, containsCode: hash.includes('123456') }).toEqual({ length: 43, containsCode: false });
+  });
+});
+
+describe('CryptoPickupCodeVault.matches', () => {
+  it('is true for the code that was hashed at that location', () => {
+    // Prepare
+    const hash = vault.hash('loc-1', '123456');
+
+    // Act
+    const matches = vault.matches('loc-1', '123456', hash);
+
+    // Assess
+    expect(matches).toBe(true);
+  });
+
+  it('is false for another code', () => {
+    // Prepare
+    const hash = vault.hash('loc-1', '123456');
+
+    // Act
+    const matches = vault.matches('loc-1', '654321', hash);
+
+    // Assess
+    expect(matches).toBe(false);
+  });
+
+  it('is false for the right code at another location', () => {
+    // Prepare
+    const hash = vault.hash('loc-1', '123456');
+
+    // Act
+    const matches = vault.matches('loc-2', '123456', hash);
+
+    // Assess
+    expect(matches).toBe(false);
+  });
+
+  it('is false, without throwing, for a stored hash of another length', () => {
+    // Act
+    const matches = vault.matches('loc-1', '123456', 'short');
+
+    // Assess
+    expect(matches).toBe(false);
+  });
+});
+
+describe('CryptoPickupCodeVault.seal and open', () => {
+  it('opens what it sealed', () => {
+    // Prepare
+    const sealed = vault.seal('042917');
+
+    // Act
+    const opened = vault.open(sealed);
+
+    // Assess
+    expect(opened).toBe('042917');
+  });
+
+  it('seals one code differently each time (random IV)', () => {
+    // Act
+    const first = vault.seal('042917');
+    const second = vault.seal('042917');
+
+    // Assess
+    expect(second).not.toBe(first);
+  });
+
+  it('never shows the code in the sealed text', () => {
+    // Act
+    const sealed = vault.seal('042917');
+
+    // Assess
+    expect(sealed).not.toContain('042917');
+  });
+
+  it('refuses to open a tampered ciphertext', () => {
+    // Prepare: IV (12 bytes) and tag (16 bytes) come first, the ciphertext after them.
+    const tampered = flipByte(vault.seal('042917'), 28);
+
+    // Act
+    const opening = () => vault.open(tampered);
+
+    // Assess
+    expect(opening).toThrow();
+  });
+
+  it('refuses to open with a tampered authentication tag', () => {
+    // Prepare
+    const tampered = flipByte(vault.seal('042917'), 12);
+
+    // Act
+    const opening = () => vault.open(tampered);
+
+    // Assess
+    expect(opening).toThrow();
+  });
+
+  it('cannot open what another secret sealed', () => {
+    // Prepare
+    const sealed = otherVault.seal('042917');
+
+    // Act
+    const opening = () => vault.open(sealed);
+
+    // Assess
+    expect(opening).toThrow();
+  });
+});
+
+describe('randomPickupCodes', () => {
+  it('draws six-digit codes, leading zeros kept', () => {
+    // Act
+    const codes = Array.from({ length: 2000 }, () => randomPickupCodes.next());
+
+    // Assess
+    expect(codes.filter((code) => !/^\d{6}$/.test(code))).toEqual([]);
+  });
+
+  it('draws codes that vary', () => {
+    // Act
+    const codes = new Set(Array.from({ length: 100 }, () => randomPickupCodes.next()));
+
+    // Assess
+    expect(codes.size).toBeGreaterThan(90);
+  });
+});
