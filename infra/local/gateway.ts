@@ -301,6 +301,8 @@ async function serve(incoming: IncomingMessage, response: ServerResponse, stage:
   } catch (error) {
     if (!(error instanceof GatewayError) || error.statusCode >= 500) console.error(`[gateway] ${method} ${rawPath} failed`, error);
     const answer = error instanceof GatewayError ? error : internalError;
+    // An oversized body is left unread, so the connection cannot carry another request.
+    if (answer.statusCode === 413) response.setHeader('Connection', 'close');
     if (!response.headersSent) writeError(response, answer.statusCode >= 500 ? internalError : answer);
     else response.destroy();
   }
