@@ -1,0 +1,99 @@
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+
+/** Claims as API Gateway's Cognito authorizer hands them to the function: every value a string. */
+export type Claims = Record<string, string>;
+
+export const claimsOf = {
+  admin: { sub: 'admin-1', 'cognito:groups': 'admin', email: 'admin@example.com' },
+  carrier: { sub: 'carrier-1', 'cognito:groups': 'carrier' },
+  customer: { sub: 'customer-1', 'cognito:groups': 'customer', email: 'customer@example.com', phone_number: '+4915112345678' },
+  kiosk: { sub: 'kiosk-1', 'cognito:groups': 'kiosk', 'custom:locationId': 'loc-1' },
+} as const satisfies Record<string, Claims>;
+
+export interface ApiEventOptions {
+  readonly method?: string;
+  /** The resource path with `{param}` placeholders, as API Gateway reports it. */
+  readonly resource?: string;
+  readonly path?: string;
+  readonly pathParameters?: Record<string, string> | null;
+  readonly queryStringParameters?: Record<string, string> | null;
+  readonly headers?: Record<string, string>;
+  readonly body?: string | null;
+  readonly isBase64Encoded?: boolean;
+  /** Omitted: a request that reached the function without verified claims. */
+  readonly claims?: Claims;
+}
+
+/** An API Gateway REST (v1) proxy event shaped like the ones API Gateway sends. */
+export function apiGatewayEvent(options: ApiEventOptions = {}): APIGatewayProxyEvent {
+  const method = options.method ?? 'GET';
+  const resource = options.resource ?? '/health';
+  const path = options.path ?? resource;
+  const headers = { Host: 'api.example.com', 'User-Agent': 'vitest', ...options.headers };
+  return {
+    resource,
+    path,
+    httpMethod: method,
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
+    queryStringParameters: options.queryStringParameters ?? null,
+    multiValueQueryStringParameters: options.queryStringParameters
+      ? Object.fromEntries(Object.entries(options.queryStringParameters).map(([name, value]) => [name, [value]]))
+      : null,
+    pathParameters: options.pathParameters ?? null,
+    stageVariables: null,
+    body: options.body ?? null,
+    isBase64Encoded: options.isBase64Encoded ?? false,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abcdef1234',
+      authorizer: options.claims ? { claims: options.claims } : null,
+      protocol: 'HTTP/1.1',
+      httpMethod: method,
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: '203.0.113.10',
+        user: null,
+        userAgent: 'vitest',
+        userArn: null,
+      },
+      path: `/prod${path}`,
+      stage: 'prod',
+      requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
+      requestTimeEpoch: Date.UTC(2026, 10, 22, 10, 0, 0),
+      resourceId: 'res123',
+      resourcePath: resource,
+    },
+  };
+}
+
+/** A JSON body as a client would send it. */
+export const jsonBody = (value: unknown) => JSON.stringify(value);
+
+/** The Lambda context middy and the logger read. */
+export function lambdaContext(functionName = 'locker-service-test'): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: '2026/11/22/[$LATEST]abcdef',
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
