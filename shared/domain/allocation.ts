@@ -19,5 +19,21 @@ export const bestFit: AllocationStrategy = (parcelSize, candidates) =>
 export const firstAvailable: AllocationStrategy = (parcelSize, candidates) =>
   candidates.filter((slot) => sizeFits(parcelSize, slot.size)).sort(byAddress);
 
+/**
+ * Concurrent stores at one location all read the same candidates in the same order, so without
+ * this they would all race for the first slot and all but one would lose. Shuffling the slots
+ * that are equally good (the same size as the best) spreads them out without giving up the fit.
+ */
+export function spreadAmongEquals(ordered: readonly SlotAddress[], random: () => number): SlotAddress[] {
+  const best = ordered[0];
+  if (!best) return [];
+  const equals = ordered.filter((slot) => slot.size === best.size);
+  for (let i = equals.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [equals[i], equals[j]] = [equals[j]!, equals[i]!];
+  }
+  return [...equals, ...ordered.filter((slot) => slot.size !== best.size)];
+}
+
 export const allocationStrategies = { 'best-fit': bestFit, 'first-available': firstAvailable } as const;
 export type AllocationStrategyName = keyof typeof allocationStrategies;

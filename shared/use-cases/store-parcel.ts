@@ -1,5 +1,6 @@
 import type { Actor } from '#shared/domain/actor';
 import { ConflictError, NotFoundError } from '#shared/domain/errors';
+import { spreadAmongEquals } from '#shared/domain/allocation';
 import { expiryTime } from '#shared/domain/parcel';
 import type { SlotAddress, SlotSize } from '#shared/domain/slot';
 import type { StoredParcel } from '#shared/ports';
@@ -33,7 +34,8 @@ const idempotencyHours = 24;
  * Primary course:
  * 1. If the carrier sent an Idempotency-Key already used, answer with that request's parcel.
  * 2. Read the location (its pickup window), or answer LOCATION_NOT_FOUND.
- * 3. Find the free slots that fit and order them by the allocation strategy.
+ * 3. Find the free slots that fit, order them by the allocation strategy, and shuffle the
+ *    equally good ones so concurrent stores do not all race for the same slot.
  * 4. Claim the first candidate in one transaction: the slot (only while FREE), the parcel, its
  *    pickup-code index entry, the idempotency record and the audit event.
  * 5. On a lost race, try the next candidate; on a code collision, draw another code; on a
@@ -61,7 +63,8 @@ export async function storeParcel(
   const parcelId = input.parcelId ?? deps.ids.next();
   let attempts = 0;
   for (let query = 0; query < maxCandidateQueries && attempts < maxClaimAttempts; query++) {
-    const candidates = deps.allocation(input.size, await deps.parcels.findFreeSlots(input.locationId, input.size));
+    const ranked = deps.allocation(input.size, await deps.parcels.findFreeSlots(input.locationId, input.size));
+    const candidates = spreadAmongEquals(ranked, Math.random);
     if (candidates.length === 0) break;
     for (const slot of candidates) {
       if (attempts >= maxClaimAttempts) break;

@@ -85,7 +85,7 @@ describe('the expiry sweep', () => {
     await expireParcels(deps);
 
     // Assess
-    const slot = (await deps.locations.layout(locationId)).lockers[0]?.slots[0];
+    const slot = (await deps.locations.layout(locationId)).lockers[0]?.slots.find((s) => s.slotId === parcel!.slotId);
     expect(slot).toMatchObject({ status: 'OCCUPIED', parcelId: parcel!.parcelId });
     expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '640211'))).toBeUndefined();
     await expect(retrieveParcel(deps, actors.customer, parcel!.parcelId, '640211')).rejects.toMatchObject({ code: 'PARCEL_EXPIRED' });

@@ -33,9 +33,15 @@ describe('retrieving a parcel in the app', () => {
     const result = await retrieveParcel(deps, actors.customer, parcel.parcelId, '482913');
 
     // Assess
-    expect(result).toEqual({ parcelId: parcel.parcelId, status: 'RETRIEVED', lockerId: 'A', slotId: '01' });
+    expect(result).toEqual({ parcelId: parcel.parcelId, status: 'RETRIEVED', lockerId: 'A', slotId: parcel.slotId });
     const layout = await deps.locations.layout(locationId);
-    expect(layout.lockers[0]?.slots[0]).toEqual({ locationId, lockerId: 'A', slotId: '01', size: 'S', status: 'FREE' });
+    expect(layout.lockers[0]?.slots.find((slot) => slot.slotId === parcel.slotId)).toEqual({
+      locationId,
+      lockerId: 'A',
+      slotId: parcel.slotId,
+      size: 'S',
+      status: 'FREE',
+    });
     expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '482913'))).toBeUndefined();
     const events = (await itemsUnder(deps, table.tableName, keys.parcel(parcel.parcelId).PK)).filter((item) => item.entity === 'EVENT');
     expect(events.map((event) => event.type)).toEqual(['PARCEL_STORED', 'PARCEL_RETRIEVED']);
@@ -188,7 +194,7 @@ describe('picking up at a kiosk', () => {
     const result = await kioskPickup(deps, actors.kiosk(locationId), locationId, '555123');
 
     // Assess
-    expect(result).toEqual({ parcelId: parcel.parcelId, status: 'RETRIEVED', lockerId: 'A', slotId: '01' });
+    expect(result).toEqual({ parcelId: parcel.parcelId, status: 'RETRIEVED', lockerId: 'A', slotId: parcel.slotId });
   });
 
   it('refuses a kiosk of another location', async () => {

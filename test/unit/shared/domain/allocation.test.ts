@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bestFit, firstAvailable } from '#shared/domain/allocation';
+import { bestFit, firstAvailable, spreadAmongEquals } from '#shared/domain/allocation';
 import type { SlotAddress } from '#shared/domain/slot';
 
 const slot = (lockerId: string, slotId: string, size: SlotAddress['size']): SlotAddress => ({ locationId: 'loc', lockerId, slotId, size });
@@ -36,5 +36,32 @@ describe('allocation strategies', () => {
 
     // Assess
     expect(order).toEqual([]);
+  });
+});
+
+describe('spreading concurrent stores', () => {
+  it('shuffles only the slots as good as the best one and keeps worse fits last', () => {
+    // Prepare
+    const ordered = [slot('A', '01', 'S'), slot('A', '02', 'S'), slot('A', '03', 'S'), slot('A', '04', 'M')];
+    const alwaysFirst = () => 0;
+
+    // Act
+    const spread = spreadAmongEquals(ordered, alwaysFirst);
+
+    // Assess
+    expect(spread).toEqual([slot('A', '02', 'S'), slot('A', '03', 'S'), slot('A', '01', 'S'), slot('A', '04', 'M')]);
+  });
+
+  it('keeps every candidate', () => {
+    // Prepare
+    const ordered = bestFit('S', candidates);
+
+    // Act
+    const spread = spreadAmongEquals(ordered, Math.random);
+
+    // Assess
+    expect([...spread].sort((a, b) => a.slotId.localeCompare(b.slotId) || a.lockerId.localeCompare(b.lockerId))).toEqual(
+      [...ordered].sort((a, b) => a.slotId.localeCompare(b.slotId) || a.lockerId.localeCompare(b.lockerId)),
+    );
   });
 });

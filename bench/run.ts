@@ -1,0 +1,285 @@
+/**
+ * `npm run bench`: store and retrieve through the local HTTP gateway, against the raw DynamoDB
+ * calls those operations need (the floor), at concurrency 1 and 16. Writes bench/RESULTS.md.
+ *
+ * A counting proxy sits between the service and DynamoDB Local: it counts round trips per
+ * operation and asks DynamoDB for the consumed write capacity of each call, so the figures are
+ * measured, not estimated.
+ */
+import { writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import { cpus, totalmem } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { createDocumentClient } from '#shared/adapters/dynamodb/client';
+import { DynamoLocationRepository } from '#shared/adapters/dynamodb/location-repository';
+import { DynamoParcelRepository } from '#shared/adapters/dynamodb/parcel-repository';
+import { ulidIds } from '#shared/adapters/ids';
+import { CryptoPickupCodeVault, randomPickupCodes } from '#shared/adapters/pickup-code-vault';
+import { bestFit, spreadAmongEquals } from '#shared/domain/allocation';
+import type { SlotAddress } from '#shared/domain/slot';
+import type { NewParcel } from '#shared/ports';
+import { createLocalDynamoDbClient, startDynamoDbLocal } from '#infra/local/dynamodb-local';
+import { startLocalStack } from '#infra/local/stack';
+
+const operationsPerRun = Number(process.env.BENCH_OPS ?? 400);
+const concurrencies = [1, 16];
+
+interface Sample {
+  readonly ms: number;
+  readonly ok: boolean;
+}
+
+interface CallStats {
+  calls: number;
+  writeUnits: number;
+  byTarget: Record<string, number>;
+}
+
+/** Forwards to DynamoDB Local, counting calls and reading back ConsumedCapacity. */
+async function startCountingProxy(target: string): Promise<{ url: string; stats: CallStats; reset(): void; close(): Promise<void> }> {
+  const upstream = new URL(target);
+  const stats: CallStats = { calls: 0, writeUnits: 0, byTarget: {} };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? 'unknown';
+      let body = Buffer.concat(chunks);
+      if (/^(TransactWriteItems|PutItem|UpdateItem|DeleteItem)$/.test(operation)) {
+        body = Buffer.from(JSON.stringify({ ...JSON.parse(body.toString('utf8')), ReturnConsumedCapacity: 'TOTAL' }));
+      }
+      stats.calls += 1;
+      stats.byTarget[operation] = (stats.byTarget[operation] ?? 0) + 1;
+      const forward = httpRequest(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          // The SDK signed the original body; DynamoDB Local does not verify signatures.
+          headers: { ...req.headers, 'content-length': String(body.length) },
+        },
+        (upstreamResponse) => {
+          const responseChunks: Buffer[] = [];
+          upstreamResponse.on('data', (chunk: Buffer) => responseChunks.push(chunk));
+          upstreamResponse.on('end', () => {
+            const responseBody = Buffer.concat(responseChunks);
+            stats.writeUnits += consumedWriteUnits(responseBody);
+            res.writeHead(upstreamResponse.statusCode ?? 500, upstreamResponse.headers);
+            res.end(responseBody);
+          });
+        },
+      );
+      forward.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stats,
+    reset: () => Object.assign(stats, { calls: 0, writeUnits: 0, byTarget: {} }),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+function consumedWriteUnits(body: Buffer): number {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { ConsumedCapacity?: unknown };
+    const entries = Array.isArray(parsed.ConsumedCapacity) ? parsed.ConsumedCapacity : parsed.ConsumedCapacity ? [parsed.ConsumedCapacity] : [];
+    return entries.reduce((sum: number, entry: { WriteCapacityUnits?: number; CapacityUnits?: number }) => sum + (entry.WriteCapacityUnits ?? entry.CapacityUnits ?? 0), 0);
+  } catch {
+    return 0;
+  }
+}
+
+async function runConcurrent<T>(inputs: readonly T[], concurrency: number, fn: (input: T) => Promise<boolean>): Promise<{ samples: Sample[]; wallMs: number }> {
+  const samples: Sample[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < inputs.length) {
+        const input = inputs[next++] as T;
+        const t0 = performance.now();
+        const ok = await fn(input).catch(() => false);
+        samples.push({ ms: performance.now() - t0, ok });
+      }
+    }),
+  );
+  return { samples, wallMs: performance.now() - started };
+}
+
+function summarise(name: string, concurrency: number, run: { samples: Sample[]; wallMs: number }, calls: CallStats) {
+  const sorted = run.samples.map((sample) => sample.ms).sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  return {
+    name,
+    concurrency,
+    ops: run.samples.length,
+    errors: run.samples.filter((sample) => !sample.ok).length,
+    p50: at(0.5),
+    p99: at(0.99),
+    opsPerSecond: (run.samples.length / run.wallMs) * 1000,
+    roundTrips: calls.calls / run.samples.length,
+    writeUnits: calls.writeUnits / run.samples.length,
+    byTarget: Object.fromEntries(Object.entries(calls.byTarget).map(([target, count]) => [target, +(count / run.samples.length).toFixed(2)])),
+  };
+}
+
+type Row = ReturnType<typeof summarise>;
+
+async function main() {
+  const dynamo = await startDynamoDbLocal();
+  const proxy = await startCountingProxy(dynamo.endpoint);
+  const stack = await startLocalStack({ port: 0, dynamoEndpoint: proxy.url, sweepIntervalMs: 3_600_000 });
+  const rows: Row[] = [];
+  try {
+    const admin = await stack.issueToken({ sub: 'bench-admin', role: 'admin' });
+    const carrier = await stack.issueToken({ sub: 'bench-carrier', role: 'carrier' });
+    const customer = await stack.issueToken({ sub: 'bench-customer', role: 'customer' });
+    const call = async (method: string, path: string, token: string, body?: unknown) => {
+      const response = await fetch(`${stack.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+
+    // Enough slots that no run ever waits on a free one: 15 lockers of 40 small slots.
+    const setup = [await call('POST', '/locations', admin, { locationId: 'bench', name: 'Bench', address: 'Loopback 1' })];
+    for (let i = 0; i < 15; i++) {
+      setup.push(await call('POST', '/locations/bench/lockers', admin, { lockerId: `L${i}`, slots: { S: 40 } }));
+    }
+    if (setup.some((response) => response.status !== 201)) throw new Error(`Setup failed: ${JSON.stringify(setup.find((r) => r.status !== 201))}`);
+
+    const documentClient = createDocumentClient(createLocalDynamoDbClient(proxy.url));
+    const floor = {
+      locations: new DynamoLocationRepository(documentClient, stack.tableName),
+      parcels: new DynamoParcelRepository(documentClient, stack.tableName),
+    };
+
+    for (const concurrency of concurrencies) {
+      const ids = Array.from({ length: Math.min(operationsPerRun, 500) }, (_, i) => `c${concurrency}-${i}`);
+
+      proxy.reset();
+      const stores = await runConcurrent(ids, concurrency, async (id) => {
+        const result = await call('POST', '/parcels', carrier, { parcelId: `p-${id}`, locationId: 'bench', recipientId: 'bench-customer', size: 'S' });
+        return result.status === 201;
+      });
+      rows.push(summarise('store via HTTP', concurrency, stores, proxy.stats));
+
+      // Codes are read outside the measurement: only the owner's GET shows them.
+      const codes = new Map<string, string>();
+      for (const id of ids) codes.set(id, String((await call('GET', `/parcels/p-${id}`, customer)).body.pickupCode));
+
+      proxy.reset();
+      const retrieves = await runConcurrent(ids, concurrency, async (id) => {
+        const result = await call('POST', `/parcels/p-${id}/retrieve`, customer, { pickupCode: codes.get(id) });
+        return result.status === 200;
+      });
+      rows.push(summarise('retrieve via HTTP', concurrency, retrieves, proxy.stats));
+
+      // The floor: the same DynamoDB calls with the same items, made through the adapters
+      // directly: no HTTP, no token, no middleware, no use-case logic.
+      proxy.reset();
+      const rawStores = await runConcurrent(ids, concurrency, async (id) => {
+        const parcelId = `raw-${id}`;
+        await floor.locations.get('bench');
+        await floor.parcels.get(parcelId);
+        const candidates = spreadAmongEquals(bestFit('S', await floor.parcels.findFreeSlots('bench', 'S')), Math.random);
+        for (const slot of candidates) {
+          const outcome = await floor.parcels.store(floorParcel(parcelId, slot));
+          if (outcome.kind === 'stored') return true;
+        }
+        return false;
+      });
+      rows.push(summarise('store, raw DynamoDB floor', concurrency, rawStores, proxy.stats));
+
+      proxy.reset();
+      const rawRetrieves = await runConcurrent(ids, concurrency, async (id) => {
+        const parcel = await floor.parcels.get(`raw-${id}`);
+        if (!parcel) return false;
+        const at = new Date();
+        return floor.parcels.transition({ parcel, to: 'RETRIEVED', freeSlot: true, at, event: floorEvent(parcel.parcelId, 'PARCEL_RETRIEVED', at) });
+      });
+      rows.push(summarise('retrieve, raw DynamoDB floor', concurrency, rawRetrieves, proxy.stats));
+    }
+  } finally {
+    await stack.stop();
+    await proxy.close();
+    await dynamo.stop();
+  }
+  writeResults(rows);
+}
+
+const vault = new CryptoPickupCodeVault('bench-secret-bench-secret-bench-secret!');
+
+function floorEvent(parcelId: string, type: 'PARCEL_STORED' | 'PARCEL_RETRIEVED', at: Date) {
+  return { eventId: ulidIds.next(), type, at: at.toISOString(), actor: { sub: 'bench', role: 'carrier' as const }, locationId: 'bench', parcelId };
+}
+
+function floorParcel(parcelId: string, slot: SlotAddress): NewParcel {
+  const now = new Date();
+  const code = randomPickupCodes.next();
+  return {
+    parcel: {
+      parcelId,
+      locationId: slot.locationId,
+      lockerId: slot.lockerId,
+      slotId: slot.slotId,
+      slotSize: slot.size,
+      size: 'S',
+      recipientId: 'bench-customer',
+      carrierId: 'bench-carrier',
+      status: 'STORED',
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + 72 * 3_600_000).toISOString(),
+      failedAttempts: 0,
+      version: 1,
+      pickupCodeHash: vault.hash(slot.locationId, code),
+      sealedPickupCode: vault.seal(code),
+    },
+    event: floorEvent(parcelId, 'PARCEL_STORED', now),
+  };
+}
+
+function writeResults(rows: Row[]) {
+  const fixed = (value: number) => value.toFixed(2);
+  const table = [
+    '| operation | concurrency | ops | errors | p50 ms | p99 ms | ops/s | DynamoDB round trips / op | write units / op | calls / op |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map(
+      (row) =>
+        `| ${row.name} | ${row.concurrency} | ${row.ops} | ${row.errors} | ${fixed(row.p50)} | ${fixed(row.p99)} | ${row.opsPerSecond.toFixed(0)} | ${fixed(row.roundTrips)} | ${fixed(row.writeUnits)} | ${Object.entries(row.byTarget).map(([target, count]) => `${target} ${count}`).join(', ')} |`,
+    ),
+  ];
+  const ratios = concurrencies.flatMap((concurrency) =>
+    ['store', 'retrieve'].map((operation) => {
+      const http = rows.find((row) => row.concurrency === concurrency && row.name === `${operation} via HTTP`);
+      const floor = rows.find((row) => row.concurrency === concurrency && row.name === `${operation}, raw DynamoDB floor`);
+      return http && floor ? `- ${operation}, concurrency ${concurrency}: HTTP p50 is ${(http.p50 / floor.p50).toFixed(2)}× the floor's (aim: ≤ 1.5×)` : '';
+    }),
+  );
+  const text = [
+    '# Benchmark results',
+    '',
+    `Measured ${new Date().toISOString()} by \`npm run bench\` on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, DynamoDB Local (in memory).`,
+    '',
+    'Store and retrieve go through the local API gateway (token verification, API Gateway event, middy stack, use case, DynamoDB adapter). The floor makes the same DynamoDB calls with the same items through the DynamoDB adapters directly: no HTTP, token, middleware or use-case logic. Round trips and write units are counted by a proxy in front of DynamoDB Local, which asks for `ReturnConsumedCapacity` on every write (DynamoDB Local reports the units AWS would bill for the item sizes, including transactional doubling; index writes are not included by DynamoDB Local).',
+    '',
+    ...table,
+    '',
+    '## HTTP path against the floor',
+    '',
+    ...ratios.filter(Boolean),
+    '',
+  ].join('\n');
+  writeFileSync(new URL('./RESULTS.md', import.meta.url), text);
+  console.log(text);
+}
+
+await main();
