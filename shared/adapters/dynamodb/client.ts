@@ -22,21 +22,29 @@ export async function transact(
   items: readonly TransactItem[],
   clientRequestToken?: string,
 ): Promise<TransactResult> {
-  try {
-    await client.send(
-      new TransactWriteCommand({
-        TransactItems: items.map((item) => withTable(item, tableName)),
-        ...(clientRequestToken ? { ClientRequestToken: clientRequestToken } : {}),
-      }),
-    );
-    return { ok: true };
-  } catch (error) {
-    if (error instanceof TransactionCanceledException) {
-      return { ok: false, reasons: (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None') };
+  const command = new TransactWriteCommand({
+    TransactItems: items.map((item) => withTable(item, tableName)),
+    ...(clientRequestToken ? { ClientRequestToken: clientRequestToken } : {}),
+  });
+  let result: TransactResult = { ok: true };
+  // A TransactionConflict means another transaction held one of our items: nothing was written
+  // and the same request can simply go again. The SDK does not retry it, so every caller would
+  // otherwise have to; callers only see a conflict that outlasts these attempts.
+  for (let attempt = 1; attempt <= conflictAttempts; attempt++) {
+    try {
+      await client.send(command);
+      return { ok: true };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      result = { ok: false, reasons: (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None') };
+      if (!conflicted(result) || attempt === conflictAttempts) return result;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
     }
-    throw error;
   }
+  return result;
 }
+
+const conflictAttempts = 3;
 
 function withTable(item: TransactItem, tableName: string): TransactItem {
   if (item.Put) return { Put: { ...item.Put, TableName: tableName } };

@@ -203,6 +203,9 @@ export class DynamoParcelRepository implements ParcelRepository {
   }
 
   async replaceCode(parcel: StoredParcel, code: { hash: string; sealed: string }, event: AuditEvent) {
+    // The same code drawn again would put and delete one item in one transaction, which DynamoDB
+    // refuses outright; it is a collision like any other, so the caller draws again.
+    if (code.hash === parcel.pickupCodeHash) return 'code-taken' as const;
     const items: TransactItem[] = [
       {
         Update: {
