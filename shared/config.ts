@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * The environment, validated once at cold start. A missing or malformed variable fails the
@@ -6,21 +6,23 @@ import { z } from 'zod';
  */
 const schema = z
   .object({
-    TABLE_NAME: z.string().min(1),
+    TABLE_NAME: z.string().check(z.minLength(1)),
     /** `best-fit` (smallest free size that fits) or `first-available`. */
-    ALLOCATION_STRATEGY: z.enum(['best-fit', 'first-available']).default('best-fit'),
-    DEFAULT_PICKUP_WINDOW_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(72),
+    ALLOCATION_STRATEGY: z._default(z.enum(['best-fit', 'first-available']), 'best-fit'),
+    DEFAULT_PICKUP_WINDOW_HOURS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(24 * 30)), 72),
     /**
      * In AWS: a Secrets Manager secret whose plain string value (32+ characters) is the pickup-code
      * secret. The HMAC key and the encryption key are both derived from it (HKDF, distinct labels).
      */
-    PICKUP_CODE_SECRET_ARN: z.string().min(1).optional(),
+    PICKUP_CODE_SECRET_ARN: z.optional(z.string().check(z.minLength(1))),
     /** Locally and in tests: the same secret given directly. */
-    PICKUP_CODE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    PICKUP_CODE_SECRET: z.optional(z.string().check(z.minLength(32, 'must be at least 32 characters'))),
   })
-  .refine((env) => env.PICKUP_CODE_SECRET_ARN !== undefined || env.PICKUP_CODE_SECRET !== undefined, {
-    message: 'set PICKUP_CODE_SECRET_ARN (deployed) or PICKUP_CODE_SECRET (local)',
-  });
+  .check(
+    z.refine((env) => env.PICKUP_CODE_SECRET_ARN !== undefined || env.PICKUP_CODE_SECRET !== undefined, {
+      message: 'set PICKUP_CODE_SECRET_ARN (deployed) or PICKUP_CODE_SECRET (local)',
+    }),
+  );
 
 export type Config = z.infer<typeof schema>;
 

@@ -1,3 +1,3 @@
-import { publicRoute } from '#shared/http/handler';
+import { publicRoute } from '#shared/http/middleware';
 
 export const handler = publicRoute(async () => ({ statusCode: 200, body: { status: 'ok' } }));

@@ -94,7 +94,7 @@ function convert(node: JsonObject, at: string): JsonSchema {
  * (defaults make a field optional); refinements zod cannot express in JSON Schema stay with the
  * handler, which validates with the same zod schema.
  */
-export function requestModelSchema(schema: z.ZodType, name: string): JsonSchema {
+export function requestModelSchema(schema: z.core.$ZodType, name: string): JsonSchema {
   const json = z.toJSONSchema(schema, { target: 'draft-4', io: 'input', unrepresentable: 'throw' });
   return convert(json as JsonObject, name);
 }

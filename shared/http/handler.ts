@@ -1,14 +1,8 @@
-import middy from '@middy/core';
-import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import httpSecurityHeaders from '@middy/http-security-headers';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Actor, Role } from '#shared/domain/actor';
 import { getDeps } from '#shared/runtime';
 import type { Deps } from '#shared/use-cases/deps';
-import { errorResponses } from './errors.ts';
-import { logger } from './logger.ts';
+import { withMiddleware } from './middleware.ts';
 import { actorFrom, authorize, parseJsonBody, validate } from './request.ts';
 import { jsonResponse } from './response.ts';
 
@@ -28,12 +22,12 @@ export interface HttpResult {
 
 interface RouteOptions<Body, Params, Query> {
   readonly roles: readonly Role[];
-  readonly body?: z.ZodType<Body>;
-  readonly params?: z.ZodType<Params>;
-  readonly query?: z.ZodType<Query>;
+  readonly body?: z.ZodMiniType<Body>;
+  readonly params?: z.ZodMiniType<Params>;
+  readonly query?: z.ZodMiniType<Query>;
 }
 
-const noInput = z.object({}).catchall(z.unknown());
+const noInput = z.looseObject({});
 const emptyQuery = z.strictObject({});
 
 /**
@@ -49,27 +43,10 @@ export function httpRoute<Body = undefined, Params = Record<string, unknown>, Qu
   return withMiddleware(async (event) => {
     const actor = actorFrom(event);
     authorize(actor, options.roles);
-    const params = validate(options.params ?? (noInput as unknown as z.ZodType<Params>), event.pathParameters ?? {}, 'path');
-    const query = validate(options.query ?? (emptyQuery as unknown as z.ZodType<Query>), event.queryStringParameters ?? {}, 'query');
+    const params = validate(options.params ?? (noInput as unknown as z.ZodMiniType<Params>), event.pathParameters ?? {}, 'path');
+    const query = validate(options.query ?? (emptyQuery as unknown as z.ZodMiniType<Query>), event.queryStringParameters ?? {}, 'query');
     const body = options.body ? validate(options.body, parseJsonBody(event), 'body') : (undefined as Body);
     const result = await fn({ actor, body, params, query, headers: event.headers ?? {} }, await getDeps());
     return jsonResponse(result.statusCode, result.body);
   });
-}
-
-/** For the few routes anyone may call. */
-export function publicRoute(fn: () => Promise<HttpResult>) {
-  return withMiddleware(async () => {
-    const result = await fn();
-    return jsonResponse(result.statusCode, result.body);
-  });
-}
-
-function withMiddleware(fn: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>) {
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(httpHeaderNormalizer())
-    .use(httpSecurityHeaders())
-    .use(errorResponses())
-    .handler(fn);
 }

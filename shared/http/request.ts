@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { roles as knownRoles, type Actor, type Role } from '#shared/domain/actor';
 import { ForbiddenError, ValidationError } from '#shared/domain/errors';
 import { UnauthorizedError } from './errors.ts';
@@ -54,7 +54,7 @@ export function parseJsonBody(event: APIGatewayProxyEvent): unknown {
   }
 }
 
-export function validate<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+export function validate<T>(schema: z.ZodMiniType<T>, value: unknown, where: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new ValidationError(

@@ -1,41 +1,45 @@
-import { z } from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
 
 /**
  * Request shapes, declared once. Handlers validate with them, the OpenAPI document is checked
  * against them, and the CDK api construct turns them into API Gateway request models.
  * Objects are strict: an unknown field is more often a typo than a wish.
+ * Written with zod/mini, whose functions tree-shake: classic zod alone would add ~440 KB to
+ * every Lambda bundle (bench/BUNDLES.md).
  */
-export const identifier = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 letters, digits, "-" or "_"');
+// zod/mini loads no messages by default; callers deserve readable ones in 400 details.
+z.config(en());
+
+export const identifier = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 letters, digits, "-" or "_"'));
 
 export const slotSize = z.enum(['S', 'M', 'L']);
 
-export const pickupCode = z.string().regex(/^\d{6}$/, 'must be 6 digits');
+export const pickupCode = z.string().check(z.regex(/^\d{6}$/, 'must be 6 digits'));
 
-const slotCount = z.number().int().min(0).max(40);
+const slotCount = z.int().check(z.minimum(0), z.maximum(40));
 
 export const requestBodies = {
   'create-location': z.strictObject({
-    locationId: identifier.optional(),
-    name: z.string().trim().min(1).max(200),
-    address: z.string().trim().min(1).max(500),
-    pickupWindowHours: z.number().int().min(1).max(720).optional(),
+    locationId: z.optional(identifier),
+    name: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
+    address: z.string().check(z.trim(), z.minLength(1), z.maxLength(500)),
+    pickupWindowHours: z.optional(z.int().check(z.minimum(1), z.maximum(720))),
   }),
   'add-locker': z.strictObject({
-    lockerId: identifier.optional(),
-    slots: z
-      .strictObject({ S: slotCount.optional(), M: slotCount.optional(), L: slotCount.optional() })
-      .refine((slots) => {
+    lockerId: z.optional(identifier),
+    slots: z.strictObject({ S: z.optional(slotCount), M: z.optional(slotCount), L: z.optional(slotCount) }).check(
+      z.refine((slots) => {
         const total = (slots.S ?? 0) + (slots.M ?? 0) + (slots.L ?? 0);
         return total >= 1 && total <= 60;
       }, 'a locker has between 1 and 60 slots'),
+    ),
   }),
   'update-slot': z.strictObject({ status: z.enum(['OUT_OF_SERVICE', 'FREE']) }),
   'store-parcel': z.strictObject({
-    parcelId: identifier.optional(),
+    parcelId: z.optional(identifier),
     locationId: identifier,
-    recipientId: z.string().min(1).max(128),
+    recipientId: z.string().check(z.minLength(1), z.maxLength(128)),
     size: slotSize,
   }),
   'retrieve-parcel': z.strictObject({ pickupCode }),
@@ -52,10 +56,10 @@ export const pathParameters = {
 } as const;
 
 export const listParcelsQuery = z.strictObject({
-  locationId: identifier.optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().min(1).max(2048).optional(),
+  locationId: z.optional(identifier),
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 25),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
 });
 
 /** Idempotency keys are opaque to us but bounded, so they fit a DynamoDB key. */
-export const idempotencyKey = z.string().regex(/^[\x21-\x7e]{8,128}$/, 'must be 8-128 visible ASCII characters');
+export const idempotencyKey = z.string().check(z.regex(/^[\x21-\x7e]{8,128}$/, 'must be 8-128 visible ASCII characters'));

@@ -96,7 +96,7 @@ function parametersOf(route: RouteDefinition): Parameter[] {
 }
 
 /** What zod says a client may send, in the OpenAPI 3.0 dialect; `$schema` has no place in an OpenAPI schema. */
-function openApiSchemaOf(schema: z.ZodType): JsonObject {
+function openApiSchemaOf(schema: z.core.$ZodType): JsonObject {
   const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input', unrepresentable: 'throw' });
   return json;
 }
