@@ -6,6 +6,8 @@ const dynamoSetup = ['test/helpers/dynamodb-global-setup.ts'];
 
 export default defineConfig({
   test: {
+    // CI also writes a machine-readable report, from which .ci/run prints the plain totals line.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: '.local/vitest-report.json' }]] : ['default'],
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], globalSetup: dynamoSetup, testTimeout: 30_000, hookTimeout: 60_000 } },
