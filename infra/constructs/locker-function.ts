@@ -101,6 +101,8 @@ export class LockerFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: serviceName,
         LOG_LEVEL: props.stage.logLevel,
         NODE_OPTIONS: '--enable-source-maps',
+        // API Gateway's CORS answers preflights; the Lambda proxy response must carry the header itself.
+        CORS_ALLOWED_ORIGINS: props.stage.allowOrigins.join(','),
         ...(props.stage.allocationStrategy === undefined ? {} : { ALLOCATION_STRATEGY: props.stage.allocationStrategy }),
         ...(props.stage.defaultPickupWindowHours === undefined
           ? {}

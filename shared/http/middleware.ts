@@ -1,4 +1,5 @@
 import middy from '@middy/core';
+import httpCors from '@middy/http-cors';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -11,6 +12,12 @@ import { jsonResponse } from './response.ts';
  * No Reporting API endpoint is configured, and middy would otherwise send `Reporting-Endpoints`
  * empty; its option type does not list the key (6.x), although the middleware honours it.
  */
+/**
+ * Browsers calling the API need `Access-Control-Allow-Origin` on every response, which a Lambda
+ * proxy integration must set itself. The allowed origins come from the deployment (unset: none).
+ */
+const allowedOrigins = (process.env.CORS_ALLOWED_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean);
+
 const securityHeaderOptions = { reportingEndpoints: false } as unknown as Parameters<typeof httpSecurityHeaders>[0];
 
 /**
@@ -22,6 +29,7 @@ export function withMiddleware(fn: (event: APIGatewayProxyEvent, context: Contex
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(httpHeaderNormalizer())
     .use(httpSecurityHeaders(securityHeaderOptions))
+    .use(httpCors({ origins: allowedOrigins, disableBeforePreflightResponse: true }))
     .use(errorResponses())
     .handler(fn);
 }

@@ -117,6 +117,14 @@ describe('functions: one construct, least privilege', () => {
     }
   });
 
+  it('tells every function which origins may call it, so its responses carry the CORS header', () => {
+    for (const entry of manifest) {
+      expect(functionResource(entry.name).Properties.Environment?.Variables).toEqual(
+        expect.objectContaining({ CORS_ALLOWED_ORIGINS: '*' }),
+      );
+    }
+  });
+
   it('gives TABLE_NAME exactly to the functions that use the table', () => {
     for (const entry of manifest) {
       const variables = functionResource(entry.name).Properties.Environment?.Variables ?? {};
