@@ -1,5 +1,6 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+import { pickupCodePattern } from '#shared/domain/pickup-code';
 
 /**
  * Request shapes, declared once. Handlers validate with them, the OpenAPI document is checked
@@ -15,7 +16,7 @@ export const identifier = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,
 
 export const slotSize = z.enum(['S', 'M', 'L']);
 
-export const pickupCode = z.string().check(z.regex(/^\d{6}$/, 'must be 6 digits'));
+export const pickupCode = z.string().check(z.regex(pickupCodePattern, 'must be 6 digits'));
 
 const slotCount = z.int().check(z.minimum(0), z.maximum(40));
 
