@@ -1,4 +1,6 @@
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { routes, type HttpMethod } from '#shared/http/routes';
+import { buildProxyEvent } from '#infra/local/gateway';
 
 /** Claims as API Gateway's Cognito authorizer hands them to the function: every value a string. */
 export type Claims = Record<string, string>;
@@ -24,57 +26,39 @@ export interface ApiEventOptions {
   readonly claims?: Claims;
 }
 
-/** An API Gateway REST (v1) proxy event shaped like the ones API Gateway sends. */
+/**
+ * An API Gateway REST (v1) proxy event, built by the local gateway's own event builder so tests
+ * and `npm start` feed handlers the same shape.
+ */
 export function apiGatewayEvent(options: ApiEventOptions = {}): APIGatewayProxyEvent {
   const method = options.method ?? 'GET';
   const resource = options.resource ?? '/health';
-  const path = options.path ?? resource;
+  // Tests of the parsing helpers may send any method to any path; only the resource matters to the event.
+  const route = routes.find((candidate) => candidate.method === method && candidate.path === resource) ?? {
+    name: 'test',
+    method: method as HttpMethod,
+    path: resource,
+    authenticated: true,
+    tableAccess: 'none' as const,
+    usesPickupCodeSecret: false,
+  };
   const headers = { Host: 'api.example.com', 'User-Agent': 'vitest', ...options.headers };
-  return {
-    resource,
-    path,
-    httpMethod: method,
-    headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
-    queryStringParameters: options.queryStringParameters ?? null,
-    multiValueQueryStringParameters: options.queryStringParameters
-      ? Object.fromEntries(Object.entries(options.queryStringParameters).map(([name, value]) => [name, [value]]))
-      : null,
-    pathParameters: options.pathParameters ?? null,
-    stageVariables: null,
-    body: options.body ?? null,
-    isBase64Encoded: options.isBase64Encoded ?? false,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abcdef1234',
-      authorizer: options.claims ? { claims: options.claims } : null,
-      protocol: 'HTTP/1.1',
-      httpMethod: method,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: '203.0.113.10',
-        user: null,
-        userAgent: 'vitest',
-        userArn: null,
-      },
-      path: `/prod${path}`,
-      stage: 'prod',
+  const event = buildProxyEvent({
+    match: { route, pathParameters: options.pathParameters ?? null },
+    request: {
+      method,
+      rawPath: options.path ?? resource,
+      rawQuery: options.queryStringParameters ? new URLSearchParams(options.queryStringParameters).toString() : '',
+      rawHeaders: Object.entries(headers).flat(),
+      body: options.body ?? null,
+      sourceIp: '203.0.113.10',
       requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
       requestTimeEpoch: Date.UTC(2026, 10, 22, 10, 0, 0),
-      resourceId: 'res123',
-      resourcePath: resource,
     },
-  };
+    claims: options.claims ?? null,
+    stage: 'prod',
+  });
+  return { ...event, isBase64Encoded: options.isBase64Encoded ?? false };
 }
 
 /** A JSON body as a client would send it. */
