@@ -313,7 +313,7 @@ async function readBody(incoming: IncomingMessage): Promise<string | null> {
   let size = 0;
   for await (const chunk of incoming as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > maxPayloadBytes) throw new GatewayError(413, 'PAYLOAD_TOO_LARGE', 'Request body is too large');
+    if (size > maxPayloadBytes) throw new GatewayError(413, 'REQUEST_TOO_LARGE', 'Request too large');
     chunks.push(chunk);
   }
   return size === 0 ? null : Buffer.concat(chunks).toString('utf8');

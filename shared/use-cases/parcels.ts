@@ -85,7 +85,7 @@ export interface PickupResult {
 }
 
 /** A parcel changed between our read and our write (a concurrent request): read again, this many times. */
-const maxStaleRetries = 3;
+const maxStaleRetries = 5;
 
 /**
  * Primary course (the recipient, in the app, at the locker):
@@ -140,16 +140,20 @@ export async function kioskPickup(
   if (failures >= kioskAttemptPolicy.maxFailures) throw new TooManyAttemptsError(kioskAttemptPolicy.windowMinutes * 60);
 
   const parcelId = await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, pickupCode));
-  for (let attempt = 0; parcelId && attempt < maxStaleRetries; attempt++) {
-    const parcel = await deps.parcels.get(parcelId);
-    if (!parcel || parcel.locationId !== locationId || parcel.status !== 'STORED') break;
+  let parcel = parcelId ? await deps.parcels.get(parcelId) : undefined;
+  if (!parcel || parcel.locationId !== locationId || parcel.status !== 'STORED') {
+    await deps.kioskGuard.recordFailure(locationId, now, new Date(now.getTime() + windowMs));
+    throw new ForbiddenError('INVALID_PICKUP_CODE', 'No parcel here has this pickup code');
+  }
+  // The code was right: from here on, a failure is about the parcel's state, never a wrong guess.
+  for (let attempt = 0; parcel && attempt < maxStaleRetries; attempt++) {
     now = deps.clock.now();
     refuseWhileLocked(parcel, now);
     assertCollectable(parcel, now);
     if (await collect(deps, actor, parcel, now)) return pickupResult(parcel);
+    parcel = await deps.parcels.get(parcel.parcelId);
   }
-  await deps.kioskGuard.recordFailure(locationId, now, new Date(now.getTime() + windowMs));
-  throw new ForbiddenError('INVALID_PICKUP_CODE', 'No parcel here has this pickup code');
+  throw new Error(`Parcel ${parcelId} kept changing during a kiosk pickup`);
 }
 
 function refuseWhileLocked(parcel: StoredParcel, now: Date): void {
