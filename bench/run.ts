@@ -11,13 +11,13 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { createDocumentClient } from '#shared/adapters/dynamodb/client';
-import { DynamoLocationRepository } from '#shared/adapters/dynamodb/location-repository';
-import { DynamoParcelRepository } from '#shared/adapters/dynamodb/parcel-repository';
 import { ulidIds } from '#shared/adapters/ids';
-import { CryptoPickupCodeVault, randomPickupCodes } from '#shared/adapters/pickup-code-vault';
+import { randomPickupCodes } from '#shared/adapters/pickup-code-vault';
 import { bestFit, spreadAmongEquals } from '#shared/domain/allocation';
 import type { SlotAddress } from '#shared/domain/slot';
 import type { NewParcel } from '#shared/ports';
+import { wireDeps } from '#shared/runtime';
+import type { Deps } from '#shared/use-cases/deps';
 import { createLocalDynamoDbClient, startDynamoDbLocal } from '#infra/local/dynamodb-local';
 import { startLocalStack } from '#infra/local/stack';
 
@@ -194,10 +194,7 @@ async function main() {
     if (setup.some((response) => response.status !== 201)) throw new Error(`Setup failed: ${JSON.stringify(setup.find((r) => r.status !== 201))}`);
 
     const documentClient = createDocumentClient(createLocalDynamoDbClient(floorProxy.url));
-    const floor = {
-      locations: new DynamoLocationRepository(documentClient, stack.tableName),
-      parcels: new DynamoParcelRepository(documentClient, stack.tableName),
-    };
+    floor = wireDeps({ documentClient, tableName: stack.tableName, secret: 'bench-secret-bench-secret-bench-secret!', allocation: 'best-fit', defaultPickupWindowHours: 72 });
 
     // Warm-up, unmeasured: the first few hundred calls to a fresh DynamoDB Local JVM are slow,
     // and whichever path ran first would pay for it.
@@ -268,7 +265,8 @@ async function main() {
   writeResults(rows);
 }
 
-const vault = new CryptoPickupCodeVault('bench-secret-bench-secret-bench-secret!');
+/** The production adapters, wired to the floor's own proxy: the floor makes exactly the service's calls. */
+let floor: Deps;
 
 function floorEvent(parcelId: string, type: 'PARCEL_STORED' | 'PARCEL_RETRIEVED', at: Date) {
   return { eventId: ulidIds.next(), type, at: at.toISOString(), actor: { sub: 'bench', role: 'carrier' as const }, locationId: 'bench', parcelId };
@@ -293,8 +291,8 @@ function floorParcel(parcelId: string, slot: SlotAddress): NewParcel {
       expiresAt: new Date(now.getTime() + 72 * 3_600_000).toISOString(),
       failedAttempts: 0,
       version: 1,
-      pickupCodeHash: vault.hash(slot.locationId, code),
-      sealedPickupCode: vault.seal(code),
+      pickupCodeHash: floor.vault.hash(slot.locationId, code),
+      sealedPickupCode: floor.vault.seal(code),
     },
     event: floorEvent(parcelId, 'PARCEL_STORED', now),
   };

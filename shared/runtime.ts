@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { allocationStrategies } from '#shared/domain/allocation';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { allocationStrategies, type AllocationStrategyName } from '#shared/domain/allocation';
 import { systemClock } from '#shared/adapters/clock';
 import { createDocumentClient } from '#shared/adapters/dynamodb/client';
 import { DynamoKioskGuard } from '#shared/adapters/dynamodb/kiosk-guard';
@@ -26,18 +27,36 @@ export function getDeps(): Promise<Deps> {
 }
 
 async function buildDeps(config: Config): Promise<Deps> {
-  const client = createDocumentClient();
   const secret = config.PICKUP_CODE_SECRET ?? (await readSecret(config.PICKUP_CODE_SECRET_ARN!));
+  return wireDeps({
+    documentClient: createDocumentClient(),
+    tableName: config.TABLE_NAME,
+    secret,
+    allocation: config.ALLOCATION_STRATEGY,
+    defaultPickupWindowHours: config.DEFAULT_PICKUP_WINDOW_HOURS,
+  });
+}
+
+export interface Wiring {
+  readonly documentClient: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly secret: string;
+  readonly allocation: AllocationStrategyName;
+  readonly defaultPickupWindowHours: number;
+}
+
+/** The real adapters behind every port; tests wire the same ones against their own table. */
+export function wireDeps({ documentClient, tableName, secret, allocation, defaultPickupWindowHours }: Wiring): Deps {
   return {
     clock: systemClock,
     ids: ulidIds,
     codes: randomPickupCodes,
     vault: new CryptoPickupCodeVault(secret),
-    locations: new DynamoLocationRepository(client, config.TABLE_NAME),
-    parcels: new DynamoParcelRepository(client, config.TABLE_NAME),
-    kioskGuard: new DynamoKioskGuard(client, config.TABLE_NAME, ulidIds),
-    allocation: allocationStrategies[config.ALLOCATION_STRATEGY],
-    defaultPickupWindowHours: config.DEFAULT_PICKUP_WINDOW_HOURS,
+    locations: new DynamoLocationRepository(documentClient, tableName),
+    parcels: new DynamoParcelRepository(documentClient, tableName),
+    kioskGuard: new DynamoKioskGuard(documentClient, tableName, ulidIds),
+    allocation: allocationStrategies[allocation],
+    defaultPickupWindowHours,
   };
 }
 

@@ -1,10 +1,6 @@
 /** Six digits: short enough to type on a kiosk, guarded by attempt limits rather than length. */
 export const pickupCodePattern = /^\d{6}$/;
 
-export function isWellFormedPickupCode(code: string): boolean {
-  return pickupCodePattern.test(code);
-}
-
 /** Per parcel: five wrong codes in a row lock it for fifteen minutes, even against the right code. */
 export const parcelAttemptPolicy = { maxFailedAttempts: 5, lockMinutes: 15 } as const;
 

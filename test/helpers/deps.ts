@@ -2,15 +2,12 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '#shared/adapters/dynamodb/client';
-import { DynamoKioskGuard } from '#shared/adapters/dynamodb/kiosk-guard';
-import { DynamoLocationRepository } from '#shared/adapters/dynamodb/location-repository';
-import { DynamoParcelRepository } from '#shared/adapters/dynamodb/parcel-repository';
-import { ulidIds } from '#shared/adapters/ids';
-import { CryptoPickupCodeVault, randomPickupCodes } from '#shared/adapters/pickup-code-vault';
+import { randomPickupCodes } from '#shared/adapters/pickup-code-vault';
 import type { Actor } from '#shared/domain/actor';
-import { allocationStrategies, type AllocationStrategyName } from '#shared/domain/allocation';
+import type { AllocationStrategyName } from '#shared/domain/allocation';
 import type { Clock, CodeGenerator } from '#shared/ports';
 import type { Deps } from '#shared/use-cases/deps';
+import { wireDeps } from '#shared/runtime';
 import { createLocalDynamoDbClient } from '#infra/local/dynamodb-local';
 import type { TestTable } from './dynamodb.ts';
 
@@ -43,24 +40,20 @@ export interface TestDeps extends Deps {
   readonly documentClient: DynamoDBDocumentClient;
 }
 
-/** The real adapters against a test table; `client` lets a test add SDK middleware to inject faults. */
+/** The production wiring (`wireDeps`) against a test table, with a clock the test moves; `client` lets a test add SDK middleware to inject faults. */
 export function buildDeps(
   table: TestTable,
   options: { client?: DynamoDBClient; strategy?: AllocationStrategyName; codes?: CodeGenerator; clock?: ManualClock } = {},
 ): TestDeps {
   const documentClient = createDocumentClient(options.client ?? createLocalDynamoDbClient(table.endpoint));
-  return {
-    clock: options.clock ?? new ManualClock(),
-    ids: ulidIds,
-    codes: options.codes ?? randomPickupCodes,
-    vault: new CryptoPickupCodeVault(testSecret),
-    locations: new DynamoLocationRepository(documentClient, table.tableName),
-    parcels: new DynamoParcelRepository(documentClient, table.tableName),
-    kioskGuard: new DynamoKioskGuard(documentClient, table.tableName, ulidIds),
-    allocation: allocationStrategies[options.strategy ?? 'best-fit'],
-    defaultPickupWindowHours: 72,
+  const deps = wireDeps({
     documentClient,
-  };
+    tableName: table.tableName,
+    secret: testSecret,
+    allocation: options.strategy ?? 'best-fit',
+    defaultPickupWindowHours: 72,
+  });
+  return { ...deps, clock: options.clock ?? new ManualClock(), codes: options.codes ?? deps.codes, documentClient };
 }
 
 export const actors = {
