@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
-import { routes, scheduledFunctions } from '#shared/http/routes';
-import { bundlingOptions, httpEntry, repoRoot, scheduleEntry } from '#infra/constructs/bundling';
+import { functionDefinitions } from '#shared/manifest';
+import { bundlingOptions, entryFor, repoRoot } from '#infra/constructs/bundling';
 
 const budget = { bytes: 300 * 1024, importMs: 150 };
 const startMarker = '<!-- bundle-size:start -->';
@@ -31,10 +31,7 @@ interface Result {
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
 const runs = Math.max(1, Number(values.runs));
 
-const entries = [
-  ...routes.map((route) => ({ name: route.name, entry: httpEntry(route.name) })),
-  ...scheduledFunctions.map((scheduled) => ({ name: scheduled.name, entry: scheduleEntry(scheduled.name) })),
-];
+const entries = functionDefinitions.map((definition) => ({ name: definition.name, entry: entryFor(definition) }));
 
 /** The packages (or repo folders) contributing most bytes to a bundle. */
 function topContributors(metafile: Metafile, outfile: string): string[] {

@@ -171,7 +171,7 @@ async function main() {
   const dynamo = await startDynamoDbLocal();
   const serviceProxy = await startCountingProxy(dynamo.endpoint);
   const floorProxy = await startCountingProxy(dynamo.endpoint);
-  const stack = await startLocalStack({ port: 0, dynamoEndpoint: serviceProxy.url, sweepIntervalMs: 3_600_000 });
+  const stack = await startLocalStack({ port: 0, dynamoEndpoint: serviceProxy.url, scheduleIntervalMs: 3_600_000 });
   const rows: Row[] = [];
   try {
     const admin = await stack.issueToken({ sub: 'bench-admin', role: 'admin' });
@@ -194,7 +194,7 @@ async function main() {
     if (setup.some((response) => response.status !== 201)) throw new Error(`Setup failed: ${JSON.stringify(setup.find((r) => r.status !== 201))}`);
 
     const documentClient = createDocumentClient(createLocalDynamoDbClient(floorProxy.url));
-    floor = wireDeps({ documentClient, tableName: stack.tableName, secret: 'bench-secret-bench-secret-bench-secret!', allocation: 'best-fit', defaultPickupWindowHours: 72 });
+    floor = wireDeps({ documentClient, tableName: stack.tableName, secret: 'bench-secret-bench-secret-bench-secret!', allocation: 'best-fit', defaultPickupWindowHours: 72, metrics: { count: () => undefined } });
 
     // Warm-up, unmeasured: the first few hundred calls to a fresh DynamoDB Local JVM are slow,
     // and whichever path ran first would pay for it.

@@ -1,20 +1,34 @@
 import * as z from 'zod/mini';
 
 /**
- * The environment, validated once at cold start. A missing or malformed variable fails the
- * first invocation loudly with its name, instead of surfacing later as `undefined`.
+ * The environment, read here and nowhere else. Each port has its own reader, called when that
+ * port is built at cold start: a function reads only the variables of the ports it declares, and a
+ * missing or malformed one fails the first invocation loudly with its name instead of surfacing
+ * later as `undefined`.
  */
-const schema = z
+type Env = Readonly<Record<string, string | undefined>>;
+
+function read<T>(port: string, schema: z.ZodMiniType<T>, env: Env): T {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
+  throw new Error(`Invalid configuration for ${port}: ${problems.join('; ')}`);
+}
+
+const present = z.string().check(z.minLength(1));
+
+/** The table port: which table. */
+export function tableConfig(env: Env = process.env) {
+  return read('the table', z.object({ TABLE_NAME: present }), env);
+}
+
+const pickupCodeSecretSchema = z
   .object({
-    TABLE_NAME: z.string().check(z.minLength(1)),
-    /** `best-fit` (smallest free size that fits) or `first-available`. */
-    ALLOCATION_STRATEGY: z._default(z.enum(['best-fit', 'first-available']), 'best-fit'),
-    DEFAULT_PICKUP_WINDOW_HOURS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(24 * 30)), 72),
     /**
      * In AWS: a Secrets Manager secret whose plain string value (32+ characters) is the pickup-code
      * secret. The HMAC key and the encryption key are both derived from it (HKDF, distinct labels).
      */
-    PICKUP_CODE_SECRET_ARN: z.optional(z.string().check(z.minLength(1))),
+    PICKUP_CODE_SECRET_ARN: z.optional(present),
     /** Locally and in tests: the same secret given directly. */
     PICKUP_CODE_SECRET: z.optional(z.string().check(z.minLength(32, 'must be at least 32 characters'))),
   })
@@ -24,13 +38,45 @@ const schema = z
     }),
   );
 
-export type Config = z.infer<typeof schema>;
+/** The pickup-code vault: where its secret comes from. */
+export function pickupCodeSecretConfig(env: Env = process.env) {
+  return read('the pickup-code vault', pickupCodeSecretSchema, env);
+}
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
-    throw new Error(`Invalid configuration: ${problems.join('; ')}`);
-  }
-  return parsed.data;
+/** Service rules every function may apply; each has a default, so none is required. */
+export function serviceSettings(env: Env = process.env) {
+  return read(
+    'the service settings',
+    z.object({
+      /** `best-fit` (smallest free size that fits) or `first-available`. */
+      ALLOCATION_STRATEGY: z._default(z.enum(['best-fit', 'first-available']), 'best-fit'),
+      DEFAULT_PICKUP_WINDOW_HOURS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(24 * 30)), 72),
+    }),
+    env,
+  );
+}
+
+/**
+ * Browsers calling the API need `Access-Control-Allow-Origin` on every response, which a Lambda
+ * proxy integration must set itself. The allowed origins come from the deployment (unset: none).
+ */
+export function httpSettings(env: Env = process.env) {
+  const { CORS_ALLOWED_ORIGINS } = read('the HTTP layer', z.object({ CORS_ALLOWED_ORIGINS: z._default(z.string(), '') }), env);
+  return {
+    allowedOrigins: CORS_ALLOWED_ORIGINS.split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+  };
+}
+
+/** The name logs, traces and metrics are filed under (Powertools reads the same variables). */
+export function observabilitySettings(env: Env = process.env) {
+  return read(
+    'observability',
+    z.object({
+      POWERTOOLS_SERVICE_NAME: z._default(present, 'locker-service'),
+      POWERTOOLS_METRICS_NAMESPACE: z._default(present, 'LockerService'),
+    }),
+    env,
+  );
 }

@@ -14,6 +14,13 @@ export interface IdGenerator {
   next(): string;
 }
 
+/** What the service counts, as CloudWatch metrics in AWS. */
+export type MetricName = 'ParcelStored' | 'ParcelPickedUp' | 'ParcelExpired' | 'SlotClaimLost';
+
+export interface Metrics {
+  count(name: MetricName, value?: number): void;
+}
+
 /** Fresh pickup codes from a CSPRNG. */
 export interface CodeGenerator {
   next(): string;

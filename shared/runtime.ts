@@ -1,4 +1,3 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { allocationStrategies, type AllocationStrategyName } from '#shared/domain/allocation';
 import { systemClock } from '#shared/adapters/clock';
@@ -7,34 +6,114 @@ import { DynamoKioskGuard } from '#shared/adapters/dynamodb/kiosk-guard';
 import { DynamoLocationRepository } from '#shared/adapters/dynamodb/location-repository';
 import { DynamoParcelRepository } from '#shared/adapters/dynamodb/parcel-repository';
 import { ulidIds } from '#shared/adapters/ids';
+import { powertoolsMetrics } from '#shared/adapters/observability';
 import { CryptoPickupCodeVault, randomPickupCodes } from '#shared/adapters/pickup-code-vault';
-import { loadConfig, type Config } from '#shared/config';
-import type { Deps } from '#shared/use-cases/deps';
+import { readSecretString } from '#shared/adapters/secrets';
+import { pickupCodeSecretConfig, serviceSettings, tableConfig } from '#shared/config';
+import type { Needs, TableAccess } from '#shared/manifest';
+import type { Metrics } from '#shared/ports';
+import type { BasePorts, Deps, TablePorts, VaultPorts } from '#shared/use-cases/deps';
 
 /**
- * The composition root: real adapters wired to the use cases' ports, built once per process
- * (per Lambda container) on the first invocation and reused after. Config errors surface there,
- * with the variable's name.
+ * The composition root. A function gets the base ports plus exactly the ports its manifest entry
+ * declares, built once per process (per Lambda execution environment) on its first invocation.
+ * Each port reads and validates its own configuration as it is built, so a function that never
+ * touches pickup codes neither needs nor reads the pickup-code secret, and a missing variable
+ * fails with its name.
  */
-let deps: Promise<Deps> | undefined;
+export type PortsFor<N extends Needs> = BasePorts &
+  (N extends { readonly table: TableAccess } ? TablePorts : unknown) &
+  (N extends { readonly pickupCodeSecret: true } ? VaultPorts : unknown);
 
-export function getDeps(): Promise<Deps> {
-  deps ??= buildDeps(loadConfig()).catch((error: unknown) => {
-    deps = undefined;
-    throw error;
-  });
-  return deps;
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Each port: how it reads its configuration, and how it is built from it. */
+const portBuilders = {
+  base: {
+    configure: (env: Env) => serviceSettings(env),
+    build: (settings: ReturnType<typeof serviceSettings>): BasePorts =>
+      basePorts({
+        allocation: settings.ALLOCATION_STRATEGY,
+        defaultPickupWindowHours: settings.DEFAULT_PICKUP_WINDOW_HOURS,
+        metrics: powertoolsMetrics,
+      }),
+  },
+  table: {
+    configure: (env: Env) => tableConfig(env),
+    build: ({ TABLE_NAME }: ReturnType<typeof tableConfig>): TablePorts => tablePorts(sharedDocumentClient(), TABLE_NAME),
+  },
+  pickupCodeSecret: {
+    configure: (env: Env) => pickupCodeSecretConfig(env),
+    build: async (config: ReturnType<typeof pickupCodeSecretConfig>): Promise<VaultPorts> => {
+      const secret = config.PICKUP_CODE_SECRET ?? (await readSecretString(config.PICKUP_CODE_SECRET_ARN!));
+      if (secret.length < 32) throw new Error('PICKUP_CODE_SECRET_ARN: the secret must be a string of 32+ characters');
+      return { vault: new CryptoPickupCodeVault(secret) };
+    },
+  },
+} as const;
+
+/**
+ * Checks that `env` configures every port `needs` declares, without building anything.
+ * @throws Error naming each missing or malformed variable.
+ */
+export function checkConfiguration(needs: Needs, env: Env): void {
+  portBuilders.base.configure(env);
+  if (needs.table !== undefined) portBuilders.table.configure(env);
+  if (needs.pickupCodeSecret === true) portBuilders.pickupCodeSecret.configure(env);
 }
 
-async function buildDeps(config: Config): Promise<Deps> {
-  const secret = config.PICKUP_CODE_SECRET ?? (await readSecret(config.PICKUP_CODE_SECRET_ARN!));
-  return wireDeps({
-    documentClient: createDocumentClient(),
-    tableName: config.TABLE_NAME,
-    secret,
-    allocation: config.ALLOCATION_STRATEGY,
-    defaultPickupWindowHours: config.DEFAULT_PICKUP_WINDOW_HOURS,
-  });
+async function buildPorts(needs: Needs, env: Env): Promise<Partial<Deps>> {
+  const ports: Partial<Deps> = portBuilders.base.build(portBuilders.base.configure(env));
+  if (needs.table !== undefined) Object.assign(ports, portBuilders.table.build(portBuilders.table.configure(env)));
+  if (needs.pickupCodeSecret === true) {
+    Object.assign(ports, await portBuilders.pickupCodeSecret.build(portBuilders.pickupCodeSecret.configure(env)));
+  }
+  return ports;
+}
+
+const built = new Map<string, Promise<Partial<Deps>>>();
+
+/** The ports of one function, built on first use and kept for the life of the process. */
+export function portsFor<N extends Needs>(fn: { readonly name: string; readonly needs: N }): Promise<PortsFor<N>> {
+  let ports = built.get(fn.name);
+  if (ports === undefined) {
+    ports = buildPorts(fn.needs, process.env);
+    built.set(fn.name, ports);
+    // A failed cold start (say, the secret was briefly unreadable) is tried again on the next invocation.
+    ports.catch(() => built.delete(fn.name));
+  }
+  return ports as Promise<PortsFor<N>>;
+}
+
+let documentClient: DynamoDBDocumentClient | undefined;
+
+/** One DynamoDB client per process, shared by the ports that use the table. */
+function sharedDocumentClient(): DynamoDBDocumentClient {
+  documentClient ??= createDocumentClient();
+  return documentClient;
+}
+
+export function basePorts(settings: {
+  readonly allocation: AllocationStrategyName;
+  readonly defaultPickupWindowHours: number;
+  readonly metrics: Metrics;
+}): BasePorts {
+  return {
+    clock: systemClock,
+    ids: ulidIds,
+    codes: randomPickupCodes,
+    metrics: settings.metrics,
+    allocation: allocationStrategies[settings.allocation],
+    defaultPickupWindowHours: settings.defaultPickupWindowHours,
+  };
+}
+
+export function tablePorts(client: DynamoDBDocumentClient, tableName: string): TablePorts {
+  return {
+    locations: new DynamoLocationRepository(client, tableName),
+    parcels: new DynamoParcelRepository(client, tableName),
+    kioskGuard: new DynamoKioskGuard(client, tableName, ulidIds),
+  };
 }
 
 export interface Wiring {
@@ -43,25 +122,14 @@ export interface Wiring {
   readonly secret: string;
   readonly allocation: AllocationStrategyName;
   readonly defaultPickupWindowHours: number;
+  readonly metrics: Metrics;
 }
 
-/** The real adapters behind every port; tests wire the same ones against their own table. */
-export function wireDeps({ documentClient, tableName, secret, allocation, defaultPickupWindowHours }: Wiring): Deps {
+/** Every real adapter at once, from explicit values: the tests and the benchmark floor use this. */
+export function wireDeps({ documentClient, tableName, secret, allocation, defaultPickupWindowHours, metrics }: Wiring): Deps {
   return {
-    clock: systemClock,
-    ids: ulidIds,
-    codes: randomPickupCodes,
+    ...basePorts({ allocation, defaultPickupWindowHours, metrics }),
+    ...tablePorts(documentClient, tableName),
     vault: new CryptoPickupCodeVault(secret),
-    locations: new DynamoLocationRepository(documentClient, tableName),
-    parcels: new DynamoParcelRepository(documentClient, tableName),
-    kioskGuard: new DynamoKioskGuard(documentClient, tableName, ulidIds),
-    allocation: allocationStrategies[allocation],
-    defaultPickupWindowHours,
   };
-}
-
-async function readSecret(secretId: string): Promise<string> {
-  const { SecretString } = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretId }));
-  if (!SecretString || SecretString.length < 32) throw new Error('PICKUP_CODE_SECRET_ARN: the secret must be a string of 32+ characters');
-  return SecretString;
 }

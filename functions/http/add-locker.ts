@@ -1,11 +1,10 @@
-import { httpRoute } from '#shared/http/handler';
-import { pathParameters, requestBodies } from '#shared/http/schemas';
+import { httpFunction } from '#shared/http/handler';
+import { manifest } from '#shared/manifest';
 import { addLocker } from '#shared/use-cases/locations';
 
-export const handler = httpRoute(
-  { roles: ['admin'], params: pathParameters.location, body: requestBodies['add-locker'] },
-  async ({ actor, params, body }, deps) => {
-    const locker = await addLocker(deps, actor, params.locationId, body);
+export const handler = httpFunction(manifest['add-locker'],
+  async ({ actor, params, body }, ports) => {
+    const locker = await addLocker(ports, actor, params.locationId, body);
     return {
       statusCode: 201,
       body: {

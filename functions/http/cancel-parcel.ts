@@ -1,8 +1,8 @@
-import { httpRoute } from '#shared/http/handler';
-import { pathParameters } from '#shared/http/schemas';
+import { httpFunction } from '#shared/http/handler';
+import { manifest } from '#shared/manifest';
 import { cancelParcel } from '#shared/use-cases/parcels';
 
-export const handler = httpRoute({ roles: ['carrier', 'admin'], params: pathParameters.parcel }, async ({ actor, params }, deps) => ({
+export const handler = httpFunction(manifest['cancel-parcel'], async ({ actor, params }, ports) => ({
   statusCode: 200,
-  body: await cancelParcel(deps, actor, params.parcelId),
+  body: await cancelParcel(ports, actor, params.parcelId),
 }));

@@ -1,8 +1,8 @@
-import { httpRoute } from '#shared/http/handler';
-import { requestBodies } from '#shared/http/schemas';
+import { httpFunction } from '#shared/http/handler';
+import { manifest } from '#shared/manifest';
 import { createLocation } from '#shared/use-cases/locations';
 
-export const handler = httpRoute({ roles: ['admin'], body: requestBodies['create-location'] }, async ({ actor, body }, deps) => ({
+export const handler = httpFunction(manifest['create-location'], async ({ actor, body }, ports) => ({
   statusCode: 201,
-  body: await createLocation(deps, actor, body),
+  body: await createLocation(ports, actor, body),
 }));

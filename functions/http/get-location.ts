@@ -1,8 +1,7 @@
-import { httpRoute } from '#shared/http/handler';
-import { pathParameters } from '#shared/http/schemas';
+import { httpFunction } from '#shared/http/handler';
+import { manifest } from '#shared/manifest';
 import { getLocation } from '#shared/use-cases/locations';
 
-export const handler = httpRoute(
-  { roles: ['admin', 'carrier', 'customer', 'kiosk'], params: pathParameters.location },
-  async ({ actor, params }, deps) => ({ statusCode: 200, body: await getLocation(deps, actor, params.locationId) }),
+export const handler = httpFunction(manifest['get-location'],
+  async ({ actor, params }, ports) => ({ statusCode: 200, body: await getLocation(ports, actor, params.locationId) }),
 );

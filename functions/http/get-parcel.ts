@@ -1,8 +1,7 @@
-import { httpRoute } from '#shared/http/handler';
-import { pathParameters } from '#shared/http/schemas';
+import { httpFunction } from '#shared/http/handler';
+import { manifest } from '#shared/manifest';
 import { getParcel } from '#shared/use-cases/parcels';
 
-export const handler = httpRoute(
-  { roles: ['customer', 'carrier', 'admin'], params: pathParameters.parcel },
-  async ({ actor, params }, deps) => ({ statusCode: 200, body: await getParcel(deps, actor, params.parcelId) }),
+export const handler = httpFunction(manifest['get-parcel'],
+  async ({ actor, params }, ports) => ({ statusCode: 200, body: await getParcel(ports, actor, params.parcelId) }),
 );

@@ -1,11 +1,10 @@
-import { httpRoute } from '#shared/http/handler';
-import { pathParameters, requestBodies } from '#shared/http/schemas';
+import { httpFunction } from '#shared/http/handler';
+import { manifest } from '#shared/manifest';
 import { kioskPickup } from '#shared/use-cases/parcels';
 
-export const handler = httpRoute(
-  { roles: ['kiosk'], params: pathParameters.location, body: requestBodies['kiosk-pickup'] },
-  async ({ actor, params, body }, deps) => ({
+export const handler = httpFunction(manifest['kiosk-pickup'],
+  async ({ actor, params, body }, ports) => ({
     statusCode: 200,
-    body: await kioskPickup(deps, actor, params.locationId, body.pickupCode),
+    body: await kioskPickup(ports, actor, params.locationId, body.pickupCode),
   }),
 );

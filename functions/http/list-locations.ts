@@ -1,7 +1,8 @@
-import { httpRoute } from '#shared/http/handler';
+import { httpFunction } from '#shared/http/handler';
+import { manifest } from '#shared/manifest';
 import { listLocations } from '#shared/use-cases/locations';
 
-export const handler = httpRoute({ roles: ['admin', 'carrier', 'customer', 'kiosk'] }, async (_request, deps) => ({
+export const handler = httpFunction(manifest['list-locations'], async (_request, ports) => ({
   statusCode: 200,
-  body: { items: await listLocations(deps) },
+  body: { items: await listLocations(ports) },
 }));

@@ -1,8 +1,8 @@
-import { httpRoute } from '#shared/http/handler';
-import { listParcelsQuery } from '#shared/http/schemas';
+import { httpFunction } from '#shared/http/handler';
+import { manifest } from '#shared/manifest';
 import { listParcels } from '#shared/use-cases/parcels';
 
-export const handler = httpRoute({ roles: ['customer', 'admin'], query: listParcelsQuery }, async ({ actor, query }, deps) => ({
+export const handler = httpFunction(manifest['list-parcels'], async ({ actor, query }, ports) => ({
   statusCode: 200,
-  body: await listParcels(deps, actor, query),
+  body: await listParcels(ports, actor, query),
 }));

@@ -1,8 +1,8 @@
-import { httpRoute } from '#shared/http/handler';
-import { pathParameters } from '#shared/http/schemas';
+import { httpFunction } from '#shared/http/handler';
+import { manifest } from '#shared/manifest';
 import { reissuePickupCode } from '#shared/use-cases/parcels';
 
-export const handler = httpRoute({ roles: ['customer'], params: pathParameters.parcel }, async ({ actor, params }, deps) => ({
+export const handler = httpFunction(manifest['reissue-code'], async ({ actor, params }, ports) => ({
   statusCode: 200,
-  body: await reissuePickupCode(deps, actor, params.parcelId),
+  body: await reissuePickupCode(ports, actor, params.parcelId),
 }));

@@ -1,8 +1,8 @@
-import { httpRoute } from '#shared/http/handler';
-import { pathParameters } from '#shared/http/schemas';
+import { httpFunction } from '#shared/http/handler';
+import { manifest } from '#shared/manifest';
 import { removeLocker } from '#shared/use-cases/locations';
 
-export const handler = httpRoute({ roles: ['admin'], params: pathParameters.locker }, async ({ actor, params }, deps) => {
-  await removeLocker(deps, actor, params.locationId, params.lockerId);
+export const handler = httpFunction(manifest['remove-locker'], async ({ actor, params }, ports) => {
+  await removeLocker(ports, actor, params.locationId, params.lockerId);
   return { statusCode: 204 };
 });

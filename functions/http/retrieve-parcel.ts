@@ -1,11 +1,10 @@
-import { httpRoute } from '#shared/http/handler';
-import { pathParameters, requestBodies } from '#shared/http/schemas';
+import { httpFunction } from '#shared/http/handler';
+import { manifest } from '#shared/manifest';
 import { retrieveParcel } from '#shared/use-cases/parcels';
 
-export const handler = httpRoute(
-  { roles: ['customer'], params: pathParameters.parcel, body: requestBodies['retrieve-parcel'] },
-  async ({ actor, params, body }, deps) => ({
+export const handler = httpFunction(manifest['retrieve-parcel'],
+  async ({ actor, params, body }, ports) => ({
     statusCode: 200,
-    body: await retrieveParcel(deps, actor, params.parcelId, body.pickupCode),
+    body: await retrieveParcel(ports, actor, params.parcelId, body.pickupCode),
   }),
 );

@@ -1,8 +1,8 @@
-import { httpRoute } from '#shared/http/handler';
-import { pathParameters } from '#shared/http/schemas';
+import { httpFunction } from '#shared/http/handler';
+import { manifest } from '#shared/manifest';
 import { returnParcel } from '#shared/use-cases/parcels';
 
-export const handler = httpRoute({ roles: ['carrier', 'admin'], params: pathParameters.parcel }, async ({ actor, params }, deps) => ({
+export const handler = httpFunction(manifest['return-parcel'], async ({ actor, params }, ports) => ({
   statusCode: 200,
-  body: await returnParcel(deps, actor, params.parcelId),
+  body: await returnParcel(ports, actor, params.parcelId),
 }));

@@ -1,10 +1,9 @@
-import { httpRoute } from '#shared/http/handler';
-import { validate } from '#shared/http/request';
-import { idempotencyKey, requestBodies } from '#shared/http/schemas';
+import { httpFunction } from '#shared/http/handler';
+import { manifest } from '#shared/manifest';
 import { storeParcel } from '#shared/use-cases/store-parcel';
 
-export const handler = httpRoute({ roles: ['carrier'], body: requestBodies['store-parcel'] }, async ({ actor, body, headers }, deps) => {
+export const handler = httpFunction(manifest['store-parcel'], async ({ actor, body, headers }, ports) => {
+  // Validated by the stack against the manifest's header schema when present.
   const key = headers['idempotency-key'];
-  const idempotency = key === undefined ? {} : { idempotencyKey: validate(idempotencyKey, key, 'header') };
-  return { statusCode: 201, body: await storeParcel(deps, actor, { ...body, ...idempotency }) };
+  return { statusCode: 201, body: await storeParcel(ports, actor, { ...body, ...(key === undefined ? {} : { idempotencyKey: key }) }) };
 });

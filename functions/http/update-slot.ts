@@ -1,11 +1,10 @@
-import { httpRoute } from '#shared/http/handler';
-import { pathParameters, requestBodies } from '#shared/http/schemas';
+import { httpFunction } from '#shared/http/handler';
+import { manifest } from '#shared/manifest';
 import { setSlotStatus } from '#shared/use-cases/locations';
 
-export const handler = httpRoute(
-  { roles: ['admin'], params: pathParameters.slot, body: requestBodies['update-slot'] },
-  async ({ actor, params, body }, deps) => ({
+export const handler = httpFunction(manifest['update-slot'],
+  async ({ actor, params, body }, ports) => ({
     statusCode: 200,
-    body: await setSlotStatus(deps, actor, params, body.status),
+    body: await setSlotStatus(ports, actor, params, body.status),
   }),
 );

@@ -1,14 +1,12 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { ScheduledEvent } from 'aws-lambda';
-import { logger } from '#shared/http/logger';
-import { getDeps } from '#shared/runtime';
+import { logger } from '#shared/adapters/observability';
+import { lambdaHandler } from '#shared/lambda';
+import { manifest } from '#shared/manifest';
+import { portsFor } from '#shared/runtime';
 import { expireParcels } from '#shared/use-cases/parcels';
 
-export const handler = middy<ScheduledEvent, { expired: number }>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler(async () => {
-    const result = await expireParcels(await getDeps());
-    logger.info('Expiry sweep done', result);
-    return result;
-  });
+export const handler = lambdaHandler<ScheduledEvent, { expired: number }>(async () => {
+  const result = await expireParcels(await portsFor(manifest['expire-parcels']));
+  logger.info('Expiry sweep done', result);
+  return result;
+});

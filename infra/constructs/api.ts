@@ -19,8 +19,8 @@ import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { requestBodies, type RequestBodyRoute } from '#shared/http/schemas';
-import type { RouteDefinition } from '#shared/http/routes';
+import type { HttpFunction as RouteDefinition } from '#shared/manifest';
+import { errorTemplate, gatewayResponses } from '#infra/constructs/gateway-responses';
 import { requestModelSchema } from '#infra/constructs/request-models';
 import type { StageConfig } from '#infra/stacks/stage';
 
@@ -29,35 +29,6 @@ export const throttling = {
   default: { rateLimit: 50, burstLimit: 100 },
   guessable: { rateLimit: 5, burstLimit: 10 },
 } as const;
-
-/**
- * API Gateway's own answers, rewritten to the service's error shape so a client parses one format
- * whether the Lambda or the gateway answered. Messages are fixed text or API Gateway's short
- * message string: never the validation detail, which would need escaping the template cannot do.
- */
-export const gatewayResponses: readonly {
-  readonly type: ResponseType;
-  readonly statusCode?: string;
-  readonly code: string;
-  /** A literal message; when absent, API Gateway's own (already quoted) message string. */
-  readonly message?: string;
-}[] = [
-  { type: ResponseType.UNAUTHORIZED, statusCode: '401', code: 'UNAUTHORIZED' },
-  { type: ResponseType.ACCESS_DENIED, statusCode: '403', code: 'FORBIDDEN' },
-  // API Gateway answers an unknown path or method with this type, so to a client it is a 404.
-  { type: ResponseType.MISSING_AUTHENTICATION_TOKEN, statusCode: '404', code: 'NOT_FOUND', message: 'No such route' },
-  { type: ResponseType.BAD_REQUEST_BODY, statusCode: '400', code: 'VALIDATION_ERROR' },
-  { type: ResponseType.BAD_REQUEST_PARAMETERS, statusCode: '400', code: 'VALIDATION_ERROR' },
-  { type: ResponseType.THROTTLED, statusCode: '429', code: 'TOO_MANY_REQUESTS', message: 'Too many requests' },
-  { type: ResponseType.REQUEST_TOO_LARGE, statusCode: '413', code: 'REQUEST_TOO_LARGE', message: 'Request too large' },
-  { type: ResponseType.WAF_FILTERED, statusCode: '403', code: 'FORBIDDEN', message: 'Request blocked' },
-  { type: ResponseType.DEFAULT_5XX, code: 'INTERNAL_ERROR', message: 'Internal error' },
-];
-
-export function errorTemplate(code: string, message?: string): string {
-  const text = message === undefined ? '$context.error.messageString' : JSON.stringify(message);
-  return `{"error":{"code":"${code}","message":${text}}}`;
-}
 
 export interface ApiProps {
   readonly stage: StageConfig;
@@ -77,10 +48,6 @@ function pascalCase(name: string): string {
 
 function pathParameters(path: string): string[] {
   return [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1] ?? '');
-}
-
-function hasRequestBody(name: string): name is RequestBodyRoute {
-  return Object.hasOwn(requestBodies, name);
 }
 
 /** The method key API Gateway uses in stage method settings. */
@@ -169,8 +136,8 @@ export class Api extends Construct {
 
     const allowOrigin = props.stage.allowOrigins.length === 1 ? props.stage.allowOrigins[0] : undefined;
     for (const response of gatewayResponses) {
-      this.restApi.addGatewayResponse(`Response-${response.type.responseType}`, {
-        type: response.type,
+      this.restApi.addGatewayResponse(`Response-${response.type}`, {
+        type: ResponseType.of(response.type),
         ...(response.statusCode === undefined ? {} : { statusCode: response.statusCode }),
         // Without the CORS header a browser hides the error body from the page.
         ...(allowOrigin === undefined ? {} : { responseHeaders: { 'Access-Control-Allow-Origin': `'${allowOrigin}'` } }),
@@ -194,18 +161,18 @@ export class Api extends Construct {
       if (fn === undefined) throw new Error(`No function for route ${route.name}`);
 
       let model: Model | undefined;
-      if (hasRequestBody(route.name)) {
+      if (route.request.body !== undefined) {
         const modelName = `${pascalCase(route.name)}Body`;
         model = this.restApi.addModel(modelName, {
           modelName,
           contentType: 'application/json',
-          schema: requestModelSchema(requestBodies[route.name], route.name),
+          schema: requestModelSchema(route.request.body, route.name),
         });
       }
 
       const resource = this.restApi.root.resourceForPath(route.path);
       const method = resource.addMethod(route.method, new LambdaIntegration(fn, { allowTestInvoke: false }), {
-        ...(route.authenticated
+        ...(route.roles !== 'public'
           ? { authorizationType: AuthorizationType.COGNITO, authorizer }
           : { authorizationType: AuthorizationType.NONE }),
         requestValidator: validator,
@@ -216,8 +183,8 @@ export class Api extends Construct {
       });
       methods.set(route.name, method);
 
-      if (!route.authenticated) {
-        const reason = `${route.method} ${route.path} is public by design (route manifest: authenticated=false): a liveness probe that reads no data.`;
+      if (route.roles === 'public') {
+        const reason = `${route.method} ${route.path} is public by design (function manifest: roles=public): a liveness probe that reads no data.`;
         Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason });
         Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason });
       }

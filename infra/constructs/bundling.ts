@@ -1,14 +1,12 @@
 import { fileURLToPath } from 'node:url';
+import { entryPath, type FunctionDefinition } from '#shared/manifest';
 
 /** The repository root: NodejsFunction entries and the lock file are resolved from it. */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-export function httpEntry(name: string): string {
-  return fileURLToPath(new URL(`../../functions/http/${name}.ts`, import.meta.url));
-}
-
-export function scheduleEntry(name: string): string {
-  return fileURLToPath(new URL(`../../functions/schedule/${name}.ts`, import.meta.url));
+/** The absolute path of a function's TypeScript entry point. */
+export function entryFor(definition: FunctionDefinition): string {
+  return fileURLToPath(new URL(`../../${entryPath(definition)}`, import.meta.url));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import type { RouteDefinition } from '#shared/http/routes';
+import type { HttpFunction as RouteDefinition } from '#shared/manifest';
 
 /** Requests per client IP per 5-minute window. */
 export const rateLimits = { all: 1000, guessable: 100 } as const;

@@ -1,84 +1,137 @@
 import { randomBytes } from 'node:crypto';
 import { ulid } from 'ulid';
-import { systemClock } from '#shared/adapters/clock';
+import { CreateTableCommand, UpdateTimeToLiveCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { scheduledFunctions } from '#shared/manifest';
 import { issueToken } from './auth.ts';
 import type { TokenRequest } from './auth.ts';
-import { createTable, localCredentials, localRegion, startDynamoDbLocal } from './dynamodb-local.ts';
-import { runExpirySweep, startGateway } from './gateway.ts';
+import { apiFromManifest, startGateway, type ApiDefinition } from './api-gateway.ts';
+import { ensureAssembly } from './assembly-synth.ts';
+import { localSecretArn, readAssembly, readStackTemplates } from './cloud-assembly.ts';
+import { createLocalDynamoDbClient, createTable, localCredentials, startDynamoDbLocal } from './dynamodb-local.ts';
+import { startSchedules, type ScheduleRule } from './eventbridge-schedules.ts';
+import { localAccountId, localRegion, sourceRuntime, type LambdaRuntime } from './lambda/runtime.ts';
+import { workerRuntime, type ColdStart } from './lambda/workers.ts';
+import { localRoutes } from './local-routes.ts';
+import { startSecretsManager, type LocalSecretsManager } from './secrets-manager.ts';
 
 export interface LocalStackOptions {
   /** 0 picks a free port. */
   readonly port: number;
+  /**
+   * `source` (`npm start`): every function from its TypeScript source, in this process.
+   * `assembly` (`npm run start:assembly`): every function from its bundle in the synthesized cloud
+   * assembly, in isolated workers with exactly its CloudFormation environment.
+   */
+  readonly mode?: 'source' | 'assembly';
+  /** Where the assembly is synthesized (or reused when current); defaults to `cdk.out`. */
+  readonly assemblyDirectory?: string;
   /** An already running DynamoDB Local (tests share one); omitted, the stack starts its own. */
   readonly dynamoEndpoint?: string;
-  /** How often the expiry sweep runs, standing in for the EventBridge schedule. */
-  readonly sweepIntervalMs?: number;
+  /** The longest a schedule waits between runs locally. */
+  readonly scheduleIntervalMs?: number;
+  /** Where the functions' log lines go in assembly mode; defaults to stdout, prefixed with the function. */
+  readonly functionLog?: (functionName: string, line: string) => void;
 }
 
 export interface LocalStack {
   readonly url: string;
+  readonly mode: 'source' | 'assembly';
   readonly tableName: string;
   readonly dynamoEndpoint: string;
+  /** In assembly mode: the local Secrets Manager endpoint and the cold starts measured so far. */
+  readonly secretsEndpoint?: string;
+  readonly coldStarts?: readonly ColdStart[];
+  /** How long the assembly took to synthesize (0 when reused). */
+  readonly synthMs?: number;
   issueToken(request: TokenRequest): Promise<string>;
   /** Moves the service's clock forward and returns the new time. */
   advanceClock(hours: number): Date;
-  /** Runs the expiry sweep now and returns what the scheduled function returned. */
+  /** Runs every scheduled function now and returns what they returned, merged. */
   sweep(): Promise<unknown>;
   stop(): Promise<void>;
 }
 
 /**
- * The whole service on one machine: DynamoDB Local, the table, the environment the handlers read
- * at cold start, the HTTP gateway and the sweep timer.
- * Handlers read their configuration once per process, so run one stack per process (vitest gives
- * every test file its own).
+ * The whole service on one machine: DynamoDB Local and the table, a local Lambda runtime, the API
+ * Gateway emulation, the schedules and the `/_local` routes. In source mode the functions share
+ * this process and its environment, so run one source stack per process (vitest gives every test
+ * file its own); assembly stacks keep each function's environment in its own workers.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const mode = options.mode ?? 'source';
+  const cleanup: (() => Promise<unknown>)[] = [];
   const ownDynamoDb = options.dynamoEndpoint === undefined ? await startDynamoDbLocal() : undefined;
+  if (ownDynamoDb !== undefined) cleanup.push(() => ownDynamoDb.stop());
   const dynamoEndpoint = options.dynamoEndpoint ?? (ownDynamoDb?.endpoint as string);
   try {
     // A shared DynamoDB Local may serve several stacks at once: each gets its own table.
     const tableName = ownDynamoDb === undefined ? `locker-service-${ulid().toLowerCase()}` : 'locker-service';
-    await createTable(dynamoEndpoint, tableName);
-    configureEnvironment(dynamoEndpoint, tableName);
+    const wiring = mode === 'source' ? await sourceWiring(dynamoEndpoint, tableName) : await assemblyWiring(options, dynamoEndpoint, tableName);
+    cleanup.push(...wiring.cleanup);
+    const { lambda } = wiring;
 
-    const gateway = await startGateway({ port: options.port });
-    let sweeping = false;
-    const sweepTimer = setInterval(() => {
-      if (sweeping) return;
-      sweeping = true;
-      runExpirySweep()
-        .catch((error: unknown) => console.error('[stack] scheduled expiry sweep failed', error))
-        .finally(() => {
-          sweeping = false;
-        });
-    }, options.sweepIntervalMs ?? 60_000);
-    sweepTimer.unref();
+    const schedules = startSchedules(lambda, wiring.schedules, options.scheduleIntervalMs === undefined ? {} : { maxIntervalMs: options.scheduleIntervalMs });
+    cleanup.push(async () => schedules.stop());
+    const advanceClock = (milliseconds: number) => {
+      lambda.advanceClock(milliseconds);
+      return lambda.now();
+    };
+    const gateway = await startGateway({
+      port: options.port,
+      api: wiring.api,
+      lambda,
+      localRoutes: localRoutes({ advanceClock, runSchedules: () => schedules.runAll() }),
+    });
+    cleanup.push(() => gateway.close());
 
     return {
       url: gateway.url,
+      mode,
       tableName,
       dynamoEndpoint,
+      ...(wiring.secrets === undefined ? {} : { secretsEndpoint: wiring.secrets.endpoint }),
+      ...(wiring.coldStarts === undefined ? {} : { coldStarts: wiring.coldStarts }),
+      ...(wiring.synthMs === undefined ? {} : { synthMs: wiring.synthMs }),
       issueToken: (request) => issueToken(request),
-      advanceClock: (hours) => {
-        systemClock.advance(hours * 60 * 60 * 1000);
-        return systemClock.now();
-      },
-      sweep: () => runExpirySweep(),
-      stop: async () => {
-        clearInterval(sweepTimer);
-        await gateway.close();
-        await ownDynamoDb?.stop();
-      },
+      advanceClock: (hours) => advanceClock(hours * 3_600_000),
+      sweep: () => schedules.runAll(),
+      stop: () => runAll(cleanup.reverse()),
     };
   } catch (error) {
-    await ownDynamoDb?.stop();
+    await runAll(cleanup.reverse());
     throw error;
   }
 }
 
-/** The variables `shared/config.ts` and the SDK read: only endpoints differ from AWS. */
-function configureEnvironment(dynamoEndpoint: string, tableName: string): void {
+async function runAll(steps: readonly (() => Promise<unknown>)[]): Promise<void> {
+  for (const step of steps) await step();
+}
+
+interface Wiring {
+  readonly lambda: LambdaRuntime;
+  readonly api: ApiDefinition;
+  readonly schedules: readonly ScheduleRule[];
+  readonly cleanup: readonly (() => Promise<unknown>)[];
+  readonly secrets?: LocalSecretsManager;
+  readonly coldStarts?: readonly ColdStart[];
+  readonly synthMs?: number;
+}
+
+/** `npm start`: the table from the shared definition, every function from source in this process. */
+async function sourceWiring(dynamoEndpoint: string, tableName: string): Promise<Wiring> {
+  await createTable(dynamoEndpoint, tableName);
+  configureProcessEnvironment(dynamoEndpoint, tableName);
+  const lambda = sourceRuntime();
+  return {
+    lambda,
+    api: apiFromManifest(),
+    schedules: scheduledFunctions.map((fn) => ({ functionName: fn.name, rateMs: fn.everyMinutes * 60_000 })),
+    cleanup: [() => lambda.close()],
+  };
+}
+
+/** The variables the functions and the SDK read in source mode: only endpoints differ from AWS. */
+function configureProcessEnvironment(dynamoEndpoint: string, tableName: string): void {
   // Whatever credentials the shell holds, the local stack must never reach a real account.
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
@@ -91,4 +144,55 @@ function configureEnvironment(dynamoEndpoint: string, tableName: string): void {
     // The table is in memory, so a secret that lives as long as the process loses nothing.
     PICKUP_CODE_SECRET: process.env.PICKUP_CODE_SECRET ?? randomBytes(32).toString('base64url'),
   });
+}
+
+/**
+ * `npm run start:assembly`: the table, routes, gateway responses and schedules as the synthesized
+ * templates declare them, every function from its bundle with its own environment, and the secrets
+ * behind a local Secrets Manager.
+ */
+async function assemblyWiring(options: LocalStackOptions, dynamoEndpoint: string, tableName: string): Promise<Wiring> {
+  const source = await ensureAssembly(options.assemblyDirectory);
+  const local = { region: localRegion, accountId: localAccountId, tableName };
+  const assembly = readAssembly(source.directory, local);
+
+  const client = createLocalDynamoDbClient(dynamoEndpoint);
+  try {
+    const { ttlAttribute, ...table } = assembly.table;
+    await client.send(new CreateTableCommand(table));
+    await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1, maxDelay: 2 }, { TableName: tableName });
+    if (ttlAttribute !== undefined) {
+      await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: ttlAttribute } }));
+    }
+  } finally {
+    client.destroy();
+  }
+
+  const secretIds = readStackTemplates(source.directory).flatMap(({ template }) =>
+    Object.entries(template.Resources ?? {})
+      .filter(([, resource]) => resource.Type === 'AWS::SecretsManager::Secret')
+      .map(([logicalId]) => logicalId),
+  );
+  const secrets = await startSecretsManager(secretIds.map((logicalId) => ({ arn: localSecretArn(local, logicalId) })));
+  const lambda = workerRuntime({
+    functions: assembly.functions,
+    platformEnvironment: {
+      // What a Lambda execution role's credentials would be; the local stand-ins accept any.
+      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+      AWS_SESSION_TOKEN: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+    },
+    ...(options.functionLog === undefined ? {} : { log: options.functionLog }),
+  });
+  return {
+    lambda,
+    api: assembly.api,
+    schedules: assembly.schedules,
+    cleanup: [() => lambda.close(), () => secrets.close()],
+    secrets,
+    coldStarts: lambda.coldStarts,
+    synthMs: source.synthMs,
+  };
 }

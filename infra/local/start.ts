@@ -1,7 +1,10 @@
 import { startIotLocal } from './iot/start.ts';
 import { startLocalStack } from './stack.ts';
 
-/** `npm start`: the service on this machine, on `PORT` (default 3000), until Ctrl-C. */
+/**
+ * `npm start`: the service on this machine, on `PORT` (default 3000), until Ctrl-C.
+ * `npm run start:assembly` (`--assembly`): the same, with every function from its synthesized bundle.
+ */
 function portFrom(name: string, fallback: number): number {
   const port = Number(process.env[name] ?? fallback);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
@@ -11,16 +14,22 @@ function portFrom(name: string, fallback: number): number {
   return port;
 }
 
+const mode = process.argv.includes('--assembly') ? 'assembly' : 'source';
 const port = portFrom('PORT', 3000);
 const iotHttpPort = portFrom('IOT_HTTP_PORT', 4580);
 const mqttPort = portFrom('MQTT_PORT', 1883);
+const started = performance.now();
 
-console.log('Starting DynamoDB Local, the local API gateway and the IoT stand-in…');
+console.log(
+  mode === 'assembly'
+    ? 'Synthesizing the CDK app (or reusing a current cdk.out), then starting DynamoDB Local, the bundled functions, the local API gateway and the IoT stand-in…'
+    : 'Starting DynamoDB Local, the local API gateway and the IoT stand-in…',
+);
 const fail = (error: unknown): never => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 };
-const stack = await startLocalStack({ port }).catch(fail);
+const stack = await startLocalStack({ port, mode }).catch(fail);
 // One simulated locker whose doors can be watched and commanded (docs/local-iot.md) until the
 // door work connects lockers created through the API.
 const iot = await startIotLocal({
@@ -33,9 +42,15 @@ const iot = await startIotLocal({
 });
 
 const tokenRequest = JSON.stringify({ sub: 'admin-1', role: 'admin' });
+const functions =
+  mode === 'assembly'
+    ? `Functions: the bundles in cdk.out (${stack.synthMs === 0 ? 'reused, sources unchanged' : `synthesized in ${((stack.synthMs ?? 0) / 1000).toFixed(1)} s`}), each in its own worker with its own environment
+Secrets Manager endpoint: ${stack.secretsEndpoint}
+`
+    : '';
 console.log(`
-Locker service listening on ${stack.url}
-DynamoDB Local on ${stack.dynamoEndpoint} (in memory, table ${stack.tableName})
+Locker service listening on ${stack.url} (ready in ${((performance.now() - started) / 1000).toFixed(1)} s)
+${functions}DynamoDB Local on ${stack.dynamoEndpoint} (in memory, table ${stack.tableName})
 IoT Data Plane endpoint: ${iot.dataPlaneEndpoint}
 MQTT broker: ${iot.mqttUrl}
 Simulated locker "demo-locker" with doors 01-03: watch it with
@@ -45,7 +60,7 @@ Get a token (roles: admin, carrier, customer, kiosk; kiosks also need "locationI
   TOKEN=$(curl -s -X POST ${stack.url}/_local/token -H 'Content-Type: application/json' -d '${tokenRequest}' | sed -E 's/.*"token":"([^"]+)".*/\\1/')
   curl -s ${stack.url}/locations -H "Authorization: Bearer $TOKEN"
 
-Local only: POST /_local/clock {"advanceHours": 73} moves the service clock, POST /_local/sweep runs the expiry sweep.
+Local only: POST /_local/clock {"advanceHours": 73} moves the service clock, POST /_local/sweep runs every schedule now.
 Ctrl-C stops everything.
 `);
 

@@ -3,11 +3,11 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { routes } from '#shared/http/routes';
+import { httpFunctions } from '#shared/manifest';
 import { Api } from '#infra/constructs/api';
-import { Expiry } from '#infra/constructs/expiry';
 import { Firewall } from '#infra/constructs/firewall';
-import { HttpFunctions } from '#infra/constructs/http-functions';
+import { Functions } from '#infra/constructs/functions';
+import { Schedules } from '#infra/constructs/schedules';
 import type { StageConfig } from '#infra/stacks/stage';
 
 export interface StatelessStackProps extends StackProps {
@@ -19,38 +19,32 @@ export interface StatelessStackProps extends StackProps {
 
 /** Code and the things in front of it: safe to destroy and redeploy at any time. */
 export class StatelessStack extends Stack {
+  readonly functions: Functions;
   readonly api: Api;
-  readonly httpFunctions: HttpFunctions;
-  readonly expiry: Expiry;
+  readonly schedules: Schedules;
   readonly firewall: Firewall;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
 
-    this.httpFunctions = new HttpFunctions(this, 'Http', {
+    this.functions = new Functions(this, 'Functions', {
       stage: props.stage,
-      routes,
-      table: props.table,
-      pickupCodeSecret: props.pickupCodeSecret,
+      resources: { table: props.table, pickupCodeSecret: props.pickupCodeSecret },
     });
 
     this.api = new Api(this, 'Api', {
       stage: props.stage,
-      routes,
-      functions: this.httpFunctions.functions(),
+      routes: httpFunctions,
+      functions: this.functions.lambdas(),
       userPool: props.userPool,
     });
 
     this.firewall = new Firewall(this, 'Firewall', {
       stageArn: this.api.restApi.deploymentStage.stageArn,
-      guessableRoutes: routes.filter((route) => route.guessable === true),
+      guessableRoutes: httpFunctions.filter((route) => route.guessable === true),
     });
 
-    this.expiry = new Expiry(this, 'Expiry', {
-      stage: props.stage,
-      table: props.table,
-      pickupCodeSecret: props.pickupCodeSecret,
-    });
+    this.schedules = new Schedules(this, 'Schedules', { functions: this.functions });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.restApi.url });
   }

@@ -1,7 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, TooManyAttemptsError, ValidationError } from '#shared/domain/errors';
-import { logger } from './logger.ts';
+import { logger } from '#shared/adapters/observability';
 import { jsonResponse } from './response.ts';
 
 /** A request refused before it reaches a use case: no or bad credentials. */

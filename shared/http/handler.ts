@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
-import type { Actor, Role } from '#shared/domain/actor';
-import { getDeps } from '#shared/runtime';
-import type { Deps } from '#shared/use-cases/deps';
+import type { Actor } from '#shared/domain/actor';
+import type { HttpFunction, Needs } from '#shared/manifest';
+import { portsFor, type PortsFor } from '#shared/runtime';
 import { withMiddleware } from './middleware.ts';
 import { actorFrom, authorize, parseJsonBody, validate } from './request.ts';
 import { jsonResponse } from './response.ts';
@@ -11,7 +11,7 @@ export interface HttpRequest<Body, Params, Query> {
   readonly body: Body;
   readonly params: Params;
   readonly query: Query;
-  /** Lower-cased names. */
+  /** Lower-cased names; those the manifest declares are validated. */
   readonly headers: Readonly<Record<string, string | undefined>>;
 }
 
@@ -20,33 +20,34 @@ export interface HttpResult {
   readonly body?: unknown;
 }
 
-interface RouteOptions<Body, Params, Query> {
-  readonly roles: readonly Role[];
-  readonly body?: z.ZodMiniType<Body>;
-  readonly params?: z.ZodMiniType<Params>;
-  readonly query?: z.ZodMiniType<Query>;
-}
-
 const noInput = z.looseObject({});
 const emptyQuery = z.strictObject({});
 
 /**
- * The middy stack every authenticated route shares. Before the route's function runs, the
- * caller is authenticated and authorized and the body, path and query are parsed and validated,
- * each failure a typed error that `errorResponses` maps to one 4xx. The function itself only
- * calls its use case and shapes the result.
+ * The handler of one authenticated route of the manifest. Before `fn` runs, the caller is
+ * authenticated and authorized for the route's roles, and the body, path, query and declared
+ * headers are parsed and validated against the route's schemas, each failure a typed error that
+ * `errorResponses` maps to one 4xx. `fn` gets exactly the ports the route declares, and only calls
+ * its use case and shapes the result.
  */
-export function httpRoute<Body = undefined, Params = Record<string, unknown>, Query = Record<string, never>>(
-  options: RouteOptions<Body, Params, Query>,
-  fn: (request: HttpRequest<Body, Params, Query>, deps: Deps) => Promise<HttpResult>,
+export function httpFunction<N extends Needs, Body, Params, Query>(
+  definition: HttpFunction<N, Body, Params, Query>,
+  fn: (request: HttpRequest<Body, Params, Query>, ports: PortsFor<N>) => Promise<HttpResult>,
 ) {
+  const { roles, request: schemas } = definition;
+  if (roles === 'public') throw new Error(`${definition.name} is public: serve it with publicRoute`);
   return withMiddleware(async (event) => {
     const actor = actorFrom(event);
-    authorize(actor, options.roles);
-    const params = validate(options.params ?? (noInput as unknown as z.ZodMiniType<Params>), event.pathParameters ?? {}, 'path');
-    const query = validate(options.query ?? (emptyQuery as unknown as z.ZodMiniType<Query>), event.queryStringParameters ?? {}, 'query');
-    const body = options.body ? validate(options.body, parseJsonBody(event), 'body') : (undefined as Body);
-    const result = await fn({ actor, body, params, query, headers: event.headers ?? {} }, await getDeps());
+    authorize(actor, roles);
+    const params = validate(schemas.params ?? (noInput as unknown as z.ZodMiniType<Params>), event.pathParameters ?? {}, 'path');
+    const query = validate(schemas.query ?? (emptyQuery as unknown as z.ZodMiniType<Query>), event.queryStringParameters ?? {}, 'query');
+    const body = schemas.body ? validate(schemas.body, parseJsonBody(event), 'body') : (undefined as Body);
+    const headers: Record<string, string | undefined> = event.headers ?? {};
+    for (const [name, schema] of Object.entries(schemas.headers ?? {})) {
+      const value = headers[name];
+      if (value !== undefined) validate(schema, value, `header.${name}`);
+    }
+    const result = await fn({ actor, body, params, query, headers }, await portsFor(definition));
     return jsonResponse(result.statusCode, result.body);
   });
 }

@@ -7,22 +7,35 @@ import type {
   IdGenerator,
   KioskGuard,
   LocationRepository,
+  Metrics,
   ParcelRepository,
   PickupCodeVault,
 } from '#shared/ports';
 
-/** Every port a use case may ask for; each use case takes only the ones it names. */
-export interface Deps {
+/** The ports every function has: no configuration they cannot default. */
+export interface BasePorts {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly codes: CodeGenerator;
-  readonly vault: PickupCodeVault;
-  readonly locations: LocationRepository;
-  readonly parcels: ParcelRepository;
-  readonly kioskGuard: KioskGuard;
+  readonly metrics: Metrics;
   readonly allocation: AllocationStrategy;
   readonly defaultPickupWindowHours: number;
 }
+
+/** The ports of a function that declares the table (`needs.table`). */
+export interface TablePorts {
+  readonly locations: LocationRepository;
+  readonly parcels: ParcelRepository;
+  readonly kioskGuard: KioskGuard;
+}
+
+/** The port of a function that declares the pickup-code secret (`needs.pickupCodeSecret`). */
+export interface VaultPorts {
+  readonly vault: PickupCodeVault;
+}
+
+/** Every port a use case may ask for; each use case takes only the ones it names. */
+export type Deps = BasePorts & TablePorts & VaultPorts;
 
 export function auditEvent(
   deps: Pick<Deps, 'ids'>,

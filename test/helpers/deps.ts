@@ -5,7 +5,7 @@ import { createDocumentClient } from '#shared/adapters/dynamodb/client';
 import { randomPickupCodes } from '#shared/adapters/pickup-code-vault';
 import type { Actor } from '#shared/domain/actor';
 import type { AllocationStrategyName } from '#shared/domain/allocation';
-import type { Clock, CodeGenerator } from '#shared/ports';
+import type { Clock, CodeGenerator, Metrics, MetricName } from '#shared/ports';
 import type { Deps } from '#shared/use-cases/deps';
 import { wireDeps } from '#shared/runtime';
 import { createLocalDynamoDbClient } from '#infra/local/dynamodb-local';
@@ -27,6 +27,14 @@ export class ManualClock implements Clock {
   }
 }
 
+/** Keeps what use cases count, so a test can assert on it. */
+export class CountingMetrics implements Metrics {
+  readonly counts = new Map<MetricName, number>();
+  count(name: MetricName, value = 1): void {
+    this.counts.set(name, (this.counts.get(name) ?? 0) + value);
+  }
+}
+
 /** Hands out the codes a test names, then random ones: lets a test force a code collision. */
 export class ScriptedCodes implements CodeGenerator {
   constructor(private readonly queue: string[] = []) {}
@@ -43,7 +51,7 @@ export interface TestDeps extends Deps {
 /** The production wiring (`wireDeps`) against a test table, with a clock the test moves; `client` lets a test add SDK middleware to inject faults. */
 export function buildDeps(
   table: TestTable,
-  options: { client?: DynamoDBClient; strategy?: AllocationStrategyName; codes?: CodeGenerator; clock?: ManualClock } = {},
+  options: { client?: DynamoDBClient; strategy?: AllocationStrategyName; codes?: CodeGenerator; clock?: ManualClock; metrics?: Metrics } = {},
 ): TestDeps {
   const documentClient = createDocumentClient(options.client ?? createLocalDynamoDbClient(table.endpoint));
   const deps = wireDeps({
@@ -52,6 +60,7 @@ export function buildDeps(
     secret: testSecret,
     allocation: options.strategy ?? 'best-fit',
     defaultPickupWindowHours: 72,
+    metrics: options.metrics ?? new CountingMetrics(),
   });
   return { ...deps, clock: options.clock ?? new ManualClock(), codes: options.codes ?? deps.codes, documentClient };
 }

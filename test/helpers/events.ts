@@ -1,6 +1,5 @@
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import { routes, type HttpMethod } from '#shared/http/routes';
-import { buildProxyEvent } from '#infra/local/gateway';
+import { buildProxyEvent } from '#infra/local/api-gateway';
 
 /** Claims as API Gateway's Cognito authorizer hands them to the function: every value a string. */
 export type Claims = Record<string, string>;
@@ -34,14 +33,7 @@ export function apiGatewayEvent(options: ApiEventOptions = {}): APIGatewayProxyE
   const method = options.method ?? 'GET';
   const resource = options.resource ?? '/health';
   // Tests of the parsing helpers may send any method to any path; only the resource matters to the event.
-  const route = routes.find((candidate) => candidate.method === method && candidate.path === resource) ?? {
-    name: 'test',
-    method: method as HttpMethod,
-    path: resource,
-    authenticated: true,
-    tableAccess: 'none' as const,
-    usesPickupCodeSecret: false,
-  };
+  const route = { method, path: resource, authorization: 'COGNITO_USER_POOLS' as const, functionName: 'test' };
   const headers = { Host: 'api.example.com', 'User-Agent': 'vitest', ...options.headers };
   const event = buildProxyEvent({
     match: { route, pathParameters: options.pathParameters ?? null },

@@ -1,8 +1,9 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { routes } from '#shared/http/routes';
+import { httpFunctions as routes } from '#shared/manifest';
 import { requestBodies } from '#shared/http/schemas';
-import { errorTemplate, gatewayResponses, throttling } from '#infra/constructs/api';
+import { throttling } from '#infra/constructs/api';
+import { errorTemplate, gatewayResponses } from '#infra/constructs/gateway-responses';
 import { logicalId, synthesizeApp, type SynthesizedApp } from './synth.ts';
 
 type MethodResource = {

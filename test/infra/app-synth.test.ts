@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { routes, scheduledFunctions } from '#shared/http/routes';
+import { functionDefinitions } from '#shared/manifest';
 import { addLockerStacks } from '#infra/stacks/locker-app';
 import { cdkJsonContext } from './synth.ts';
 
@@ -46,7 +46,7 @@ describe('the deployable app, bundled for real', () => {
     const directories = assetDirectories();
 
     // Assess
-    expect(functions).toHaveLength(routes.length + scheduledFunctions.length);
+    expect(functions).toHaveLength(functionDefinitions.length);
     for (const fn of functions) expect(fn.Properties.Handler).toBe('index.handler');
     for (const directory of directories) expect(existsSync(join(directory, 'index.mjs'))).toBe(true);
   });

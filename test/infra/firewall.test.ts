@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { routes } from '#shared/http/routes';
+import { httpFunctions as routes } from '#shared/manifest';
 import { rateLimits, routePathRegex, tooManyRequestsBody } from '#infra/constructs/firewall';
 import { logicalId, synthesizeApp, type SynthesizedApp } from './synth.ts';
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { indexList } from '#shared/adapters/dynamodb/table';
-import { routes, scheduledFunctions } from '#shared/http/routes';
+import { functionDefinitions } from '#shared/manifest';
 import { indexActions, type LockerFunction, tableActions } from '#infra/constructs/locker-function';
 import { logicalId, synthesizeApp, type SynthesizedApp } from './synth.ts';
 
@@ -22,7 +22,11 @@ type FunctionResource = {
   };
 };
 
-const manifest: readonly Manifested[] = [...routes, ...scheduledFunctions];
+const manifest: readonly Manifested[] = functionDefinitions.map(({ name, needs }) => ({
+  name,
+  tableAccess: needs.table ?? 'none',
+  usesPickupCodeSecret: needs.pickupCodeSecret === true,
+}));
 
 describe('functions: one construct, least privilege', () => {
   let synthesized: SynthesizedApp;
@@ -30,7 +34,7 @@ describe('functions: one construct, least privilege', () => {
 
   beforeAll(() => {
     synthesized = synthesizeApp();
-    byName = new Map([...synthesized.stateless.httpFunctions.byRoute, ...synthesized.stateless.expiry.functions]);
+    byName = new Map(synthesized.stateless.functions.byName);
   });
 
   function functionResource(name: string): FunctionResource {

@@ -1,17 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { IConstruct } from 'constructs';
+import { cdkJsonContext } from '#infra/local/assembly-synth';
 import { addLockerStacks, type LockerApp } from '#infra/stacks/locker-app';
 
-/** The feature flags and defaults of cdk.json, so tests synthesise what `cdk synth` does. */
-export function cdkJsonContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
-    context?: Record<string, unknown>;
-  };
-  return cdkJson.context ?? {};
-}
+export { cdkJsonContext };
 
 export interface SynthesizedApp extends LockerApp {
   readonly app: App;

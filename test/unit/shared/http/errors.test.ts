@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException, ResourceNotFoundException } from '@aws
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, TooManyAttemptsError, ValidationError } from '#shared/domain/errors';
 import { UnauthorizedError, toErrorResponse } from '#shared/http/errors';
-import { logger } from '#shared/http/logger';
+import { logger } from '#shared/adapters/observability';
 
 const jsonHeaders = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
 const internalError = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildProxyEvent, matchRoute } from '#infra/local/gateway';
-import type { GatewayRequest, RouteMatch } from '#infra/local/gateway';
+import { apiFromManifest, buildProxyEvent, matchRoute as matchIn } from '#infra/local/api-gateway';
+import type { GatewayRequest, RouteMatch } from '#infra/local/api-gateway';
 
 const parcelRoute = (): RouteMatch => {
   const match = matchRoute('GET', '/parcels/p-1');
@@ -20,13 +20,15 @@ const request = (overrides: Partial<GatewayRequest> = {}): GatewayRequest => ({
   ...overrides,
 });
 
+const matchRoute = (method: string, path: string) => matchIn(apiFromManifest().routes, method, path);
+
 describe('matchRoute', () => {
   it('matches a templated path and names its parameters', () => {
     // Act
     const match = matchRoute('PATCH', '/locations/loc-1/lockers/lk-2/slots/03');
 
     // Assess
-    expect({ name: match?.route.name, pathParameters: match?.pathParameters }).toEqual({
+    expect({ name: match?.route.functionName, pathParameters: match?.pathParameters }).toEqual({
       name: 'update-slot',
       pathParameters: { locationId: 'loc-1', lockerId: 'lk-2', slotId: '03' },
     });
@@ -45,7 +47,7 @@ describe('matchRoute', () => {
     const match = matchRoute('GET', '/health');
 
     // Assess
-    expect(match).toEqual({ route: expect.objectContaining({ name: 'health' }), pathParameters: null });
+    expect(match).toEqual({ route: expect.objectContaining({ functionName: 'health' }), pathParameters: null });
   });
 
   it('does not match a known path with another method', () => {

@@ -1,8 +1,9 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { issueToken } from '#infra/local/auth';
-import { startGateway } from '#infra/local/gateway';
-import type { HandlerLoader, LocalGateway, LambdaHandler } from '#infra/local/gateway';
+import { apiFromManifest, startGateway, type LocalGateway } from '#infra/local/api-gateway';
+import { FunctionError } from '#infra/local/lambda/runtime';
+import { localRoutes } from '#infra/local/local-routes';
 
 let gateway: LocalGateway | undefined;
 
@@ -11,15 +12,26 @@ afterEach(async () => {
   gateway = undefined;
 });
 
-/** A gateway whose every function is `handler`, recording the events it received. */
+/**
+ * A gateway over the manifest's API whose every function is `handler`, recording the events it
+ * received; a handler that throws fails the invocation as Lambda reports it. The schedules run `handler` too.
+ */
 async function gatewayWith(handler: (event: APIGatewayProxyEvent) => Promise<unknown>) {
   const events: APIGatewayProxyEvent[] = [];
-  const loadHandler: HandlerLoader = async () =>
-    (async (event: APIGatewayProxyEvent) => {
-      events.push(event);
-      return handler(event);
-    }) as LambdaHandler;
-  gateway = await startGateway({ port: 0, loadHandler });
+  const invoke = async (functionName: string, event: unknown) => {
+    events.push(event as APIGatewayProxyEvent);
+    try {
+      return await handler(event as APIGatewayProxyEvent);
+    } catch (error) {
+      throw new FunctionError(functionName, 'Error', (error as Error).message);
+    }
+  };
+  gateway = await startGateway({
+    port: 0,
+    api: apiFromManifest(),
+    lambda: { invoke },
+    localRoutes: localRoutes({ advanceClock: () => new Date(), runSchedules: () => handler({} as APIGatewayProxyEvent) }),
+  });
   return { url: gateway.url, events };
 }
 
@@ -40,7 +52,7 @@ describe('local gateway over HTTP', () => {
     // Assess
     expect({ ...reply, invocations: events.length }).toEqual({
       status: 401,
-      body: { error: { code: 'UNAUTHORIZED', message: 'Missing bearer token' } },
+      body: { error: { code: 'UNAUTHORIZED', message: 'Unauthorized' } },
       invocations: 0,
     });
   });
@@ -59,7 +71,7 @@ describe('local gateway over HTTP', () => {
     );
   });
 
-  it('answers 404 NOT_FOUND for a path no route serves', async () => {
+  it('answers 404 NOT_FOUND for a path no route serves, as the deployed gateway response does', async () => {
     // Prepare
     const { url } = await gatewayWith(ok);
 
@@ -67,10 +79,10 @@ describe('local gateway over HTTP', () => {
     const reply = await read(await fetch(`${url}/nowhere`));
 
     // Assess
-    expect(reply).toEqual({ status: 404, body: { error: { code: 'NOT_FOUND', message: 'No route for GET /nowhere' } } });
+    expect(reply).toEqual({ status: 404, body: { error: { code: 'NOT_FOUND', message: 'No such route' } } });
   });
 
-  it('answers a generic 500 when the handler throws, without its message', async () => {
+  it('answers 502 INTERNAL_ERROR when the function fails, as API Gateway does, without its message', async () => {
     // Prepare
     const { url } = await gatewayWith(async () => {
       throw new Error('connection string postgres://secret');
@@ -80,10 +92,10 @@ describe('local gateway over HTTP', () => {
     const reply = await read(await fetch(`${url}/health`));
 
     // Assess
-    expect(reply).toEqual({ status: 500, body: { error: { code: 'INTERNAL_ERROR', message: 'Internal server error' } } });
+    expect(reply).toEqual({ status: 502, body: { error: { code: 'INTERNAL_ERROR', message: 'Internal error' } } });
   });
 
-  it('answers a generic 500 when the handler returns something that is not a proxy result', async () => {
+  it('answers 502 INTERNAL_ERROR when the function returns something that is not a proxy result', async () => {
     // Prepare
     const { url } = await gatewayWith(async () => ({ body: 'no status code' }));
 
@@ -91,7 +103,7 @@ describe('local gateway over HTTP', () => {
     const reply = await read(await fetch(`${url}/health`));
 
     // Assess
-    expect(reply).toEqual({ status: 500, body: { error: { code: 'INTERNAL_ERROR', message: 'Internal server error' } } });
+    expect(reply).toEqual({ status: 502, body: { error: { code: 'INTERNAL_ERROR', message: 'Internal error' } } });
   });
 
   it('merges headers and multiValueHeaders, the multi-value list winning for a name in both', async () => {

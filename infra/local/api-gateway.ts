@@ -2,37 +2,64 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, ScheduledEvent } from 'aws-lambda';
-import { z } from 'zod';
-import { systemClock } from '#shared/adapters/clock';
-import { routes } from '#shared/http/routes';
-import type { RouteDefinition } from '#shared/http/routes';
-import { issueToken, toAuthorizerClaims, tokenRequestSchema, verifyToken } from './auth.ts';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { httpFunctions } from '#shared/manifest';
+import { errorTemplate, gatewayResponses } from '#infra/constructs/gateway-responses';
+import { toAuthorizerClaims, verifyToken } from './auth.ts';
+import type { AssemblyGatewayResponse, AssemblyRoute as ApiRoute } from './cloud-assembly.ts';
+import { localAccountId, type LambdaRuntime } from './lambda/runtime.ts';
+import { LocalRouteError, type LocalRoutes } from './local-routes.ts';
+
+export type { ApiRoute };
 
 /**
- * A local stand-in for the deployed REST API: it turns HTTP requests into the API Gateway (v1)
- * proxy events the deployed Lambdas receive, verifies tokens as the Cognito authorizer does, and
- * answers for API Gateway itself (401, 404) in the error shape our CDK gateway responses set.
+ * A local stand-in for the deployed REST API (API Gateway v1): it matches routes, verifies tokens
+ * as the Cognito authorizer does, turns HTTP requests into the Lambda proxy events the functions
+ * receive, and answers for API Gateway itself (no route, no token, too large, the function failed
+ * or took too long) with the gateway responses the API declares.
  */
 
-const localAccountId = '000000000000';
-const localRegion = 'us-east-1';
 /** API Gateway's REST payload limit; our handlers enforce their own, much smaller one. */
 const maxPayloadBytes = 10 * 1024 * 1024;
-/** API Gateway gives up on an integration after 29 s; handlers see that as their remaining time. */
+/** API Gateway gives up on an integration after 29 s. */
 const integrationTimeoutMs = 29_000;
 
 export interface RouteMatch {
-  readonly route: RouteDefinition;
+  readonly route: ApiRoute;
   readonly pathParameters: Record<string, string> | null;
 }
 
-const compiledRoutes = routes.map((route) => ({ route, segments: route.path.split('/').slice(1) }));
+/** The REST API as the gateway serves it: from the manifest (`npm start`) or the synthesized template (`start:assembly`). */
+export interface ApiDefinition {
+  readonly stage: string;
+  readonly routes: readonly ApiRoute[];
+  readonly gatewayResponses: readonly AssemblyGatewayResponse[];
+}
+
+/** The API `npm start` serves: every HTTP function of the manifest, with the gateway responses the CDK deploys. */
+export function apiFromManifest(stage = 'local'): ApiDefinition {
+  return {
+    stage,
+    routes: httpFunctions.map((fn) => ({
+      method: fn.method,
+      path: fn.path,
+      authorization: fn.roles === 'public' ? 'NONE' : 'COGNITO_USER_POOLS',
+      functionName: fn.name,
+    })),
+    gatewayResponses: gatewayResponses.map((response) => ({
+      type: response.type,
+      ...(response.statusCode === undefined ? {} : { statusCode: Number(response.statusCode) }),
+      template: errorTemplate(response.code, response.message),
+      headers: {},
+    })),
+  };
+}
 
 /** Finds the route for a raw (still percent-encoded) path; parameters are decoded per segment, as API Gateway does. */
-export function matchRoute(method: string, rawPath: string): RouteMatch | undefined {
+export function matchRoute(routes: readonly ApiRoute[], method: string, rawPath: string): RouteMatch | undefined {
   const segments = rawPath.split('/').slice(1);
-  for (const { route, segments: pattern } of compiledRoutes) {
+  for (const route of routes) {
+    const pattern = route.path.split('/').slice(1);
     if (route.method !== method || pattern.length !== segments.length) continue;
     const parameters: Record<string, string> = {};
     const matches = pattern.every((part, index) => {
@@ -155,86 +182,24 @@ function clfTime(epochMs: number): string {
   return `${pad(date.getUTCDate())}/${months[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
 }
 
-/** Any function's handler: each has its own event type, so the gateway only promises it what Lambda would. */
-export type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
-export type HandlerLoader = (folder: 'http' | 'schedule', name: string) => Promise<LambdaHandler>;
-
-const handlerModules = new Map<string, Promise<LambdaHandler>>();
-
-/** Imports `functions/<folder>/<name>.ts` on first use, like a cold start, and keeps it warm afterwards. */
-export const loadFunctionHandler: HandlerLoader = (folder, name) => {
-  const key = `${folder}/${name}`;
-  let loaded = handlerModules.get(key);
-  if (loaded === undefined) {
-    // Resolved at run time, not by the bundler: a handler written after start-up is still found.
-    loaded = import(/* @vite-ignore */ `#functions/${key}`).then((module: { handler?: unknown }) => {
-      if (typeof module.handler !== 'function') throw new Error(`functions/${key}.ts does not export a handler`);
-      return module.handler as LambdaHandler;
-    });
-    handlerModules.set(key, loaded);
-    // A module that failed to load (not written yet, or a syntax error) is tried again next time.
-    loaded.catch(() => handlerModules.delete(key));
-  }
-  return loaded;
-};
-
-function lambdaContext(functionName: string, awsRequestId: string): Context {
-  const deadline = Date.now() + integrationTimeoutMs;
-  const unsupported = () => {
-    throw new Error('Callback-style completion is not supported: return a promise');
-  };
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${localRegion}:${localAccountId}:function:${functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: `local/[$LATEST]${awsRequestId.replaceAll('-', '')}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: unsupported,
-    fail: unsupported,
-    succeed: unsupported,
-  };
-}
-
-/** Lambda hands a function a fresh JSON copy of the event and serialises what it returns: so do we. */
-async function invoke(load: HandlerLoader, folder: 'http' | 'schedule', name: string, event: unknown): Promise<unknown> {
-  const handler = await load(folder, name);
-  const result = await handler(JSON.parse(JSON.stringify(event)) as never, lambdaContext(`locker-service-${name}`, randomUUID()));
-  return result === undefined ? undefined : JSON.parse(JSON.stringify(result));
-}
-
-/** Runs the schedule-triggered expiry sweep once, with the event EventBridge would send. */
-export function runExpirySweep(load: HandlerLoader = loadFunctionHandler): Promise<unknown> {
-  const name = 'expire-parcels';
-  const event: ScheduledEvent = {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': 'Scheduled Event',
-    source: 'aws.events',
-    account: localAccountId,
-    time: new Date().toISOString(),
-    region: localRegion,
-    resources: [`arn:aws:events:${localRegion}:${localAccountId}:rule/locker-service-${name}`],
-    detail: {},
-  };
-  return invoke(load, 'schedule', name, event);
-}
-
-class GatewayError extends Error {
+/** An answer API Gateway gives itself, by its gateway-response type. */
+class GatewayAnswer extends Error {
   constructor(
+    readonly type: string,
     readonly statusCode: number,
-    readonly code: string,
     message: string,
-    readonly details?: readonly { path: string; message: string }[],
   ) {
     super(message);
   }
 }
 
-const internalError = new GatewayError(500, 'INTERNAL_ERROR', 'Internal server error');
+const answers = {
+  noRoute: () => new GatewayAnswer('MISSING_AUTHENTICATION_TOKEN', 403, 'Missing Authentication Token'),
+  unauthorized: () => new GatewayAnswer('UNAUTHORIZED', 401, 'Unauthorized'),
+  tooLarge: () => new GatewayAnswer('REQUEST_TOO_LARGE', 413, 'Request Too Long'),
+  functionFailed: () => new GatewayAnswer('DEFAULT_5XX', 502, 'Internal server error'),
+  timedOut: () => new GatewayAnswer('INTEGRATION_TIMEOUT', 504, 'Endpoint request timed out'),
+};
 
 export interface LocalGateway {
   readonly url: string;
@@ -245,18 +210,19 @@ export interface LocalGateway {
 export interface GatewayOptions {
   /** 0 picks a free port. */
   readonly port: number;
-  readonly stage?: string;
-  /** Where handlers come from; tests substitute their own. */
-  readonly loadHandler?: HandlerLoader;
+  readonly api: ApiDefinition;
+  readonly lambda: Pick<LambdaRuntime, 'invoke'>;
+  /** The `/_local/…` routes of the local stack; omitted, they answer 404. */
+  readonly localRoutes?: LocalRoutes;
 }
 
-export async function startGateway({ port, stage = 'local', loadHandler = loadFunctionHandler }: GatewayOptions): Promise<LocalGateway> {
+export async function startGateway(options: GatewayOptions): Promise<LocalGateway> {
   const server = createServer((request, response) => {
-    void serve(request, response, stage, loadHandler);
+    void serve(request, response, options);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
+    server.listen(options.port, '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });
@@ -273,7 +239,7 @@ export async function startGateway({ port, stage = 'local', loadHandler = loadFu
   };
 }
 
-async function serve(incoming: IncomingMessage, response: ServerResponse, stage: string, load: HandlerLoader): Promise<void> {
+async function serve(incoming: IncomingMessage, response: ServerResponse, options: GatewayOptions): Promise<void> {
   const requestId = randomUUID();
   const requestTimeEpoch = Date.now();
   const method = incoming.method ?? 'GET';
@@ -283,37 +249,69 @@ async function serve(incoming: IncomingMessage, response: ServerResponse, stage:
   const rawQuery = queryStart === -1 ? '' : target.slice(queryStart + 1);
   response.setHeader('x-amzn-RequestId', requestId);
   try {
-    const body = await readBody(incoming);
     if (rawPath.startsWith('/_local/')) {
-      writeJson(response, 200, await serveLocalRoute(method, rawPath, body, load));
+      const body = await readBody(incoming);
+      writeJson(response, 200, await (options.localRoutes ?? noLocalRoutes)(method, rawPath, body));
       return;
     }
-    const match = matchRoute(method, rawPath);
-    if (match === undefined) throw new GatewayError(404, 'NOT_FOUND', `No route for ${method} ${rawPath}`);
-    const claims = match.route.authenticated ? await authorize(incoming.headers.authorization) : null;
+    const match = matchRoute(options.api.routes, method, rawPath);
+    if (match === undefined) throw answers.noRoute();
+    if (match.route.mock !== undefined) {
+      incoming.resume();
+      response.writeHead(match.route.mock.statusCode, match.route.mock.headers);
+      response.end();
+      return;
+    }
+    // The authorizer runs before the body is read: an unauthenticated client cannot make the gateway buffer 10 MB.
+    const claims = match.route.authorization === 'COGNITO_USER_POOLS' ? await authorize(incoming.headers.authorization) : null;
+    const body = await readBody(incoming);
     const event = buildProxyEvent({
       match,
       request: { method, rawPath, rawQuery, rawHeaders: incoming.rawHeaders, body, sourceIp: incoming.socket.remoteAddress ?? '127.0.0.1', requestId, requestTimeEpoch },
       claims,
-      stage,
+      stage: options.api.stage,
     });
-    writeProxyResult(response, (await invoke(load, 'http', match.route.name, event)) as APIGatewayProxyResult | undefined);
+    const result = await invokeWithin(options.lambda, match.route.functionName ?? '', event);
+    writeProxyResult(response, result as APIGatewayProxyResult | undefined);
   } catch (error) {
-    if (!(error instanceof GatewayError) || error.statusCode >= 500) console.error(`[gateway] ${method} ${rawPath} failed`, error);
-    const answer = error instanceof GatewayError ? error : internalError;
-    // An oversized body is left unread, so the connection cannot carry another request.
-    if (answer.statusCode === 413) response.setHeader('Connection', 'close');
-    if (!response.headersSent) writeError(response, answer.statusCode >= 500 ? internalError : answer);
-    else response.destroy();
+    if (error instanceof LocalRouteError) {
+      writeJson(response, error.statusCode, { error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } });
+      return;
+    }
+    const answer = error instanceof GatewayAnswer ? error : answers.functionFailed();
+    if (!(error instanceof GatewayAnswer)) console.error(`[api-gateway] ${method} ${rawPath}: the integration failed`, error);
+    // An unauthenticated or oversized body is left unread, so the connection cannot carry another request.
+    if (answer.statusCode === 413 || answer.statusCode === 401) response.setHeader('Connection', 'close');
+    if (response.headersSent) response.destroy();
+    else writeGatewayResponse(response, options.api.gatewayResponses, answer);
+  }
+}
+
+const noLocalRoutes: LocalRoutes = async (method, path) => {
+  throw new LocalRouteError(404, 'NOT_FOUND', `No route for ${method} ${path}`);
+};
+
+/** API Gateway stops waiting after 29 s and answers 504; the function itself may run on. */
+async function invokeWithin(lambda: Pick<LambdaRuntime, 'invoke'>, functionName: string, event: unknown): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(answers.timedOut()), integrationTimeoutMs);
+  });
+  try {
+    return await Promise.race([lambda.invoke(functionName, event, { callerTimeoutMs: integrationTimeoutMs }), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
 async function readBody(incoming: IncomingMessage): Promise<string | null> {
+  const declared = Number(incoming.headers['content-length'] ?? 0);
+  if (declared > maxPayloadBytes) throw answers.tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of incoming as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > maxPayloadBytes) throw new GatewayError(413, 'REQUEST_TOO_LARGE', 'Request too large');
+    if (size > maxPayloadBytes) throw answers.tooLarge();
     chunks.push(chunk);
   }
   return size === 0 ? null : Buffer.concat(chunks).toString('utf8');
@@ -322,45 +320,29 @@ async function readBody(incoming: IncomingMessage): Promise<string | null> {
 /** The Cognito authorizer reads the `Authorization` header: the bare token or `Bearer <token>`. */
 async function authorize(header: string | undefined): Promise<Record<string, string>> {
   const token = header?.replace(/^Bearer\s+/i, '').trim();
-  if (token === undefined || token === '') throw new GatewayError(401, 'UNAUTHORIZED', 'Missing bearer token');
+  if (token === undefined || token === '') throw answers.unauthorized();
   const verified = await verifyToken(token);
-  if (!verified.ok) throw new GatewayError(401, 'UNAUTHORIZED', verified.message);
+  if (!verified.ok) throw answers.unauthorized();
   return toAuthorizerClaims(verified.claims);
 }
 
-async function serveLocalRoute(method: string, rawPath: string, body: string | null, load: HandlerLoader): Promise<unknown> {
-  const route = `${method} ${rawPath}`;
-  if (route === 'POST /_local/token') {
-    const request = parseBody(body, tokenRequestSchema);
-    return { token: await issueToken(request) };
-  }
-  if (route === 'POST /_local/clock') {
-    const { advanceHours } = parseBody(body, clockRequestSchema);
-    systemClock.advance(advanceHours * 60 * 60 * 1000);
-    return { now: systemClock.now().toISOString() };
-  }
-  if (route === 'POST /_local/sweep') return (await runExpirySweep(load)) ?? {};
-  throw new GatewayError(404, 'NOT_FOUND', `No route for ${route}`);
-}
-
-const clockRequestSchema = z.strictObject({
-  // Forward only: nothing moves a deployed service's clock backwards either.
-  advanceHours: z.number().positive().max(24 * 366),
-});
-
-function parseBody<T extends z.ZodType>(body: string | null, schema: T): z.infer<T> {
-  let json: unknown;
-  try {
-    json = JSON.parse(body ?? '');
-  } catch {
-    throw new GatewayError(400, 'VALIDATION_ERROR', 'Request body is not valid JSON', [{ path: '', message: 'invalid JSON' }]);
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    const details = parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
-    throw new GatewayError(400, 'VALIDATION_ERROR', 'Request body is invalid', details);
-  }
-  return parsed.data;
+/**
+ * Renders a gateway response as API Gateway does: the API's response for that type, else its
+ * DEFAULT_4XX or DEFAULT_5XX, else API Gateway's built-in `{"message": …}`; `$context.error.messageString`
+ * is the quoted message.
+ */
+function writeGatewayResponse(response: ServerResponse, declared: readonly AssemblyGatewayResponse[], answer: GatewayAnswer): void {
+  const fallback = answer.statusCode >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX';
+  const chosen = declared.find((candidate) => candidate.type === answer.type) ?? declared.find((candidate) => candidate.type === fallback);
+  const template = chosen?.template ?? '{"message":$context.error.messageString}';
+  const body = template
+    .replaceAll('$context.error.messageString', JSON.stringify(answer.message))
+    .replaceAll('$context.error.message', answer.message);
+  for (const [name, value] of Object.entries(chosen?.headers ?? {})) response.setHeader(name, value);
+  response.setHeader('Content-Type', 'application/json');
+  response.setHeader('Content-Length', Buffer.byteLength(body));
+  response.writeHead(chosen?.statusCode ?? answer.statusCode);
+  response.end(body);
 }
 
 function writeJson(response: ServerResponse, statusCode: number, payload: unknown): void {
@@ -369,11 +351,6 @@ function writeJson(response: ServerResponse, statusCode: number, payload: unknow
   response.end(body);
 }
 
-function writeError(response: ServerResponse, error: GatewayError): void {
-  writeJson(response, error.statusCode, {
-    error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) },
-  });
-}
 
 /**
  * Writes a proxy result the way API Gateway does: `headers` and `multiValueHeaders` are merged

@@ -10,7 +10,7 @@ describe('expiry: the scheduled sweep', () => {
 
   it('runs expire-parcels every 5 minutes', () => {
     // Prepare
-    const sweep = synthesized.stateless.expiry.functions.get('expire-parcels');
+    const sweep = synthesized.stateless.functions.byName.get('expire-parcels');
     if (sweep === undefined) throw new Error('no expire-parcels function');
 
     // Act
@@ -29,8 +29,8 @@ describe('expiry: the scheduled sweep', () => {
 
   it('lets EventBridge, and only EventBridge from that rule, invoke the sweep', () => {
     // Prepare
-    const sweep = synthesized.stateless.expiry.functions.get('expire-parcels');
-    const rule = synthesized.stateless.expiry.rules.get('expire-parcels');
+    const sweep = synthesized.stateless.functions.byName.get('expire-parcels');
+    const rule = synthesized.stateless.schedules.rules.get('expire-parcels');
     if (sweep === undefined || rule === undefined) throw new Error('no sweep');
 
     // Act

@@ -1,0 +1,394 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+/**
+ * Reads a synthesized cloud assembly (`cdk.out`) the way CloudFormation would deploy it, for
+ * `npm run start:assembly`: every Lambda with its bundle and exactly its environment (intrinsics
+ * resolved against local resources), the REST API's routes, authorizers and gateway responses,
+ * the EventBridge schedules and the table. Nothing here knows the app's source: only the templates.
+ */
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+interface Resource {
+  readonly Type: string;
+  readonly Properties?: JsonObject;
+  readonly Metadata?: JsonObject;
+}
+
+interface Template {
+  readonly Resources?: Record<string, Resource>;
+  readonly Outputs?: Record<string, { Value: Json; Export?: { Name: Json } }>;
+}
+
+interface StackTemplate {
+  readonly stackName: string;
+  readonly template: Template;
+}
+
+/** What the local stack gives the resources a template refers to. */
+export interface LocalResources {
+  readonly region: string;
+  readonly accountId: string;
+  readonly tableName: string;
+}
+
+export interface AssemblyFunction {
+  readonly logicalId: string;
+  /** The manifest name, from the construct path (`…/Functions/<name>/Function/Resource`). */
+  readonly name: string;
+  /** The directory holding the bundle, and the `file.export` Lambda loads from it. */
+  readonly codeDirectory: string;
+  readonly handler: string;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly timeoutSeconds: number;
+  readonly memorySize: number;
+}
+
+export interface AssemblyRoute {
+  readonly method: string;
+  readonly path: string;
+  readonly authorization: 'NONE' | 'COGNITO_USER_POOLS';
+  /** Lambda proxy routes name their function; MOCK routes (CORS preflights) answer themselves. */
+  readonly functionName?: string;
+  readonly mock?: { readonly statusCode: number; readonly headers: Readonly<Record<string, string>> };
+}
+
+export interface AssemblyGatewayResponse {
+  readonly type: string;
+  readonly statusCode?: number;
+  readonly template?: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface AssemblySchedule {
+  readonly functionName: string;
+  readonly rateMs: number;
+}
+
+export interface Assembly {
+  readonly functions: readonly AssemblyFunction[];
+  readonly api: {
+    readonly stage: string;
+    readonly routes: readonly AssemblyRoute[];
+    readonly gatewayResponses: readonly AssemblyGatewayResponse[];
+  };
+  readonly schedules: readonly AssemblySchedule[];
+  /** CreateTable input for DynamoDB Local, from the template's table. */
+  readonly table: CreateTableCommandInput & { readonly ttlAttribute?: string };
+}
+
+/** The stacks of an assembly directory, as `manifest.json` lists them. */
+export function readStackTemplates(directory: string): StackTemplate[] {
+  const manifestPath = join(directory, 'manifest.json');
+  if (!existsSync(manifestPath)) throw new Error(`${directory} holds no cloud assembly (no manifest.json): run \`npx cdk synth\``);
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+    artifacts?: Record<string, { type: string; properties?: { templateFile?: string; stackName?: string } }>;
+  };
+  return Object.entries(manifest.artifacts ?? {})
+    .filter(([, artifact]) => artifact.type === 'aws:cloudformation:stack' && artifact.properties?.templateFile !== undefined)
+    .map(([id, artifact]) => ({
+      stackName: artifact.properties?.stackName ?? id,
+      template: JSON.parse(readFileSync(join(directory, artifact.properties!.templateFile!), 'utf8')) as Template,
+    }));
+}
+
+export function readAssembly(directory: string, local: LocalResources): Assembly {
+  const stacks = readStackTemplates(directory);
+  const resolver = new IntrinsicResolver(stacks, local);
+  const functions: AssemblyFunction[] = [];
+  const functionNameByLogicalId = new Map<string, string>();
+  let table: Assembly['table'] | undefined;
+  const routes: AssemblyRoute[] = [];
+  const gatewayResponses: AssemblyGatewayResponse[] = [];
+  const schedules: AssemblySchedule[] = [];
+  let stage = 'local';
+
+  for (const stack of stacks) {
+    for (const [logicalId, resource] of Object.entries(stack.template.Resources ?? {})) {
+      if (resource.Type !== 'AWS::Lambda::Function') continue;
+      const assetPath = resource.Metadata?.['aws:asset:path'];
+      if (typeof assetPath !== 'string') {
+        throw new Error(`${logicalId} has no bundled asset: synthesize with asset metadata and without inline code`);
+      }
+      const name = functionName(resource, logicalId);
+      const properties = resource.Properties ?? {};
+      const variables = ((properties.Environment as JsonObject | undefined)?.Variables ?? {}) as JsonObject;
+      functions.push({
+        logicalId,
+        name,
+        codeDirectory: join(directory, assetPath),
+        handler: String(properties.Handler ?? 'index.handler'),
+        environment: Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, String(resolver.resolve(stack, value))])),
+        timeoutSeconds: Number(properties.Timeout ?? 3),
+        memorySize: Number(properties.MemorySize ?? 128),
+      });
+      functionNameByLogicalId.set(logicalId, name);
+    }
+  }
+
+  for (const stack of stacks) {
+    const resources = stack.template.Resources ?? {};
+    for (const [logicalId, resource] of Object.entries(resources)) {
+      const properties = resource.Properties ?? {};
+      switch (resource.Type) {
+        case 'AWS::DynamoDB::Table':
+          if (table !== undefined) throw new Error('start:assembly serves one table; the assembly declares more');
+          table = tableInput(properties, local.tableName);
+          break;
+        case 'AWS::ApiGateway::Method':
+          routes.push(route(resources, properties, functionNameByLogicalId));
+          break;
+        case 'AWS::ApiGateway::GatewayResponse':
+          gatewayResponses.push({
+            type: String(properties.ResponseType),
+            ...(properties.StatusCode === undefined ? {} : { statusCode: Number(properties.StatusCode) }),
+            ...(typeof (properties.ResponseTemplates as JsonObject | undefined)?.['application/json'] === 'string'
+              ? { template: (properties.ResponseTemplates as JsonObject)['application/json'] as string }
+              : {}),
+            headers: headerParameters(properties.ResponseParameters as JsonObject | undefined, 'gatewayresponse.header.'),
+          });
+          break;
+        case 'AWS::ApiGateway::Stage':
+          stage = String(properties.StageName ?? stage);
+          break;
+        case 'AWS::Events::Rule': {
+          const rateMs = parseRate(properties.ScheduleExpression);
+          if (rateMs === undefined || properties.State === 'DISABLED') break;
+          for (const target of (properties.Targets ?? []) as JsonObject[]) {
+            const targetFunction = referencedFunction(target.Arn, functionNameByLogicalId);
+            if (targetFunction !== undefined) schedules.push({ functionName: targetFunction, rateMs });
+          }
+          break;
+        }
+        default:
+          void logicalId;
+      }
+    }
+  }
+  if (table === undefined) throw new Error('The assembly declares no DynamoDB table');
+  return { functions, api: { stage, routes, gatewayResponses }, schedules, table };
+}
+
+function functionName(resource: Resource, logicalId: string): string {
+  const path = resource.Metadata?.['aws:cdk:path'];
+  const segments = typeof path === 'string' ? path.split('/') : [];
+  // `…/<name>/Function/Resource`: the construct id the function construct was given.
+  const name = segments.at(-3);
+  return name ?? logicalId;
+}
+
+function tableInput(properties: JsonObject, tableName: string): Assembly['table'] {
+  const gsis = (properties.GlobalSecondaryIndexes ?? []) as JsonObject[];
+  const stream = properties.StreamSpecification as JsonObject | undefined;
+  const ttl = properties.TimeToLiveSpecification as JsonObject | undefined;
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: properties.AttributeDefinitions as never,
+    KeySchema: properties.KeySchema as never,
+    ...(gsis.length === 0
+      ? {}
+      : { GlobalSecondaryIndexes: gsis.map((gsi) => ({ IndexName: gsi.IndexName, KeySchema: gsi.KeySchema, Projection: gsi.Projection })) as never }),
+    ...(stream?.StreamViewType === undefined
+      ? {}
+      : { StreamSpecification: { StreamEnabled: true, StreamViewType: stream.StreamViewType as never } }),
+    ...(ttl?.Enabled === true && typeof ttl.AttributeName === 'string' ? { ttlAttribute: ttl.AttributeName } : {}),
+  };
+}
+
+function route(resources: Record<string, Resource>, properties: JsonObject, functionNames: ReadonlyMap<string, string>): AssemblyRoute {
+  const method = String(properties.HttpMethod);
+  const path = resourcePath(resources, properties.ResourceId);
+  const authorization = properties.AuthorizationType === 'COGNITO_USER_POOLS' ? 'COGNITO_USER_POOLS' : 'NONE';
+  const integration = (properties.Integration ?? {}) as JsonObject;
+  if (integration.Type === 'MOCK') {
+    const response = ((integration.IntegrationResponses ?? []) as JsonObject[])[0] ?? {};
+    return {
+      method,
+      path,
+      authorization,
+      mock: {
+        statusCode: Number(response.StatusCode ?? 200),
+        headers: headerParameters(response.ResponseParameters as JsonObject | undefined, 'method.response.header.'),
+      },
+    };
+  }
+  const fn = referencedFunction(integration.Uri, functionNames);
+  if (fn === undefined) throw new Error(`${method} ${path} integrates with no Lambda function of the assembly`);
+  return { method, path, authorization, functionName: fn };
+}
+
+/** Walks `ParentId` up to the API's root, joining the `PathPart`s. */
+function resourcePath(resources: Record<string, Resource>, resourceId: Json | undefined): string {
+  const parts: string[] = [];
+  let current = resourceId;
+  for (let depth = 0; depth < 50; depth++) {
+    const ref = isObject(current) && typeof current.Ref === 'string' ? current.Ref : undefined;
+    if (ref === undefined) break; // `Fn::GetAtt [RestApi, RootResourceId]`: the root.
+    const resource = resources[ref];
+    if (resource === undefined) throw new Error(`API resource ${ref} is not in the template`);
+    parts.unshift(String(resource.Properties?.PathPart));
+    current = resource.Properties?.ParentId;
+  }
+  return `/${parts.join('/')}`;
+}
+
+/** API Gateway wraps literal header values in single quotes: `'*'`. */
+function headerParameters(parameters: JsonObject | undefined, prefix: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parameters ?? {})) {
+    if (!key.startsWith(prefix) || typeof value !== 'string') continue;
+    headers[key.slice(prefix.length)] = value.replace(/^'(.*)'$/s, '$1');
+  }
+  return headers;
+}
+
+function referencedFunction(value: Json | undefined, functionNames: ReadonlyMap<string, string>): string | undefined {
+  const found: string[] = [];
+  const visit = (node: Json | undefined) => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (isObject(node)) {
+      const getAtt = node['Fn::GetAtt'];
+      if (Array.isArray(getAtt) && typeof getAtt[0] === 'string' && functionNames.has(getAtt[0])) found.push(functionNames.get(getAtt[0])!);
+      Object.values(node).forEach(visit);
+    }
+  };
+  visit(value);
+  return found[0];
+}
+
+function parseRate(expression: Json | undefined): number | undefined {
+  const match = typeof expression === 'string' ? /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression) : null;
+  if (match === null) return undefined;
+  const unit = { minute: 60_000, minutes: 60_000, hour: 3_600_000, hours: 3_600_000, day: 86_400_000, days: 86_400_000 }[match[2] as 'minute'];
+  return Number(match[1]) * unit;
+}
+
+function isObject(value: Json | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Resolves the intrinsic functions CloudFormation would, against local resources: `Ref`,
+ * `Fn::GetAtt`, `Fn::Join`, `Fn::Select`, `Fn::Split`, `Fn::Sub` and `Fn::ImportValue` (exports of
+ * the other stacks), and the pseudo parameters. Anything it cannot resolve fails loudly: a value
+ * silently left as an object would only break at run time.
+ */
+export class IntrinsicResolver {
+  private readonly exports = new Map<string, { stack: StackTemplate; value: Json }>();
+
+  constructor(
+    private readonly stacks: readonly StackTemplate[],
+    private readonly local: LocalResources,
+  ) {
+    for (const stack of stacks) {
+      for (const output of Object.values(stack.template.Outputs ?? {})) {
+        if (output.Export !== undefined) this.exports.set(String(this.resolve(stack, output.Export.Name)), { stack, value: output.Value });
+      }
+    }
+  }
+
+  resolve(stack: StackTemplate, value: Json): Json {
+    if (Array.isArray(value)) return value.map((item) => this.resolve(stack, item));
+    if (!isObject(value)) return value;
+    const [key, argument] = Object.entries(value)[0] ?? [];
+    if (Object.keys(value).length !== 1 || key === undefined || argument === undefined) {
+      return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, this.resolve(stack, item)]));
+    }
+    switch (key) {
+      case 'Ref':
+        return this.ref(stack, String(argument));
+      case 'Fn::GetAtt': {
+        const [logicalId, attribute] = Array.isArray(argument) ? argument.map(String) : String(argument).split('.');
+        return this.getAtt(stack, logicalId ?? '', attribute ?? '');
+      }
+      case 'Fn::Join': {
+        const [separator, items] = argument as [string, Json[]];
+        return (this.resolve(stack, items) as Json[]).map(String).join(separator);
+      }
+      case 'Fn::Select': {
+        const [index, items] = argument as [Json, Json];
+        return (this.resolve(stack, items) as Json[])[Number(this.resolve(stack, index))] ?? null;
+      }
+      case 'Fn::Split': {
+        const [separator, text] = argument as [string, Json];
+        return String(this.resolve(stack, text)).split(separator);
+      }
+      case 'Fn::Sub': {
+        const [text, variables] = Array.isArray(argument) ? (argument as [string, JsonObject]) : [String(argument), {}];
+        return text.replace(/\$\{([^}]+)\}/g, (_match, name: string) => {
+          if (Object.hasOwn(variables, name)) return String(this.resolve(stack, variables[name] as Json));
+          const [logicalId, attribute] = name.split('.');
+          return String(attribute === undefined ? this.ref(stack, name) : this.getAtt(stack, logicalId ?? '', attribute));
+        });
+      }
+      case 'Fn::ImportValue': {
+        const name = String(this.resolve(stack, argument));
+        const exported = this.exports.get(name);
+        if (exported === undefined) throw new Error(`No stack of the assembly exports ${name}`);
+        return this.resolve(exported.stack, exported.value);
+      }
+      default:
+        if (key.startsWith('Fn::')) throw new Error(`start:assembly cannot resolve ${key}`);
+        return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, this.resolve(stack, item)]));
+    }
+  }
+
+  private ref(stack: StackTemplate, name: string): Json {
+    const { region, accountId } = this.local;
+    switch (name) {
+      case 'AWS::Region':
+        return region;
+      case 'AWS::AccountId':
+        return accountId;
+      case 'AWS::Partition':
+        return 'aws';
+      case 'AWS::URLSuffix':
+        return 'amazonaws.com';
+      case 'AWS::StackName':
+        return stack.stackName;
+      case 'AWS::NoValue':
+        return null;
+    }
+    const resource = this.resource(stack, name);
+    switch (resource.Type) {
+      case 'AWS::DynamoDB::Table':
+        return this.local.tableName;
+      case 'AWS::SecretsManager::Secret':
+        return localSecretArn(this.local, name);
+      default:
+        return name;
+    }
+  }
+
+  private getAtt(stack: StackTemplate, logicalId: string, attribute: string): Json {
+    const resource = this.resource(stack, logicalId);
+    const { region, accountId, tableName } = this.local;
+    switch (`${resource.Type}.${attribute}`) {
+      case 'AWS::DynamoDB::Table.Arn':
+        return `arn:aws:dynamodb:${region}:${accountId}:table/${tableName}`;
+      case 'AWS::DynamoDB::Table.StreamArn':
+        return `arn:aws:dynamodb:${region}:${accountId}:table/${tableName}/stream/local`;
+      case 'AWS::Lambda::Function.Arn':
+        return `arn:aws:lambda:${region}:${accountId}:function:${logicalId}`;
+      case 'AWS::SecretsManager::Secret.Id':
+        return localSecretArn(this.local, logicalId);
+      default:
+        return `${logicalId}.${attribute}`;
+    }
+  }
+
+  private resource(stack: StackTemplate, logicalId: string): Resource {
+    const resource = stack.template.Resources?.[logicalId];
+    if (resource === undefined) throw new Error(`${stack.stackName} has no resource or parameter ${logicalId}`);
+    return resource;
+  }
+}
+
+/** The ARN a secret gets locally: the shape Secrets Manager gives (name plus a six-character suffix). */
+export function localSecretArn(local: Pick<LocalResources, 'region' | 'accountId'>, logicalId: string): string {
+  return `arn:aws:secretsmanager:${local.region}:${local.accountId}:secret:${logicalId}-local0`;
+}

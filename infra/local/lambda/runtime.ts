@@ -1,0 +1,144 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+import { InvokeStore } from '@aws/lambda-invoke-store';
+import { systemClock } from '#shared/adapters/clock';
+import { manifest, entryPath, type FunctionName } from '#shared/manifest';
+
+/**
+ * Local stand-ins for AWS Lambda. Whoever triggers a function (the API Gateway emulation, the
+ * schedules, later streams and topic rules) asks a runtime to invoke it by name with an event;
+ * the runtime hands the function a fresh JSON copy of the event and serialises what it returns,
+ * as Lambda does.
+ * - `sourceRuntime`: `npm start`'s fast loop, every function imported from its TypeScript source
+ *   into this process, invocations running concurrently (as Lambda's multi-concurrency mode does).
+ * - `workerRuntime` (lambda-workers.ts): `npm run start:assembly`, every function from its bundle,
+ *   each in isolated workers with exactly its own environment, one invocation at a time each.
+ */
+export interface LambdaRuntime {
+  /** @throws FunctionError when the function failed (threw, timed out, could not start). */
+  invoke(functionName: string, event: unknown, options?: InvokeOptions): Promise<unknown>;
+  /** Moves the clock every function sees forward. */
+  advanceClock(milliseconds: number): void;
+  now(): Date;
+  close(): Promise<void>;
+}
+
+export interface InvokeOptions {
+  /** The caller stops waiting after this long (API Gateway: 29 s); the function's own timeout may be shorter. */
+  readonly callerTimeoutMs?: number;
+}
+
+/** A function invocation that ended in an error, as Lambda reports it (`errorType`, `errorMessage`). */
+export class FunctionError extends Error {
+  override readonly name = 'FunctionError';
+  constructor(
+    readonly functionName: string,
+    readonly errorType: string,
+    message: string,
+  ) {
+    super(`${functionName}: ${errorType}: ${message}`);
+  }
+}
+
+export const localAccountId = '000000000000';
+export const localRegion = 'us-east-1';
+
+/** Any function's handler: each has its own event type, so the runtime only promises it what Lambda would. */
+export type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
+export type HandlerLoader = (functionName: string) => Promise<LambdaHandler>;
+
+export interface ContextInput {
+  readonly functionName: string;
+  readonly awsRequestId: string;
+  readonly deadlineMs: number;
+  readonly memoryLimitInMB?: number;
+}
+
+export function lambdaContext({ functionName, awsRequestId, deadlineMs, memoryLimitInMB = 1024 }: ContextInput): Context {
+  const unsupported = () => {
+    throw new Error('Callback-style completion is not supported: return a promise');
+  };
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${localRegion}:${localAccountId}:function:${functionName}`,
+    memoryLimitInMB: String(memoryLimitInMB),
+    awsRequestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: `local/[$LATEST]${awsRequestId.replaceAll('-', '')}`,
+    getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
+    done: unsupported,
+    fail: unsupported,
+    succeed: unsupported,
+  };
+}
+
+/** An X-Ray trace header for one invocation, unsampled: locally nothing is sent to a daemon. */
+export function traceHeader(): string {
+  const epoch = Math.floor(Date.now() / 1000).toString(16);
+  return `Root=1-${epoch}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0`;
+}
+
+const handlerModules = new Map<string, Promise<LambdaHandler>>();
+
+function isFunctionName(name: string): name is FunctionName {
+  return Object.hasOwn(manifest, name);
+}
+
+/** Imports a function's entry point from source on first use, like a cold start, and keeps it warm afterwards. */
+export const loadFromSource: HandlerLoader = (functionName) => {
+  let loaded = handlerModules.get(functionName);
+  if (loaded === undefined) {
+    if (!isFunctionName(functionName)) return Promise.reject(new Error(`No function ${functionName} in the manifest`));
+    const path = entryPath(manifest[functionName]).replace(/^functions\//, '').replace(/\.ts$/, '');
+    // Resolved at run time, not by the bundler: a handler written after start-up is still found.
+    loaded = import(/* @vite-ignore */ `#functions/${path}`).then((module: { handler?: unknown }) => {
+      if (typeof module.handler !== 'function') throw new Error(`functions/${path}.ts does not export a handler`);
+      return module.handler as LambdaHandler;
+    });
+    handlerModules.set(functionName, loaded);
+    // A module that failed to load (not written yet, or a syntax error) is tried again next time.
+    loaded.catch(() => handlerModules.delete(functionName));
+  }
+  return loaded;
+};
+
+/**
+ * Every function in this process, from source. Invocations run concurrently, each inside its own
+ * InvokeStore context, as Lambda's runtime does in multi-concurrency mode, so Powertools keeps each
+ * invocation's logger keys and metrics apart. The process's environment must hold what every
+ * function reads (the local stack sets it).
+ */
+export function sourceRuntime(load: HandlerLoader = loadFromSource): LambdaRuntime {
+  process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= '64';
+  const store = InvokeStore.getInstanceAsync(true);
+  return {
+    invoke: async (functionName, event, options = {}) => {
+      const handler = await load(functionName);
+      const awsRequestId = randomUUID();
+      const context = lambdaContext({
+        functionName: `locker-service-${functionName}`,
+        awsRequestId,
+        deadlineMs: Date.now() + (options.callerTimeoutMs ?? 29_000),
+      });
+      const invokeStore = await store;
+      // The keys Lambda's runtime fills for each invocation (the package does not export them by name).
+      const scope = {
+        [Symbol.for('_AWS_LAMBDA_REQUEST_ID')]: awsRequestId,
+        [Symbol.for('_AWS_LAMBDA_X_RAY_TRACE_ID')]: traceHeader(),
+      };
+      try {
+        const result = await invokeStore.run(scope, () => handler(JSON.parse(JSON.stringify(event)) as never, context));
+        return result === undefined ? undefined : JSON.parse(JSON.stringify(result));
+      } catch (error) {
+        // Lambda logs the error in the function's log stream; the caller only learns that it failed.
+        console.error(`[lambda] ${functionName} failed`, error);
+        throw new FunctionError(functionName, error instanceof Error ? error.name : 'Error', error instanceof Error ? error.message : String(error));
+      }
+    },
+    advanceClock: (milliseconds) => systemClock.advance(milliseconds),
+    now: () => systemClock.now(),
+    close: async () => undefined,
+  };
+}

@@ -1,0 +1,231 @@
+import type * as z from 'zod/mini';
+import type { Role } from '#shared/domain/actor';
+import { idempotencyKey, listParcelsQuery, pathParameters, requestBodies } from '#shared/http/schemas';
+
+/**
+ * The one manifest of functions: every Lambda is declared here once, with its trigger and its
+ * needs. Everything else is derived from it:
+ * - the CDK app (infra/constructs/functions.ts) creates one function per entry and, from `needs`,
+ *   sets its environment and grants its permissions together;
+ * - the runtime (shared/runtime.ts) builds only the ports a function's `needs` name, and the
+ *   handler's TypeScript type only offers those, so a use case asking for more does not compile;
+ * - the local stack serves the HTTP triggers and runs the schedules;
+ * - docs/openapi.json is generated from the HTTP triggers and their zod schemas.
+ * Entries point at `functions/<folder>/<name>.ts`, which exports `handler`.
+ */
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type TableAccess = 'read' | 'readWrite';
+
+/** What a function uses besides its code; each need is a port, its configuration and its IAM grant. */
+export interface Needs {
+  /** The service table, and how: drives the IAM actions. */
+  readonly table?: TableAccess;
+  /** Hashes, seals or opens pickup codes: needs the pickup-code secret. */
+  readonly pickupCodeSecret?: true;
+}
+
+export interface RequestSchemas<Body = unknown, Params = unknown, Query = unknown> {
+  readonly body?: z.ZodMiniType<Body>;
+  readonly params?: z.ZodMiniType<Params>;
+  readonly query?: z.ZodMiniType<Query>;
+  /** Headers the function reads, lower-case, each optional. */
+  readonly headers?: Readonly<Record<string, z.ZodMiniType<string>>>;
+}
+
+export interface HttpFunction<N extends Needs = Needs, Body = unknown, Params = unknown, Query = unknown> {
+  readonly kind: 'http';
+  /** File name under functions/http/ and the Lambda's logical name. */
+  readonly name: string;
+  readonly method: HttpMethod;
+  /** API Gateway resource path, with `{param}` placeholders. */
+  readonly path: string;
+  /** One line for the API document. */
+  readonly summary: string;
+  /** Who may call it; `public` needs no token at all. */
+  readonly roles: readonly Role[] | 'public';
+  readonly request: RequestSchemas<Body, Params, Query>;
+  /** Guessing routes get a tighter throttle and WAF rate rule. */
+  readonly guessable?: boolean;
+  readonly needs: N;
+}
+
+export interface ScheduledFunction<N extends Needs = Needs> {
+  readonly kind: 'schedule';
+  /** File name under functions/schedule/ and the Lambda's logical name. */
+  readonly name: string;
+  readonly everyMinutes: number;
+  readonly needs: N;
+}
+
+export type FunctionDefinition = HttpFunction | ScheduledFunction;
+
+function http<const N extends Needs, Body = undefined, Params = Record<string, never>, Query = Record<string, never>>(
+  definition: Omit<HttpFunction<N, Body, Params, Query>, 'kind'>,
+): HttpFunction<N, Body, Params, Query> {
+  return { kind: 'http', ...definition };
+}
+
+function schedule<const N extends Needs>(definition: Omit<ScheduledFunction<N>, 'kind'>): ScheduledFunction<N> {
+  return { kind: 'schedule', ...definition };
+}
+
+const anyone = ['admin', 'carrier', 'customer', 'kiosk'] as const;
+
+export const manifest = {
+  health: http({
+    name: 'health',
+    method: 'GET',
+    path: '/health',
+    summary: 'Liveness',
+    roles: 'public',
+    request: {},
+    needs: {},
+  }),
+  'create-location': http({
+    name: 'create-location',
+    method: 'POST',
+    path: '/locations',
+    summary: 'Create a location',
+    roles: ['admin'],
+    request: { body: requestBodies['create-location'] },
+    needs: { table: 'readWrite' },
+  }),
+  'list-locations': http({
+    name: 'list-locations',
+    method: 'GET',
+    path: '/locations',
+    summary: 'List locations with their free slots per size',
+    roles: anyone,
+    request: {},
+    needs: { table: 'read' },
+  }),
+  'get-location': http({
+    name: 'get-location',
+    method: 'GET',
+    path: '/locations/{locationId}',
+    summary: 'Read a location; admins and carriers also see its lockers and slots',
+    roles: anyone,
+    request: { params: pathParameters.location },
+    needs: { table: 'read' },
+  }),
+  'add-locker': http({
+    name: 'add-locker',
+    method: 'POST',
+    path: '/locations/{locationId}/lockers',
+    summary: 'Add a locker with its slots',
+    roles: ['admin'],
+    request: { params: pathParameters.location, body: requestBodies['add-locker'] },
+    needs: { table: 'readWrite' },
+  }),
+  'remove-locker': http({
+    name: 'remove-locker',
+    method: 'DELETE',
+    path: '/locations/{locationId}/lockers/{lockerId}',
+    summary: 'Remove an empty locker',
+    roles: ['admin'],
+    request: { params: pathParameters.locker },
+    needs: { table: 'readWrite' },
+  }),
+  'update-slot': http({
+    name: 'update-slot',
+    method: 'PATCH',
+    path: '/locations/{locationId}/lockers/{lockerId}/slots/{slotId}',
+    summary: 'Take a slot out of service or back',
+    roles: ['admin'],
+    request: { params: pathParameters.slot, body: requestBodies['update-slot'] },
+    needs: { table: 'readWrite' },
+  }),
+  'kiosk-pickup': http({
+    name: 'kiosk-pickup',
+    method: 'POST',
+    path: '/locations/{locationId}/pickup',
+    summary: "Collect a parcel with its code at the location's kiosk",
+    roles: ['kiosk'],
+    request: { params: pathParameters.location, body: requestBodies['kiosk-pickup'] },
+    guessable: true,
+    needs: { table: 'readWrite', pickupCodeSecret: true },
+  }),
+  'store-parcel': http({
+    name: 'store-parcel',
+    method: 'POST',
+    path: '/parcels',
+    summary: 'Store a parcel in the best-fitting free slot',
+    roles: ['carrier'],
+    request: { body: requestBodies['store-parcel'], headers: { 'idempotency-key': idempotencyKey } },
+    needs: { table: 'readWrite', pickupCodeSecret: true },
+  }),
+  'list-parcels': http({
+    name: 'list-parcels',
+    method: 'GET',
+    path: '/parcels',
+    summary: "List the caller's parcels (customers) or all parcels (admins)",
+    roles: ['customer', 'admin'],
+    request: { query: listParcelsQuery },
+    needs: { table: 'read' },
+  }),
+  'get-parcel': http({
+    name: 'get-parcel',
+    method: 'GET',
+    path: '/parcels/{parcelId}',
+    summary: 'Read a parcel; its recipient also gets the pickup code',
+    roles: ['customer', 'carrier', 'admin'],
+    request: { params: pathParameters.parcel },
+    needs: { table: 'read', pickupCodeSecret: true },
+  }),
+  'retrieve-parcel': http({
+    name: 'retrieve-parcel',
+    method: 'POST',
+    path: '/parcels/{parcelId}/retrieve',
+    summary: 'Collect a parcel with its code (the recipient)',
+    roles: ['customer'],
+    request: { params: pathParameters.parcel, body: requestBodies['retrieve-parcel'] },
+    guessable: true,
+    needs: { table: 'readWrite', pickupCodeSecret: true },
+  }),
+  'reissue-code': http({
+    name: 'reissue-code',
+    method: 'POST',
+    path: '/parcels/{parcelId}/code',
+    summary: 'Issue a new pickup code; the old one stops working',
+    roles: ['customer'],
+    request: { params: pathParameters.parcel },
+    needs: { table: 'readWrite', pickupCodeSecret: true },
+  }),
+  'cancel-parcel': http({
+    name: 'cancel-parcel',
+    method: 'POST',
+    path: '/parcels/{parcelId}/cancel',
+    summary: 'Cancel a stored parcel',
+    roles: ['carrier', 'admin'],
+    request: { params: pathParameters.parcel },
+    needs: { table: 'readWrite' },
+  }),
+  'return-parcel': http({
+    name: 'return-parcel',
+    method: 'POST',
+    path: '/parcels/{parcelId}/return',
+    summary: 'Return an expired parcel to its sender',
+    roles: ['carrier', 'admin'],
+    request: { params: pathParameters.parcel },
+    needs: { table: 'readWrite' },
+  }),
+  'expire-parcels': schedule({
+    name: 'expire-parcels',
+    everyMinutes: 5,
+    needs: { table: 'readWrite' },
+  }),
+} as const;
+
+export type FunctionName = keyof typeof manifest;
+
+export const functionDefinitions: readonly FunctionDefinition[] = Object.values(manifest);
+export const httpFunctions: readonly HttpFunction[] = functionDefinitions.filter((fn): fn is HttpFunction => fn.kind === 'http');
+export const scheduledFunctions: readonly ScheduledFunction[] = functionDefinitions.filter(
+  (fn): fn is ScheduledFunction => fn.kind === 'schedule',
+);
+
+/** Where a function's entry point lives, relative to the repository root. */
+export function entryPath(fn: FunctionDefinition): string {
+  return `functions/${fn.kind}/${fn.name}.ts`;
+}
