@@ -12,6 +12,18 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], globalSetup: dynamoSetup, testTimeout: 30_000, hookTimeout: 60_000 } },
       { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], globalSetup: dynamoSetup, testTimeout: 30_000, hookTimeout: 60_000 } },
+      // The same end-to-end suite against `start:assembly`: the synthesized bundles, each function in
+      // its own workers with only its CloudFormation environment.
+      {
+        extends: true,
+        test: {
+          name: 'e2e-assembly',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: [...dynamoSetup, 'test/helpers/assembly-global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 120_000,
+        },
+      },
       { extends: true, test: { name: 'local', include: ['test/local/**/*.test.ts'], testTimeout: 20_000 } },
       { extends: true, test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 180_000 } },
     ],

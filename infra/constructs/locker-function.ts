@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type Duration, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type CfnFunction, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -37,6 +37,9 @@ export const tableActions: Readonly<Record<TableAccess, readonly string[]>> = {
 export const indexActions: readonly string[] = ['dynamodb:Query'];
 
 export const serviceName = 'locker-service';
+
+/** The template metadata key holding a function's manifest name. */
+export const functionNameMetadataKey = 'locker:function';
 
 export interface LockerFunctionProps {
   /** The logical name from the route manifest, e.g. `store-parcel`. */
@@ -141,6 +144,10 @@ export class LockerFunction extends Construct {
         },
       });
     }
+
+    // The manifest name travels with the resource, so tools reading the template (start:assembly)
+    // know which function a logical id is without parsing construct paths.
+    (this.function.node.defaultChild as CfnFunction).addMetadata(functionNameMetadataKey, props.name);
 
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',

@@ -37,7 +37,7 @@ export interface LocalResources {
 
 export interface AssemblyFunction {
   readonly logicalId: string;
-  /** The manifest name, from the construct path (`…/Functions/<name>/Function/Resource`). */
+  /** The manifest name (the resource's `locker:function` metadata), else the logical id. */
   readonly name: string;
   /** The directory holding the bundle, and the `file.export` Lambda loads from it. */
   readonly codeDirectory: string;
@@ -172,12 +172,10 @@ export function readAssembly(directory: string, local: LocalResources): Assembly
   return { functions, api: { stage, routes, gatewayResponses }, schedules, table };
 }
 
+/** The manifest name the function construct records in the resource's metadata (`locker:function`). */
 function functionName(resource: Resource, logicalId: string): string {
-  const path = resource.Metadata?.['aws:cdk:path'];
-  const segments = typeof path === 'string' ? path.split('/') : [];
-  // `…/<name>/Function/Resource`: the construct id the function construct was given.
-  const name = segments.at(-3);
-  return name ?? logicalId;
+  const name = resource.Metadata?.['locker:function'];
+  return typeof name === 'string' ? name : logicalId;
 }
 
 function tableInput(properties: JsonObject, tableName: string): Assembly['table'] {
@@ -273,8 +271,8 @@ function isObject(value: Json | undefined): value is JsonObject {
 
 /**
  * Resolves the intrinsic functions CloudFormation would, against local resources: `Ref`,
- * `Fn::GetAtt`, `Fn::Join`, `Fn::Select`, `Fn::Split`, `Fn::Sub` and `Fn::ImportValue` (exports of
- * the other stacks), and the pseudo parameters. Anything it cannot resolve fails loudly: a value
+ * `Fn::GetAtt`, `Fn::Join`, `Fn::Select`, `Fn::Split`, `Fn::Sub`, and the references between stacks
+ * (`Fn::ImportValue`, `Fn::GetStackOutput`), and the pseudo parameters. Anything it cannot resolve fails loudly: a value
  * silently left as an object would only break at run time.
  */
 export class IntrinsicResolver {
@@ -330,6 +328,14 @@ export class IntrinsicResolver {
         const exported = this.exports.get(name);
         if (exported === undefined) throw new Error(`No stack of the assembly exports ${name}`);
         return this.resolve(exported.stack, exported.value);
+      }
+      case 'Fn::GetStackOutput': {
+        // What CDK emits for a reference to another stack of the app (a stack output read at deploy time).
+        const { StackName, OutputName } = argument as { StackName: Json; OutputName: Json };
+        const other = this.stacks.find((candidate) => candidate.stackName === this.resolve(stack, StackName));
+        const output = other?.template.Outputs?.[String(this.resolve(stack, OutputName))];
+        if (other === undefined || output === undefined) throw new Error(`No stack output ${JSON.stringify(argument)} in the assembly`);
+        return this.resolve(other, output.Value);
       }
       default:
         if (key.startsWith('Fn::')) throw new Error(`start:assembly cannot resolve ${key}`);

@@ -183,6 +183,8 @@ async function assemblyWiring(options: LocalStackOptions, dynamoEndpoint: string
       AWS_SESSION_TOKEN: 'local',
       AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+      // Lambda runs Node.js 22; this machine may run 20, where the SDK would warn in every function's log.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
     ...(options.functionLog === undefined ? {} : { log: options.functionLog }),
   });

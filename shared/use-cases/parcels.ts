@@ -95,7 +95,7 @@ const maxStaleRetries = 5;
  * 4. Mark it RETRIEVED, free the slot, drop the code and record the event, all at once.
  */
 export async function retrieveParcel(
-  deps: Pick<Deps, 'parcels' | 'vault' | 'clock' | 'ids'>,
+  deps: Pick<Deps, 'parcels' | 'vault' | 'clock' | 'ids' | 'metrics'>,
   actor: Actor,
   parcelId: string,
   pickupCode: string,
@@ -128,7 +128,7 @@ export async function retrieveParcel(
  * 4. Refuse a locked or uncollectable parcel; otherwise mark it RETRIEVED as in retrieveParcel.
  */
 export async function kioskPickup(
-  deps: Pick<Deps, 'parcels' | 'vault' | 'clock' | 'ids' | 'kioskGuard'>,
+  deps: Pick<Deps, 'parcels' | 'vault' | 'clock' | 'ids' | 'kioskGuard' | 'metrics'>,
   actor: Actor,
   locationId: string,
   pickupCode: string,
@@ -161,14 +161,16 @@ function refuseWhileLocked(parcel: StoredParcel, now: Date): void {
   if (seconds > 0) throw new TooManyAttemptsError(seconds);
 }
 
-function collect(deps: Pick<Deps, 'parcels' | 'ids'>, actor: Actor, parcel: StoredParcel, now: Date): Promise<boolean> {
-  return deps.parcels.transition({
+async function collect(deps: Pick<Deps, 'parcels' | 'ids' | 'metrics'>, actor: Actor, parcel: StoredParcel, now: Date): Promise<boolean> {
+  const collected = await deps.parcels.transition({
     parcel,
     to: 'RETRIEVED',
     freeSlot: true,
     at: now,
     event: auditEvent(deps, now, actor, { type: 'PARCEL_RETRIEVED', ...placeOf(parcel), from: parcel.status, to: 'RETRIEVED' }),
   });
+  if (collected) deps.metrics.count('ParcelPickedUp');
+  return collected;
 }
 
 function pickupResult(parcel: StoredParcel): PickupResult {
@@ -255,7 +257,7 @@ const maxSweepBatches = 20;
  *    expired by an overlapping run meanwhile is skipped, so running twice expires it once.
  * The slot stays OCCUPIED: the parcel is still inside until a carrier returns it.
  */
-export async function expireParcels(deps: Pick<Deps, 'parcels' | 'clock' | 'ids'>): Promise<{ expired: number }> {
+export async function expireParcels(deps: Pick<Deps, 'parcels' | 'clock' | 'ids' | 'metrics'>): Promise<{ expired: number }> {
   let expired = 0;
   for (let batch = 0; batch < maxSweepBatches; batch++) {
     const now = deps.clock.now();
@@ -272,6 +274,7 @@ export async function expireParcels(deps: Pick<Deps, 'parcels' | 'clock' | 'ids'
     }
     if (due.length < sweepBatch) break;
   }
+  if (expired > 0) deps.metrics.count('ParcelExpired', expired);
   return { expired };
 }
 

@@ -43,7 +43,7 @@ const idempotencyHours = 24;
  * The pickup code is never returned here: only the recipient sees it.
  */
 export async function storeParcel(
-  deps: Pick<Deps, 'clock' | 'ids' | 'codes' | 'vault' | 'locations' | 'parcels' | 'allocation'>,
+  deps: Pick<Deps, 'clock' | 'ids' | 'codes' | 'vault' | 'locations' | 'parcels' | 'allocation' | 'metrics'>,
   actor: Actor,
   input: StoreParcelInput,
 ): Promise<StoreParcelResult> {
@@ -69,7 +69,10 @@ export async function storeParcel(
     for (const slot of candidates) {
       if (attempts >= maxClaimAttempts) break;
       const outcome = await claim(slot);
-      if (outcome === 'slot-taken') continue;
+      if (outcome === 'slot-taken') {
+        deps.metrics.count('SlotClaimLost');
+        continue;
+      }
       return outcome;
     }
   }
@@ -123,6 +126,7 @@ export async function storeParcel(
       });
       switch (outcome.kind) {
         case 'stored':
+          deps.metrics.count('ParcelStored');
           return resultOf(parcel);
         case 'slot-taken':
           return 'slot-taken';

@@ -7,13 +7,20 @@ import type { LocalStack } from '#infra/local/stack';
 
 /**
  * The service as a client sees it: real HTTP against the local gateway, the real handlers, and
- * DynamoDB Local. One stack for the file; every test makes its own location, users and parcels.
+ * DynamoDB Local. The e2e project runs the handlers from source (`npm start`); the e2e-assembly
+ * project runs the same tests against the synthesized bundles (`npm run start:assembly`).
+ * One stack for the file; every test makes its own location, users and parcels.
  * The service clock only moves forward here, so no test depends on another having run.
  */
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, dynamoEndpoint: inject('dynamoEndpoint') });
+  const assemblyDirectory = inject('assemblyDirectory');
+  stack = await startLocalStack({
+    port: 0,
+    dynamoEndpoint: inject('dynamoEndpoint'),
+    ...(assemblyDirectory === undefined ? {} : { mode: 'assembly', assemblyDirectory }),
+  });
 });
 
 afterAll(async () => {

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { indexList } from '#shared/adapters/dynamodb/table';
 import { functionDefinitions } from '#shared/manifest';
+import { checkConfiguration } from '#shared/runtime';
 import { indexActions, type LockerFunction, tableActions } from '#infra/constructs/locker-function';
 import { logicalId, synthesizeApp, type SynthesizedApp } from './synth.ts';
 
@@ -127,6 +128,38 @@ describe('functions: one construct, least privilege', () => {
         expect.objectContaining({ CORS_ALLOWED_ORIGINS: '*' }),
       );
     }
+  });
+
+  it("gives every function of the template an environment that configures every port it builds", () => {
+    // Prepare: every Lambda the template deploys, named by the metadata its construct records.
+    const resources = Object.values(synthesized.statelessTemplate.findResources('AWS::Lambda::Function')) as (FunctionResource & {
+      Metadata?: Record<string, unknown>;
+    })[];
+    const problems: string[] = [];
+
+    for (const resource of resources) {
+      const name = resource.Metadata?.['locker:function'];
+      const definition = functionDefinitions.find((candidate) => candidate.name === name);
+      if (definition === undefined) {
+        problems.push(`a function with no manifest entry: ${String(name)}`);
+        continue;
+      }
+      // Refs and imports become their deployed values only at deploy time; that they are set is what counts.
+      const environment = Object.fromEntries(
+        Object.entries(resource.Properties.Environment?.Variables ?? {}).map(([key, value]) => [key, typeof value === 'string' ? value : 'resolved-at-deploy']),
+      );
+
+      // Act
+      try {
+        checkConfiguration(definition.needs, environment);
+      } catch (error) {
+        problems.push(`${definition.name}: ${(error as Error).message}`);
+      }
+    }
+
+    // Assess
+    expect(resources).toHaveLength(functionDefinitions.length);
+    expect(problems).toEqual([]);
   });
 
   it('gives TABLE_NAME exactly to the functions that use the table', () => {

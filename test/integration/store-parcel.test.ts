@@ -6,7 +6,7 @@ import { storeParcel } from '#shared/use-cases/store-parcel';
 import { getLocation, setSlotStatus } from '#shared/use-cases/locations';
 import { createLocalDynamoDbClient } from '#infra/local/dynamodb-local';
 import { createTestTable, type TestTable } from '#test/helpers/dynamodb';
-import { actors, buildDeps, itemsUnder, ScriptedCodes } from '#test/helpers/deps';
+import { actors, buildDeps, CountingMetrics, itemsUnder, ScriptedCodes } from '#test/helpers/deps';
 import { awsError, failCalls } from '#test/helpers/faults';
 import { givenLocation } from '#test/helpers/fixtures';
 
@@ -110,7 +110,8 @@ describe('storing a parcel', () => {
   it('draws another code when the first collides with an active parcel at the location', async () => {
     // Prepare
     const deps = buildDeps(table, { codes: new ScriptedCodes(['111111', '111111', '222222']) });
-    const { locationId } = await givenLocation(deps, { S: 2 });
+    // One S and one M: best fit ranks the stale S slot first, so the lost claim happens on every run.
+    const { locationId } = await givenLocation(deps, { S: 1, M: 1 });
     const first = await storeParcel(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'S' });
 
     // Act
@@ -213,6 +214,25 @@ describe('storing under contention and faults', () => {
     expect(new Set(stored.map((parcel) => `${parcel.lockerId}/${parcel.slotId}`)).size).toBe(6);
     const occupied = await occupiedSlots(deps, locationId);
     expect(occupied.map((slot) => slot.parcelId).sort()).toEqual(stored.map((parcel) => parcel.parcelId).sort());
+  });
+
+  it('counts each parcel stored and each slot claim lost to a concurrent store', async () => {
+    // Prepare: the second store is offered the slot the first one has just taken, as a stale index read would.
+    const metrics = new CountingMetrics();
+    const deps = buildDeps(table, { metrics });
+    // One S and one M: best fit ranks the stale S slot first, so the lost claim happens on every run.
+    const { locationId } = await givenLocation(deps, { S: 1, M: 1 });
+    const first = await storeParcel(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'S' });
+    const taken = { locationId, lockerId: first.lockerId, slotId: first.slotId, size: 'S' as const };
+    const parcels = deps.parcels;
+    const stale = { ...deps, parcels: Object.assign(Object.create(parcels) as typeof parcels, { findFreeSlots: async () => [taken, ...(await parcels.findFreeSlots(locationId, 'S'))] }) };
+
+    // Act
+    const second = await storeParcel(stale, actors.carrier, { locationId, recipientId: 'customer-2', size: 'S' });
+
+    // Assess
+    expect({ first: first.slotSize, second: second.slotSize }).toEqual({ first: 'S', second: 'M' });
+    expect(Object.fromEntries(metrics.counts)).toEqual({ ParcelStored: 2, SlotClaimLost: 1 });
   });
 
   it('retries the same slot after a transaction conflict and ends with one parcel in one slot', async () => {
