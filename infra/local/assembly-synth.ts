@@ -27,11 +27,21 @@ function sourceFingerprint(context: Record<string, unknown>): string {
       hash.update(relative(repoRoot, path)).update('\0').update(readFileSync(path)).update('\0');
     }
   };
-  for (const entry of ['shared', 'functions', 'infra/app.ts', 'infra/stacks', 'infra/constructs', 'package-lock.json', 'cdk.json']) {
+  for (const entry of ['shared', 'functions', 'infra/app.ts', 'infra/stacks', 'infra/constructs', 'package-lock.json', 'cdk.json', 'tsconfig.json']) {
     const path = join(repoRoot, entry);
     if (existsSync(path)) visit(path);
   }
   hash.update(JSON.stringify(context));
+  return hash.digest('hex');
+}
+
+/** The assembly's manifest and templates as they are on disk now. */
+function assemblyFingerprint(directory: string): string {
+  if (!existsSync(join(directory, 'manifest.json'))) return 'none';
+  const hash = createHash('sha256');
+  for (const name of readdirSync(directory).filter((file) => file === 'manifest.json' || file.endsWith('.template.json')).sort()) {
+    hash.update(name).update('\0').update(readFileSync(join(directory, name)));
+  }
   return hash.digest('hex');
 }
 
@@ -46,7 +56,8 @@ export async function ensureAssembly(directory = join(repoRoot, 'cdk.out'), extr
   const context = { ...cdkJsonContext(), ...extraContext, 'aws:cdk:enable-asset-metadata': true };
   const fingerprint = sourceFingerprint(context);
   const stamp = join(directory, fingerprintFile);
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === fingerprint && existsSync(join(directory, 'manifest.json'))) {
+  // Reused only when the sources are unchanged and nothing (a `cdk synth -c …`) rewrote the templates since.
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === `${fingerprint}\n${assemblyFingerprint(directory)}`) {
     return { directory, reused: true, synthMs: 0 };
   }
   const started = performance.now();
@@ -55,6 +66,6 @@ export async function ensureAssembly(directory = join(repoRoot, 'cdk.out'), extr
   const app = new App({ outdir: directory, context });
   addLockerStacks(app);
   app.synth();
-  writeFileSync(stamp, fingerprint);
+  writeFileSync(stamp, `${fingerprint}\n${assemblyFingerprint(directory)}`);
   return { directory, reused: false, synthMs: performance.now() - started };
 }

@@ -131,7 +131,7 @@ export function readAssembly(directory: string, local: LocalResources): Assembly
 
   for (const stack of stacks) {
     const resources = stack.template.Resources ?? {};
-    for (const [logicalId, resource] of Object.entries(resources)) {
+    for (const resource of Object.values(resources)) {
       const properties = resource.Properties ?? {};
       switch (resource.Type) {
         case 'AWS::DynamoDB::Table':
@@ -163,8 +163,6 @@ export function readAssembly(directory: string, local: LocalResources): Assembly
           }
           break;
         }
-        default:
-          void logicalId;
       }
     }
   }
@@ -366,6 +364,7 @@ export class IntrinsicResolver {
       case 'AWS::SecretsManager::Secret':
         return localSecretArn(this.local, name);
       default:
+        // CloudFormation's physical id; locally the logical id stands in for it.
         return name;
     }
   }
@@ -383,7 +382,7 @@ export class IntrinsicResolver {
       case 'AWS::SecretsManager::Secret.Id':
         return localSecretArn(this.local, logicalId);
       default:
-        return `${logicalId}.${attribute}`;
+        throw new Error(`start:assembly has no local value for ${resource.Type}.${attribute} (${logicalId})`);
     }
   }
 

@@ -38,18 +38,19 @@ export function startSchedules(
   rules: readonly ScheduleRule[],
   options: { readonly maxIntervalMs?: number } = {},
 ): EventBridgeSchedules {
-  const running = new Set<string>();
+  // Counted, not flagged: a timer run and a `runAll` may overlap, and the timer must wait for both.
+  const running = new Map<string, number>();
   const fire = async (rule: ScheduleRule): Promise<unknown> => {
-    running.add(rule.functionName);
+    running.set(rule.functionName, (running.get(rule.functionName) ?? 0) + 1);
     try {
       return await lambda.invoke(rule.functionName, scheduledEvent(rule.functionName, lambda.now()));
     } finally {
-      running.delete(rule.functionName);
+      running.set(rule.functionName, (running.get(rule.functionName) ?? 1) - 1);
     }
   };
   const timers = rules.map((rule) => {
     const timer = setInterval(() => {
-      if (running.has(rule.functionName)) return;
+      if ((running.get(rule.functionName) ?? 0) > 0) return;
       fire(rule).catch((error: unknown) => console.error(`[eventbridge] scheduled ${rule.functionName} failed`, error));
     }, Math.min(rule.rateMs, options.maxIntervalMs ?? 60_000));
     timer.unref();

@@ -11,7 +11,7 @@ import { manifest, entryPath, type FunctionName } from '#shared/manifest';
  * as Lambda does.
  * - `sourceRuntime`: `npm start`'s fast loop, every function imported from its TypeScript source
  *   into this process, invocations running concurrently (as Lambda's multi-concurrency mode does).
- * - `workerRuntime` (lambda-workers.ts): `npm run start:assembly`, every function from its bundle,
+ * - `workerRuntime` (workers.ts): `npm run start:assembly`, every function from its bundle,
  *   each in isolated workers with exactly its own environment, one invocation at a time each.
  */
 export interface LambdaRuntime {

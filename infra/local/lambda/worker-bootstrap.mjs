@@ -18,18 +18,13 @@ const port = parentPort;
 const offset = new Float64Array(/** @type {SharedArrayBuffer} */ (workerData.clockOffset));
 const RealDate = Date;
 const realNow = RealDate.now.bind(RealDate);
-class LocalDate extends RealDate {
-  /** @param {any[]} args */
-  constructor(...args) {
-    if (args.length === 0) super(realNow() + (offset[0] ?? 0));
-    // @ts-expect-error Date accepts the same arguments as its subclass
-    else super(...args);
-  }
-  static now() {
-    return realNow() + (offset[0] ?? 0);
-  }
-}
-globalThis.Date = /** @type {DateConstructor} */ (/** @type {unknown} */ (LocalDate));
+const shiftedNow = () => realNow() + (offset[0] ?? 0);
+// A Proxy rather than a subclass, so `Date()` called without `new` still returns a string, as it must.
+globalThis.Date = new Proxy(RealDate, {
+  construct: (target, args, newTarget) => Reflect.construct(target, args.length === 0 ? [shiftedNow()] : args, newTarget),
+  apply: () => new RealDate(shiftedNow()).toString(),
+  get: (target, property, receiver) => (property === 'now' ? shiftedNow : Reflect.get(target, property, receiver)),
+});
 
 if ((process.env.NODE_OPTIONS ?? '').includes('--enable-source-maps')) process.setSourceMapsEnabled(true);
 

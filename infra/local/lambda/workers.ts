@@ -37,6 +37,8 @@ interface Environment {
   readonly worker: Worker;
   readonly ready: Promise<void>;
   busy: boolean;
+  /** The worker exited or crashed: it never serves again. */
+  dead: boolean;
   invocations: number;
   coldStart: { functionName: string; initMs: number; firstInvokeMs?: number };
 }
@@ -47,6 +49,9 @@ interface Pending {
 }
 
 const bootstrap = new URL('./worker-bootstrap.mjs', import.meta.url);
+
+/** Lambda gives a function's init phase 10 s; one that does not finish by then fails the invocation. */
+const initTimeoutMs = 10_000;
 
 export function workerRuntime(options: WorkerRuntimeOptions): WorkerRuntime {
   const byName = new Map(options.functions.map((fn) => [fn.name, fn]));
@@ -99,31 +104,51 @@ export function workerRuntime(options: WorkerRuntimeOptions): WorkerRuntime {
     const environment: Environment = {
       worker,
       busy: true,
+      dead: false,
       invocations: 0,
       coldStart: { functionName: fn.name, initMs: 0 },
       ready: new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new FunctionError(fn.name, 'Runtime.InitTimeout', `init did not finish within ${initTimeoutMs / 1000} s`)),
+          initTimeoutMs,
+        );
+        const settle = () => {
+          clearTimeout(timer);
+          worker.off('message', onMessage);
+        };
         const onMessage = (message: { type: string; errorType?: string; errorMessage?: string }) => {
           if (message.type === 'ready') {
+            settle();
             environment.coldStart.initMs = performance.now() - started;
             coldStarts.push(environment.coldStart);
-            worker.off('message', onMessage);
             resolve();
           } else if (message.type === 'init-error') {
-            worker.off('message', onMessage);
+            settle();
             reject(new FunctionError(fn.name, 'Runtime.InitError', `${message.errorType}: ${message.errorMessage}`));
           }
         };
         worker.on('message', onMessage);
-        worker.once('error', (error) => reject(new FunctionError(fn.name, 'Runtime.ExitError', error.message)));
+        worker.once('exit', (code) => {
+          settle();
+          reject(new FunctionError(fn.name, 'Runtime.ExitError', `the execution environment exited with code ${code} during init`));
+        });
       }),
     };
+    // Whenever it ends (an uncaught error, process.exit, a timeout, shutdown), an environment leaves the pool for good.
+    worker.on('error', (error) => log(fn.name, `Runtime.ExitError: ${error.message}`));
+    worker.once('exit', () => {
+      environment.dead = true;
+      retire(fn, environment);
+    });
     // A rejected `ready` is observed by the invocation that awaits it.
     environment.ready.catch(() => undefined);
     return environment;
   }
 
   function retire(fn: AssemblyFunction, environment: Environment): void {
+    environment.dead = true;
     const pool = environments.get(fn.name) ?? [];
+    if (!pool.includes(environment)) return;
     environments.set(fn.name, pool.filter((candidate) => candidate !== environment));
     void environment.worker.terminate();
     wakeOne(fn.name);
@@ -133,12 +158,15 @@ export function workerRuntime(options: WorkerRuntimeOptions): WorkerRuntime {
     waiting.get(name)?.shift()?.();
   }
 
-  /** An idle environment of `fn`, a new one while below the limit, or the next one freed. */
-  async function acquire(fn: AssemblyFunction): Promise<Environment> {
+  /**
+   * An idle environment of `fn`, a new one while below the limit, or the next one freed. A caller
+   * that stops waiting (the gateway after 29 s) leaves the queue, so its request never runs late.
+   */
+  async function acquire(fn: AssemblyFunction, waitUntil: number): Promise<Environment> {
     for (;;) {
       if (closed) throw new FunctionError(fn.name, 'Runtime.Closed', 'the local Lambda runtime is shutting down');
       const pool = environments.get(fn.name) ?? [];
-      const idle = pool.find((environment) => !environment.busy);
+      const idle = pool.find((environment) => !environment.busy && !environment.dead);
       if (idle !== undefined) {
         idle.busy = true;
         return idle;
@@ -154,14 +182,29 @@ export function workerRuntime(options: WorkerRuntimeOptions): WorkerRuntime {
         }
         return environment;
       }
-      await new Promise<void>((resolve) => (waiting.get(fn.name) ?? waiting.set(fn.name, []).get(fn.name)!).push(resolve));
+      const queue = waiting.get(fn.name) ?? waiting.set(fn.name, []).get(fn.name)!;
+      const woken = await new Promise<boolean>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          resolve(true);
+        };
+        const timer = setTimeout(() => {
+          queue.splice(queue.indexOf(wake) >>> 0, 1);
+          resolve(false);
+        }, Math.max(0, waitUntil - Date.now()));
+        queue.push(wake);
+      });
+      if (!woken) throw new FunctionError(fn.name, 'TooManyRequestsException', 'every execution environment stayed busy while the caller waited');
     }
   }
 
-  async function invoke(functionName: string, event: unknown): Promise<unknown> {
+  async function invoke(functionName: string, event: unknown, options: { callerTimeoutMs?: number } = {}): Promise<unknown> {
     const fn = byName.get(functionName);
     if (fn === undefined) throw new FunctionError(functionName, 'ResourceNotFoundException', 'the assembly has no such function');
-    const environment = await acquire(fn);
+    // Lambda delivers the event as JSON: the function gets a copy, never the caller's object. An event
+    // that is not JSON fails here, before it holds an environment.
+    const payload = JSON.parse(JSON.stringify(event) ?? 'null') as unknown;
+    const environment = await acquire(fn, Date.now() + (options.callerTimeoutMs ?? fn.timeoutSeconds * 1000));
     const id = nextId++;
     const awsRequestId = randomUUID();
     const timeoutMs = fn.timeoutSeconds * 1000;
@@ -194,8 +237,7 @@ export function workerRuntime(options: WorkerRuntimeOptions): WorkerRuntime {
         environment.worker.once('exit', onExit);
         environment.worker.postMessage({
           id,
-          // Lambda delivers the event as JSON: the function gets a copy, never the caller's object.
-          event: JSON.parse(JSON.stringify(event)) as unknown,
+          event: payload,
           traceHeader: traceHeader(),
           context: {
             awsRequestId,
@@ -208,8 +250,7 @@ export function workerRuntime(options: WorkerRuntimeOptions): WorkerRuntime {
       });
     } finally {
       if (environment.invocations++ === 0) environment.coldStart.firstInvokeMs = performance.now() - invokeStarted;
-      const pool = environments.get(fn.name) ?? [];
-      if (pool.includes(environment)) {
+      if (!environment.dead) {
         environment.busy = false;
         wakeOne(fn.name);
       }

@@ -21,6 +21,8 @@ export const handler = async (event, context) => {
   try {
     if (event.sleepMs) await new Promise((resolve) => setTimeout(resolve, event.sleepMs));
     if (event.fail) throw new RangeError('bad input');
+    if (event.exit) process.exit(1);
+    if (event.dateString) return { dateString: typeof Date() };
     return { env: process.env, now: Date.now(), started, running, remaining: context.getRemainingTimeInMillis(), requestId: context.awsRequestId };
   } finally {
     running--;
@@ -32,6 +34,7 @@ beforeAll(() => {
   directory = mkdtempSync(join(tmpdir(), 'locker-worker-'));
   writeFileSync(join(directory, 'index.mjs'), bundle);
   writeFileSync(join(directory, 'broken.mjs'), 'throw new Error("init failed");');
+  writeFileSync(join(directory, 'exits.mjs'), 'process.exit(0);');
 });
 
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -123,6 +126,49 @@ describe('the isolated Lambda environments of start:assembly', () => {
     await expect(lambda.invoke('probe', { fail: true })).rejects.toEqual(new FunctionError('probe', 'RangeError', 'bad input'));
     await expect(lambda.invoke('probe', {})).resolves.toMatchObject({ running: 1 });
     expect(lambda.coldStarts).toHaveLength(1);
+  });
+
+  it('replaces an environment that died during an invocation instead of handing it the next one', async () => {
+    // Prepare
+    const lambda = start([fn()], 1);
+
+    // Act
+    const died = lambda.invoke('probe', { exit: true });
+
+    // Assess
+    await expect(died).rejects.toMatchObject({ errorType: 'Runtime.ExitError' });
+    await expect(lambda.invoke('probe', {})).resolves.toMatchObject({ running: 1 });
+    expect(lambda.coldStarts).toHaveLength(2);
+  });
+
+  it('fails an invocation whose bundle exits while loading, instead of waiting forever', async () => {
+    // Prepare
+    const lambda = start([fn({ handler: 'exits.handler' })]);
+
+    // Act / Assess
+    await expect(lambda.invoke('probe', {})).rejects.toMatchObject({ errorType: 'Runtime.ExitError' });
+  });
+
+  it('keeps Date() without new returning a string while the clock is moved', async () => {
+    // Prepare
+    const lambda = start([fn()]);
+    lambda.advanceClock(1_000);
+
+    // Act / Assess
+    await expect(lambda.invoke('probe', { dateString: true })).resolves.toEqual({ dateString: 'string' });
+  });
+
+  it('refuses a caller that waited too long for a busy function, so its request never runs late', async () => {
+    // Prepare: one environment, busy for a while.
+    const lambda = start([fn()], 1);
+    const busy = lambda.invoke('probe', { sleepMs: 500 });
+
+    // Act
+    const queued = lambda.invoke('probe', {}, { callerTimeoutMs: 50 });
+
+    // Assess
+    await expect(queued).rejects.toMatchObject({ errorType: 'TooManyRequestsException' });
+    await expect(busy).resolves.toMatchObject({ running: 1 });
   });
 
   it('fails every invocation of a bundle that cannot load', async () => {
