@@ -1,0 +1,503 @@
+import * as z from 'zod/mini';
+import type { ConflictError, ForbiddenError, NotFoundError, TooManyAttemptsError, ValidationError } from '#shared/domain/errors';
+import type { Location } from '#shared/domain/location';
+import { parcelStatuses, type Parcel } from '#shared/domain/parcel';
+import type { FreeCounts, Slot, SlotStatus } from '#shared/domain/slot';
+import type { UnauthorizedError } from '#shared/http/errors';
+import { pickupCode, slotSize } from '#shared/http/schemas';
+import type { manifest } from '#shared/manifest';
+
+/**
+ * What docs/openapi.json says beyond the manifest: the responses of each HTTP function, the
+ * refusals each can answer, and the prose around them. The manifest and the request schemas stay
+ * the source of truth for routes, roles and inputs; scripts/openapi.ts joins the three.
+ * Only the generator and tests import this module, never a Lambda handler: it would only add
+ * weight to every bundle.
+ */
+
+type Manifest = typeof manifest;
+
+export type HttpFunctionName = { [Name in keyof Manifest]: Manifest[Name] extends { readonly kind: 'http' } ? Name : never }[keyof Manifest];
+
+/** Metadata zod copies into the JSON Schema; `id` makes a schema a named component. */
+export interface SchemaMeta {
+  readonly id?: string;
+  readonly description?: string;
+  readonly format?: 'date-time';
+}
+
+/**
+ * The response schemas and their metadata, kept out of zod's global registry so nothing else that
+ * registers schemas can leak into the document.
+ */
+export const responseSchemas = z.registry<SchemaMeta>();
+
+function component<T extends z.ZodMiniType>(id: string, schema: T, description?: string): T {
+  responseSchemas.add(schema, description === undefined ? { id } : { id, description });
+  return schema;
+}
+
+/**
+ * A use of a schema with its own description; a named component becomes `allOf: [$ref]` beside
+ * the description, since OpenAPI 3.0 ignores siblings of a bare `$ref`.
+ */
+function described<T extends z.ZodMiniType>(schema: T, description: string): T {
+  responseSchemas.add(schema, { description });
+  return schema;
+}
+
+const timestamp = (description?: string) => {
+  const schema = z.string();
+  responseSchemas.add(schema, description === undefined ? { format: 'date-time' } : { format: 'date-time', description });
+  return schema;
+};
+
+const count = () => z.number().check(z.int(), z.minimum(0));
+
+// Error codes and their statuses: the typed errors' codes must all be here, and nothing else but
+// the gateway's own answers, so the document cannot promise a code the service never sends.
+type ErrorCode =
+  | ValidationError['code']
+  | UnauthorizedError['code']
+  | ForbiddenError['code']
+  | NotFoundError['code']
+  | ConflictError['code']
+  | TooManyAttemptsError['code']
+  | 'TOO_MANY_REQUESTS'
+  | 'REQUEST_TOO_LARGE'
+  | 'INTERNAL_ERROR';
+
+export const errorStatuses = {
+  VALIDATION_ERROR: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  INVALID_PICKUP_CODE: 403,
+  NOT_FOUND: 404,
+  LOCATION_NOT_FOUND: 404,
+  LOCKER_NOT_FOUND: 404,
+  SLOT_NOT_FOUND: 404,
+  PARCEL_NOT_FOUND: 404,
+  NO_SLOT_AVAILABLE: 409,
+  INVALID_STATE: 409,
+  PARCEL_EXPIRED: 409,
+  PARCEL_EXISTS: 409,
+  LOCATION_EXISTS: 409,
+  LOCKER_EXISTS: 409,
+  LOCKER_NOT_EMPTY: 409,
+  SLOT_OCCUPIED: 409,
+  IDEMPOTENCY_KEY_REUSED: 409,
+  REQUEST_TOO_LARGE: 413,
+  TOO_MANY_ATTEMPTS: 429,
+  TOO_MANY_REQUESTS: 429,
+  INTERNAL_ERROR: 500,
+} as const satisfies Record<ErrorCode, number>;
+
+const errorCodes = Object.keys(errorStatuses) as [ErrorCode, ...ErrorCode[]];
+
+function codesByStatus(): string {
+  const statuses = [...new Set(Object.values(errorStatuses))];
+  return statuses.map((status) => `${status} ${errorCodes.filter((code) => errorStatuses[code] === status).join(', ')}`).join('; ');
+}
+
+// Schemas
+
+const validationIssue = component(
+  'ValidationIssue',
+  z.object({
+    path: described(z.string(), 'Where, e.g. `body.slots.S`, `path.parcelId`, `query.limit`, `header.idempotency-key`.'),
+    message: z.string(),
+  }),
+);
+
+export const errorSchema = component(
+  'Error',
+  z.object({
+    error: z.object({
+      code: described(z.enum(errorCodes), `What went wrong, for programs: ${codesByStatus()}.`),
+      message: described(z.string(), 'What went wrong, for people.'),
+      details: described(z.optional(z.array(validationIssue)), 'Only with VALIDATION_ERROR: one entry per problem.'),
+    }),
+  }),
+);
+
+const health = component('Health', z.object({ status: z.literal('ok') }));
+
+const size = component('SlotSize', slotSize);
+const slotStatus = component('SlotStatus', z.enum(['FREE', 'OCCUPIED', 'OUT_OF_SERVICE']));
+const parcelStatus = component('ParcelStatus', z.enum(parcelStatuses));
+
+const freeCounts = component('FreeCounts', z.object({ S: count(), M: count(), L: count() }), 'FREE slots per size.');
+
+const location = component(
+  'Location',
+  z.object({
+    locationId: z.string(),
+    name: z.string(),
+    address: z.string(),
+    pickupWindowHours: described(z.number().check(z.int()), 'How long a parcel waits here before it expires.'),
+    createdAt: timestamp(),
+  }),
+);
+
+const locationSummary = component('LocationSummary', z.extend(location, { freeSlots: freeCounts }));
+
+const locationList = component('LocationList', z.object({ items: z.array(locationSummary) }));
+
+const slot = component(
+  'Slot',
+  z.object({
+    locationId: z.string(),
+    lockerId: z.string(),
+    slotId: z.string(),
+    size,
+    status: slotStatus,
+    parcelId: described(z.optional(z.string()), 'The parcel inside, while OCCUPIED.'),
+  }),
+);
+
+const locker = component(
+  'Locker',
+  z.object({ locationId: z.string(), lockerId: z.string(), createdAt: timestamp(), slots: z.array(slot) }),
+);
+
+const locationView = component(
+  'LocationView',
+  z.extend(locationSummary, { lockers: described(z.optional(z.array(locker)), 'Only for admins and carriers.') }),
+);
+
+const addedLocker = component(
+  'AddedLocker',
+  z.object({
+    locationId: z.string(),
+    lockerId: z.string(),
+    slots: z.array(z.object({ slotId: z.string(), size, status: slotStatus })),
+  }),
+);
+
+const storedParcel = component(
+  'StoredParcel',
+  z.object({
+    parcelId: z.string(),
+    status: described(parcelStatus.check(), "STORED for a new parcel; a repeated Idempotency-Key returns the parcel's current status."),
+    locationId: z.string(),
+    lockerId: z.string(),
+    slotId: z.string(),
+    slotSize: described(size.check(), 'The slot allocated: the requested size or the smallest larger one free.'),
+    expiresAt: timestamp('End of the pickup window.'),
+  }),
+  'Never contains the pickup code.',
+);
+
+const parcel = component(
+  'Parcel',
+  z.object({
+    parcelId: z.string(),
+    locationId: z.string(),
+    lockerId: z.string(),
+    slotId: z.string(),
+    slotSize: size,
+    size: described(size.check(), 'The size the carrier asked for; the slot may be larger.'),
+    recipientId: described(z.string(), "The recipient's `sub`."),
+    carrierId: described(z.string(), 'The `sub` of the carrier who stored it.'),
+    status: parcelStatus,
+    createdAt: timestamp(),
+    updatedAt: timestamp(),
+    expiresAt: timestamp('End of the pickup window.'),
+    failedAttempts: described(count(), 'Wrong pickup codes in a row since the last lock.'),
+    lockedUntil: z.optional(timestamp('Set when 5 wrong pickup codes in a row locked the parcel: the lock lasts until this time.')),
+  }),
+);
+
+const parcelView = component(
+  'ParcelView',
+  z.extend(parcel, {
+    pickupCode: described(z.optional(pickupCode), 'Only for the recipient, and only while the parcel is STORED and within its pickup window.'),
+  }),
+);
+
+const parcelPage = component(
+  'ParcelPage',
+  z.object({
+    items: z.array(parcel),
+    cursor: described(z.optional(z.string()), 'Pass as `cursor` to get the next page; absent on the last page.'),
+  }),
+);
+
+const pickupResult = component(
+  'PickupResult',
+  z.object({
+    parcelId: z.string(),
+    status: z.literal('RETRIEVED'),
+    lockerId: z.string(),
+    slotId: described(z.string(), 'The door to open.'),
+  }),
+);
+
+const issuedPickupCode = component('IssuedPickupCode', z.object({ parcelId: z.string(), pickupCode }));
+
+const cancelledParcel = component('CancelledParcel', z.object({ parcelId: z.string(), status: z.literal('CANCELLED') }));
+
+const returnedParcel = component('ReturnedParcel', z.object({ parcelId: z.string(), status: z.literal('RETURNED') }));
+
+// What the service sends must be what the document says: the domain types and the documented ones
+// have to agree both ways, or this fails to compile.
+type Agrees<Documented, Sent> = [Documented] extends [Sent] ? ([Sent] extends [Documented] ? true : false) : false;
+const _responsesMatchTheDomain: readonly true[] = [
+  true satisfies Agrees<z.output<typeof location>, Location>,
+  true satisfies Agrees<z.output<typeof freeCounts>, FreeCounts>,
+  true satisfies Agrees<z.output<typeof slot>, Slot>,
+  true satisfies Agrees<z.output<typeof slotStatus>, SlotStatus>,
+  true satisfies Agrees<z.output<typeof parcel>, Parcel>,
+];
+
+/** Retry-After, sent only with TOO_MANY_ATTEMPTS. */
+export const retryAfterHeader = {
+  description: "Seconds to wait before trying again. Always sent with TOO_MANY_ATTEMPTS; the gateway's TOO_MANY_REQUESTS has none.",
+  schema: z.int().check(z.minimum(1)),
+};
+
+// The document around the operations
+
+export const apiInfo = {
+  title: 'Parcel locker service API',
+  description: [
+    "Carriers store parcels in locker slots; recipients collect them with a 6-digit pickup code, in the app or on the locker's kiosk; uncollected parcels expire and carriers return them.",
+    'Every route except `GET /health` needs a bearer JWT (a Cognito user pool token in AWS, a token from `POST /_local/token` under `npm start`). The role is the token\'s `cognito:groups`: `admin`, `carrier`, `customer` or `kiosk`; a kiosk token also carries `custom:locationId`.',
+    'Every error has the body `{"error":{"code":"…","message":"…","details"?:[{"path","message"}]}}` (`Error` below). Common to all authenticated routes: 401 without a valid token, 403 for a role the route does not allow, 400 `VALIDATION_ERROR` for malformed input (including any query parameter on a route that takes none). Any route may also meet the gateway\'s own answers: 404 `NOT_FOUND` for an unknown route, 403 `FORBIDDEN` when the firewall blocks a request, 413 `REQUEST_TOO_LARGE`, 429 `TOO_MANY_REQUESTS` from the rate limits (much tighter on the two pickup-code routes), 500 `INTERNAL_ERROR`. Objects a caller may not see are 404, never 403, so their existence is not confirmed.',
+    'The local-only routes of `npm start` (`/_local/token`, `/_local/clock`, `/_local/sweep`) are never deployed and are not part of this document.',
+  ].join('\n\n'),
+  license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
+} as const;
+
+export const servers = [
+  {
+    url: 'http://localhost:{port}',
+    description: 'The local stack (`npm start`)',
+    variables: { port: { default: '3000' } },
+  },
+  {
+    url: 'https://{apiId}.execute-api.{region}.amazonaws.com/{stage}',
+    description: 'A deployed stage (API Gateway REST)',
+    variables: {
+      apiId: { default: 'example' },
+      region: { default: 'eu-west-1' },
+      stage: { default: 'dev', enum: ['dev', 'prod'] },
+    },
+  },
+] as const;
+
+export const bearerAuthDescription = 'A Cognito user pool token (locally, one from `POST /_local/token`). Roles are its `cognito:groups`.';
+
+export const tags = [
+  { name: 'health' },
+  { name: 'locations', description: 'Locations, their lockers and slots' },
+  { name: 'parcels', description: 'Storing, collecting, cancelling and returning parcels' },
+] as const;
+
+export type TagName = (typeof tags)[number]['name'];
+
+/**
+ * Who may call, and the refusals every route shares, worded once; the generator picks what applies
+ * from the route's roles and request schemas.
+ */
+export const sharedText = {
+  public: 'Anyone, without a token.',
+  roles: (roles: readonly string[]) => `Roles: ${roles.join(', ')}.`,
+  body: 'the body is missing, not JSON, over 16 KB, has an unknown field, a missing field, a wrong type or an unknown enum value',
+  params: 'a path parameter is malformed',
+  query: 'a query parameter is unknown or out of its bounds',
+  noQuery: 'a query parameter was sent (this route takes none)',
+  header: (name: string) => `the \`${name}\` header is malformed`,
+  details: '`details` lists each problem.',
+  unauthorized: 'no token, or a token that is not valid',
+  forbidden: (roles: readonly string[]) => `the caller's role is not ${roles.length === 1 ? roles[0] : `one of ${roles.join(', ')}`}`,
+  retryAfter: '`Retry-After` says how many seconds to wait',
+  throttled: (guessable: boolean) =>
+    guessable ? "the gateway's rate limit, much tighter on this route; no `Retry-After`" : "the gateway's rate limit; no `Retry-After`",
+} as const;
+
+// Routes
+
+/** One thing a route can refuse, and when; the status follows from the code. */
+export interface Refusal {
+  readonly code: ErrorCode;
+  readonly when: string;
+}
+
+export type Success =
+  | { readonly status: 200 | 201; readonly description: string; readonly schema: z.ZodMiniType }
+  | { readonly status: 204; readonly description: string };
+
+export interface RouteDocs {
+  readonly tag: TagName;
+  /** What the route does, after the sentence on who may call it that the generator writes from the roles. */
+  readonly description?: string;
+  /** Descriptions of parameters by name as the request schemas spell them (header names lower-case). */
+  readonly parameters?: Readonly<Record<string, string>>;
+  /** What the body's JSON Schema cannot say. */
+  readonly requestBody?: string;
+  readonly success: Success;
+  /**
+   * The refusals of this route beyond those every route shares (validation, 401, the role's 403,
+   * the gateway's 429), which the generator adds; a refusal with a shared code adds a case to it.
+   */
+  readonly refusals?: readonly Refusal[];
+}
+
+export const routeDocs = {
+  health: {
+    tag: 'health',
+    success: { status: 200, description: 'The service answers.', schema: health },
+  },
+  'create-location': {
+    tag: 'locations',
+    description:
+      'The id is generated unless given; the pickup window defaults to the service default (72 hours) unless given. `name` and `address` are trimmed.',
+    success: { status: 201, description: 'The location created.', schema: location },
+    refusals: [{ code: 'LOCATION_EXISTS', when: 'a location with this `locationId` exists' }],
+  },
+  'list-locations': {
+    tag: 'locations',
+    description:
+      'Every location with its free slot counts per size; the lockers and slots themselves are only in `GET /locations/{locationId}`. Not paginated.',
+    success: { status: 200, description: 'All locations.', schema: locationList },
+  },
+  'get-location': {
+    tag: 'locations',
+    description: 'Everyone sees the free slot counts per size; admins and carriers also see `lockers`, each with its slots and their status.',
+    success: { status: 200, description: 'The location.', schema: locationView },
+    refusals: [{ code: 'LOCATION_NOT_FOUND', when: 'no such location' }],
+  },
+  'add-locker': {
+    tag: 'locations',
+    description:
+      'Adds a locker with the given number of slots per size, all FREE; doors are numbered `01`, `02`, … small slots first, then medium, then large. The id is generated unless given.',
+    requestBody: 'A locker has between 1 and 60 slots in all (checked by the service; JSON Schema cannot say it).',
+    success: { status: 201, description: 'The locker added, with its slots.', schema: addedLocker },
+    refusals: [
+      { code: 'VALIDATION_ERROR', when: 'the slot counts add up to fewer than 1 or more than 60' },
+      { code: 'LOCATION_NOT_FOUND', when: 'no such location' },
+      { code: 'LOCKER_EXISTS', when: 'this location already has a locker with this `lockerId`' },
+    ],
+  },
+  'remove-locker': {
+    tag: 'locations',
+    description: 'Removes the locker and its slots, refused while any slot holds a parcel.',
+    success: { status: 204, description: 'The locker and its slots are gone.' },
+    refusals: [
+      { code: 'LOCKER_NOT_FOUND', when: 'no such locker at this location' },
+      { code: 'LOCKER_NOT_EMPTY', when: 'a slot of the locker holds a parcel' },
+    ],
+  },
+  'update-slot': {
+    tag: 'locations',
+    description: 'Moves a slot between `FREE` and `OUT_OF_SERVICE`; an `OCCUPIED` slot belongs to its parcel and cannot be changed.',
+    parameters: { slotId: 'The door number within the locker: `01`, `02`, …' },
+    success: { status: 200, description: 'The slot, with its new status.', schema: slot },
+    refusals: [
+      { code: 'SLOT_NOT_FOUND', when: 'no such slot' },
+      { code: 'SLOT_OCCUPIED', when: 'the slot holds a parcel' },
+    ],
+  },
+  'kiosk-pickup': {
+    tag: 'parcels',
+    description:
+      "Only for the location in the kiosk's token (`custom:locationId`). The parcel is found from the code alone; it becomes RETRIEVED and its slot is freed. A wrong code counts against the location: after 10 wrong codes within 15 minutes the location's kiosks are refused with 429 until the window passes.",
+    success: { status: 200, description: 'The parcel is collected.', schema: pickupResult },
+    refusals: [
+      { code: 'FORBIDDEN', when: 'the kiosk serves another location' },
+      { code: 'INVALID_PICKUP_CODE', when: 'no parcel here has this code (the attempt is counted)' },
+      { code: 'PARCEL_EXPIRED', when: "the parcel's pickup window has passed" },
+      {
+        code: 'TOO_MANY_ATTEMPTS',
+        when: '10 wrong codes at this location within 15 minutes, or 5 wrong codes in a row for this parcel (locked for 15 minutes, even against the right code)',
+      },
+    ],
+  },
+  'store-parcel': {
+    tag: 'parcels',
+    description:
+      'Allocates the best-fitting free slot at the location (the smallest size that fits), claims it atomically and stores the parcel as STORED; the recipient is told the pickup code, which this response never contains. With an `Idempotency-Key`, repeating the request with the same body returns the same parcel (its current state) and never claims a second slot; the same key with a different body is a 409. The id is generated unless given.',
+    parameters: {
+      'idempotency-key': 'Makes the store safe to retry: the same key with the same body returns the same parcel for 24 hours. Keys are per carrier.',
+    },
+    success: {
+      status: 201,
+      description: 'The parcel is stored (or, for a repeated Idempotency-Key, the parcel the first request stored).',
+      schema: storedParcel,
+    },
+    refusals: [
+      { code: 'LOCATION_NOT_FOUND', when: 'no such location' },
+      { code: 'NO_SLOT_AVAILABLE', when: 'no free slot of a fitting size at the location' },
+      { code: 'PARCEL_EXISTS', when: 'a parcel with this `parcelId` exists' },
+      { code: 'IDEMPOTENCY_KEY_REUSED', when: 'this `Idempotency-Key` was used with a different body' },
+    ],
+  },
+  'list-parcels': {
+    tag: 'parcels',
+    description:
+      'A customer gets the parcels addressed to them; an admin gets every parcel. Both may narrow to one location with `locationId`. Paginated: pass the `cursor` of one page to get the next; the last page has none. Never includes pickup codes.',
+    parameters: {
+      locationId: 'Only parcels at this location.',
+      limit: 'Page size.',
+      cursor: 'The `cursor` of the previous page, as given.',
+    },
+    success: { status: 200, description: 'One page of parcels.', schema: parcelPage },
+    refusals: [{ code: 'VALIDATION_ERROR', when: 'the `cursor` is malformed or not from this listing' }],
+  },
+  'get-parcel': {
+    tag: 'parcels',
+    description:
+      'Its recipient (customer), the carrier who stored it, or an admin; for anyone else (another customer, another carrier) the parcel is a 404. `pickupCode` is present only for the recipient, and only while the parcel is STORED and within its pickup window.',
+    success: { status: 200, description: 'The parcel.', schema: parcelView },
+    refusals: [{ code: 'PARCEL_NOT_FOUND', when: 'no such parcel, or not one the caller may see' }],
+  },
+  'retrieve-parcel': {
+    tag: 'parcels',
+    description:
+      "Only the parcel's recipient; anyone else gets a 404. The parcel becomes RETRIEVED and its slot is freed. Wrong codes are counted: the 5th in a row locks the parcel for 15 minutes, during which even the right code gets 429.",
+    success: { status: 200, description: 'The parcel is collected.', schema: pickupResult },
+    refusals: [
+      { code: 'INVALID_PICKUP_CODE', when: 'the code is wrong (the attempt is counted)' },
+      { code: 'PARCEL_NOT_FOUND', when: 'no such parcel, or not addressed to the caller' },
+      { code: 'INVALID_STATE', when: 'the parcel is no longer STORED (already retrieved, cancelled or returned)' },
+      { code: 'PARCEL_EXPIRED', when: 'its pickup window has passed' },
+      { code: 'TOO_MANY_ATTEMPTS', when: '5 wrong codes in a row locked the parcel for 15 minutes' },
+    ],
+  },
+  'reissue-code': {
+    tag: 'parcels',
+    description:
+      "Only the parcel's recipient; anyone else gets a 404. A new code replaces the old one at once (the old one stops working) and is returned to the recipient alone. Only while the parcel can be collected.",
+    success: { status: 200, description: 'The new pickup code.', schema: issuedPickupCode },
+    refusals: [
+      { code: 'PARCEL_NOT_FOUND', when: 'no such parcel, or not addressed to the caller' },
+      { code: 'INVALID_STATE', when: 'the parcel is no longer STORED' },
+      { code: 'PARCEL_EXPIRED', when: 'its pickup window has passed' },
+    ],
+  },
+  'cancel-parcel': {
+    tag: 'parcels',
+    description:
+      'The carrier who stored the parcel, or an admin; for another carrier the parcel is a 404. STORED becomes CANCELLED, the slot is freed and the pickup code stops working.',
+    success: { status: 200, description: 'The parcel is cancelled.', schema: cancelledParcel },
+    refusals: [
+      { code: 'PARCEL_NOT_FOUND', when: 'no such parcel, or not one the caller handles' },
+      { code: 'INVALID_STATE', when: 'the parcel is not STORED' },
+      { code: 'PARCEL_EXPIRED', when: 'the parcel has expired (return it instead)' },
+    ],
+  },
+  'return-parcel': {
+    tag: 'parcels',
+    description:
+      'The carrier who stored the parcel, or an admin; for another carrier the parcel is a 404. EXPIRED becomes RETURNED and the slot is freed.',
+    success: { status: 200, description: 'The parcel is returned.', schema: returnedParcel },
+    refusals: [
+      { code: 'PARCEL_NOT_FOUND', when: 'no such parcel, or not one the caller handles' },
+      {
+        code: 'INVALID_STATE',
+        when: 'the parcel is not EXPIRED (a STORED parcel is returned only once the expiry sweep has marked it EXPIRED)',
+      },
+    ],
+  },
+} as const satisfies Record<HttpFunctionName, RouteDocs>;
