@@ -9,10 +9,11 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { indexList } from '#shared/adapters/dynamodb/table';
+import type { TableAccess } from '#shared/manifest';
 import { bundlingOptions, repoRoot } from '#infra/constructs/bundling';
 import type { StageConfig } from '#infra/stacks/stage';
 
-export type TableAccess = 'read' | 'readWrite';
+export type { TableAccess };
 
 /**
  * The DynamoDB actions behind each access level, and nothing else. There is no IAM action for
