@@ -1,10 +1,11 @@
 import * as z from 'zod/mini';
 
 /**
- * The environment, read here and nowhere else. Each port has its own reader, called when that
- * port is built at cold start: a function reads only the variables of the ports it declares, and a
- * missing or malformed one fails the first invocation loudly with its name instead of surfacing
- * later as `undefined`.
+ * The environment, read here and nowhere else in our code (Powertools and the SDK read their own
+ * variables). Each port has its own reader, called when that port is built at cold start: a function
+ * reads only the variables of the ports it declares, and a missing or malformed one fails the first
+ * invocation loudly with its name instead of surfacing later as `undefined`. The HTTP and
+ * observability settings, which every function has and which all default, are read at module load.
  */
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -76,6 +76,8 @@ export interface Assembly {
     readonly gatewayResponses: readonly AssemblyGatewayResponse[];
   };
   readonly schedules: readonly AssemblySchedule[];
+  /** The local ARN of every Secrets Manager secret the templates declare. */
+  readonly secretArns: readonly string[];
   /** CreateTable input for DynamoDB Local, from the template's table. */
   readonly table: CreateTableCommandInput & { readonly ttlAttribute?: string };
 }
@@ -104,6 +106,7 @@ export function readAssembly(directory: string, local: LocalResources): Assembly
   const routes: AssemblyRoute[] = [];
   const gatewayResponses: AssemblyGatewayResponse[] = [];
   const schedules: AssemblySchedule[] = [];
+  const secretArns: string[] = [];
   let stage = 'local';
 
   for (const stack of stacks) {
@@ -131,9 +134,12 @@ export function readAssembly(directory: string, local: LocalResources): Assembly
 
   for (const stack of stacks) {
     const resources = stack.template.Resources ?? {};
-    for (const resource of Object.values(resources)) {
+    for (const [logicalId, resource] of Object.entries(resources)) {
       const properties = resource.Properties ?? {};
       switch (resource.Type) {
+        case 'AWS::SecretsManager::Secret':
+          secretArns.push(localSecretArn(local, logicalId));
+          break;
         case 'AWS::DynamoDB::Table':
           if (table !== undefined) throw new Error('start:assembly serves one table; the assembly declares more');
           table = tableInput(properties, local.tableName);
@@ -167,7 +173,7 @@ export function readAssembly(directory: string, local: LocalResources): Assembly
     }
   }
   if (table === undefined) throw new Error('The assembly declares no DynamoDB table');
-  return { functions, api: { stage, routes, gatewayResponses }, schedules, table };
+  return { functions, api: { stage, routes, gatewayResponses }, schedules, secretArns, table };
 }
 
 /** The manifest name the function construct records in the resource's metadata (`locker:function`). */

@@ -5,8 +5,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, ListTablesCommand, UpdateTimeToLiveCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import type { CreateTableCommandInput, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { createTableInput } from '#shared/adapters/dynamodb/table';
 
 /**
@@ -77,10 +77,18 @@ export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions = {}
 
 /** Creates the service's table from the one definition in `shared/` and waits until it is ACTIVE. */
 export async function createTable(endpoint: string, tableName: string): Promise<void> {
+  await createTableFrom(endpoint, createTableInput(tableName));
+}
+
+/** Creates a table from a CreateTable input (and turns TTL on when named), then waits until it is ACTIVE. */
+export async function createTableFrom(endpoint: string, input: CreateTableCommandInput, ttlAttribute?: string): Promise<void> {
   const client = createLocalDynamoDbClient(endpoint);
   try {
-    await client.send(new CreateTableCommand(createTableInput(tableName)));
-    await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1, maxDelay: 2 }, { TableName: tableName });
+    await client.send(new CreateTableCommand(input));
+    await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1, maxDelay: 2 }, { TableName: input.TableName });
+    if (ttlAttribute !== undefined) {
+      await client.send(new UpdateTimeToLiveCommand({ TableName: input.TableName, TimeToLiveSpecification: { Enabled: true, AttributeName: ttlAttribute } }));
+    }
   } finally {
     client.destroy();
   }

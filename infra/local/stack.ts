@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { ulid } from 'ulid';
-import { CreateTableCommand, UpdateTimeToLiveCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { scheduledFunctions } from '#shared/manifest';
 import { issueToken } from './auth.ts';
 import type { TokenRequest } from './auth.ts';
 import { apiFromManifest, startGateway, type ApiDefinition } from './api-gateway.ts';
 import { ensureAssembly } from './assembly-synth.ts';
-import { localSecretArn, readAssembly, readStackTemplates } from './cloud-assembly.ts';
-import { createLocalDynamoDbClient, createTable, localCredentials, startDynamoDbLocal } from './dynamodb-local.ts';
+import { readAssembly } from './cloud-assembly.ts';
+import { createTable, createTableFrom, localCredentials, startDynamoDbLocal } from './dynamodb-local.ts';
 import { startSchedules, type ScheduleRule } from './eventbridge-schedules.ts';
 import { localAccountId, localRegion, sourceRuntime, type LambdaRuntime } from './lambda/runtime.ts';
 import { workerRuntime, type ColdStart } from './lambda/workers.ts';
@@ -156,24 +155,9 @@ async function assemblyWiring(options: LocalStackOptions, dynamoEndpoint: string
   const local = { region: localRegion, accountId: localAccountId, tableName };
   const assembly = readAssembly(source.directory, local);
 
-  const client = createLocalDynamoDbClient(dynamoEndpoint);
-  try {
-    const { ttlAttribute, ...table } = assembly.table;
-    await client.send(new CreateTableCommand(table));
-    await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1, maxDelay: 2 }, { TableName: tableName });
-    if (ttlAttribute !== undefined) {
-      await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: ttlAttribute } }));
-    }
-  } finally {
-    client.destroy();
-  }
-
-  const secretIds = readStackTemplates(source.directory).flatMap(({ template }) =>
-    Object.entries(template.Resources ?? {})
-      .filter(([, resource]) => resource.Type === 'AWS::SecretsManager::Secret')
-      .map(([logicalId]) => logicalId),
-  );
-  const secrets = await startSecretsManager(secretIds.map((logicalId) => ({ arn: localSecretArn(local, logicalId) })));
+  const { ttlAttribute, ...table } = assembly.table;
+  await createTableFrom(dynamoEndpoint, table, ttlAttribute);
+  const secrets = await startSecretsManager(assembly.secretArns.map((arn) => ({ arn })));
   const lambda = workerRuntime({
     functions: assembly.functions,
     platformEnvironment: {
