@@ -44,6 +44,9 @@ export function pickupCodeSecretConfig(env: Env = process.env) {
   return read('the pickup-code vault', pickupCodeSecretSchema, env);
 }
 
+const seconds = (min: number, max: number, fallback: number) =>
+  z._default(z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max)), fallback);
+
 /** Service rules every function may apply; each has a default, so none is required. */
 export function serviceSettings(env: Env = process.env) {
   return read(
@@ -52,6 +55,13 @@ export function serviceSettings(env: Env = process.env) {
       /** `best-fit` (smallest free size that fits) or `first-available`. */
       ALLOCATION_STRATEGY: z._default(z.enum(['best-fit', 'first-available']), 'best-fit'),
       DEFAULT_PICKUP_WINDOW_HOURS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(24 * 30)), 72),
+      /** How long a locker may take to open a door before the command fails. */
+      DOOR_COMMAND_TIMEOUT_SECONDS: seconds(5, 600, 30),
+      /**
+       * How long a door may stand open before its slot goes out of service. Every function that
+       * writes a slot derives its deadline from this, so it is a service setting, not the doors port's.
+       */
+      DOOR_LEFT_OPEN_SECONDS: seconds(10, 3600, 120),
     }),
     env,
   );
@@ -77,6 +87,21 @@ export function observabilitySettings(env: Env = process.env) {
     z.object({
       POWERTOOLS_SERVICE_NAME: z._default(present, 'locker-service'),
       POWERTOOLS_METRICS_NAMESPACE: z._default(present, 'LockerService'),
+    }),
+    env,
+  );
+}
+
+
+/**
+ * The doors port: where the lockers' shadows are (the account's `iot:Data-ATS` endpoint in AWS,
+ * the local stand-in otherwise).
+ */
+export function doorsConfig(env: Env = process.env) {
+  return read(
+    'the doors',
+    z.object({
+      IOT_DATA_ENDPOINT: z.url({ protocol: /^https?$/ }),
     }),
     env,
   );

@@ -23,6 +23,11 @@ export interface Needs {
   readonly table?: TableAccess;
   /** Hashes, seals or opens pickup codes: needs the pickup-code secret. */
   readonly pickupCodeSecret?: true;
+  /**
+   * Commands lockers' doors through their device shadows: the IoT Data Plane endpoint, the door
+   * timings, and `iot:GetThingShadow`/`iot:UpdateThingShadow` on the lockers' things.
+   */
+  readonly doors?: true;
 }
 
 export interface RequestSchemas<Body = unknown, Params = unknown, Query = unknown> {
@@ -58,7 +63,27 @@ export interface ScheduledFunction<N extends Needs = Needs> {
   readonly needs: N;
 }
 
-export type FunctionDefinition = HttpFunction | ScheduledFunction;
+/**
+ * An AWS IoT topic rule that invokes the function. The rule's SQL is derived from this (and the
+ * local IoT stand-in plays the same rule): `SELECT *, topic(n) AS field, … FROM '<topicFilter>'`,
+ * so the function receives the message's JSON plus the named topic levels.
+ */
+export interface IotRule {
+  readonly topicFilter: string;
+  /** Topic levels (1-based, as the rules engine's `topic(n)`) copied into the payload under these names. */
+  readonly topicFields: Readonly<Record<string, number>>;
+  readonly description: string;
+}
+
+export interface IotFunction<N extends Needs = Needs> {
+  readonly kind: 'iot';
+  /** File name under functions/iot/ and the Lambda's logical name. */
+  readonly name: string;
+  readonly rule: IotRule;
+  readonly needs: N;
+}
+
+export type FunctionDefinition = HttpFunction | ScheduledFunction | IotFunction;
 
 function http<const N extends Needs, Body = undefined, Params = Record<string, never>, Query = Record<string, never>>(
   definition: Omit<HttpFunction<N, Body, Params, Query>, 'kind'>,
@@ -68,6 +93,16 @@ function http<const N extends Needs, Body = undefined, Params = Record<string, n
 
 function schedule<const N extends Needs>(definition: Omit<ScheduledFunction<N>, 'kind'>): ScheduledFunction<N> {
   return { kind: 'schedule', ...definition };
+}
+
+function iot<const N extends Needs>(definition: Omit<IotFunction<N>, 'kind'>): IotFunction<N> {
+  return { kind: 'iot', ...definition };
+}
+
+/** The rules engine's SQL for a rule, the one string deployed and the one the local stand-in reads back. */
+export function ruleSql(rule: IotRule): string {
+  const fields = Object.entries(rule.topicFields).map(([name, level]) => `, topic(${level}) AS ${name}`);
+  return `SELECT *${fields.join('')} FROM '${rule.topicFilter}'`;
 }
 
 const anyone = ['admin', 'carrier', 'customer', 'kiosk'] as const;
@@ -136,6 +171,15 @@ export const manifest = {
     request: { params: pathParameters.slot, body: requestBodies['update-slot'] },
     needs: { table: 'readWrite' },
   }),
+  'open-slot': http({
+    name: 'open-slot',
+    method: 'POST',
+    path: '/locations/{locationId}/lockers/{lockerId}/slots/{slotId}/open',
+    summary: "Open a slot's door for maintenance",
+    roles: ['admin'],
+    request: { params: pathParameters.slot },
+    needs: { table: 'readWrite', doors: true },
+  }),
   'kiosk-pickup': http({
     name: 'kiosk-pickup',
     method: 'POST',
@@ -144,16 +188,16 @@ export const manifest = {
     roles: ['kiosk'],
     request: { params: pathParameters.location, body: requestBodies['kiosk-pickup'] },
     guessable: true,
-    needs: { table: 'readWrite', pickupCodeSecret: true },
+    needs: { table: 'readWrite', pickupCodeSecret: true, doors: true },
   }),
   'store-parcel': http({
     name: 'store-parcel',
     method: 'POST',
     path: '/parcels',
-    summary: 'Store a parcel in the best-fitting free slot',
+    summary: "Store a parcel: claim the best-fitting free slot and open its door",
     roles: ['carrier'],
     request: { body: requestBodies['store-parcel'], headers: { 'idempotency-key': idempotencyKey } },
-    needs: { table: 'readWrite', pickupCodeSecret: true },
+    needs: { table: 'readWrite', pickupCodeSecret: true, doors: true },
   }),
   'list-parcels': http({
     name: 'list-parcels',
@@ -177,11 +221,11 @@ export const manifest = {
     name: 'retrieve-parcel',
     method: 'POST',
     path: '/parcels/{parcelId}/retrieve',
-    summary: 'Collect a parcel with its code (the recipient)',
+    summary: 'Collect a parcel with its code (the recipient): its door opens',
     roles: ['customer'],
     request: { params: pathParameters.parcel, body: requestBodies['retrieve-parcel'] },
     guessable: true,
-    needs: { table: 'readWrite', pickupCodeSecret: true },
+    needs: { table: 'readWrite', pickupCodeSecret: true, doors: true },
   }),
   'reissue-code': http({
     name: 'reissue-code',
@@ -196,10 +240,10 @@ export const manifest = {
     name: 'cancel-parcel',
     method: 'POST',
     path: '/parcels/{parcelId}/cancel',
-    summary: 'Cancel a stored parcel',
+    summary: 'Cancel a parcel being deposited or stored',
     roles: ['carrier', 'admin'],
     request: { params: pathParameters.parcel },
-    needs: { table: 'readWrite' },
+    needs: { table: 'readWrite', doors: true },
   }),
   'return-parcel': http({
     name: 'return-parcel',
@@ -215,6 +259,29 @@ export const manifest = {
     everyMinutes: 5,
     needs: { table: 'readWrite' },
   }),
+  'door-timeouts': schedule({
+    name: 'door-timeouts',
+    everyMinutes: 1,
+    needs: { table: 'readWrite', doors: true },
+  }),
+  'reconcile-door': iot({
+    name: 'reconcile-door',
+    rule: {
+      topicFilter: '$aws/things/+/shadow/name/+/update/documents',
+      topicFields: { thingName: 3, shadowName: 6 },
+      description: "Every accepted change of a door's shadow, to move parcels and slots after what the door did",
+    },
+    needs: { table: 'readWrite', doors: true },
+  }),
+  'track-presence': iot({
+    name: 'track-presence',
+    rule: {
+      topicFilter: '$aws/events/presence/+/+',
+      topicFields: {},
+      description: "AWS IoT lifecycle events: a locker's connection comes and goes",
+    },
+    needs: { table: 'readWrite' },
+  }),
 } as const;
 
 export type FunctionName = keyof typeof manifest;
@@ -224,6 +291,7 @@ export const httpFunctions: readonly HttpFunction[] = functionDefinitions.filter
 export const scheduledFunctions: readonly ScheduledFunction[] = functionDefinitions.filter(
   (fn): fn is ScheduledFunction => fn.kind === 'schedule',
 );
+export const iotFunctions: readonly IotFunction[] = functionDefinitions.filter((fn): fn is IotFunction => fn.kind === 'iot');
 
 /** Where a function's entry point lives, relative to the repository root. */
 export function entryPath(fn: FunctionDefinition): string {

@@ -1,8 +1,9 @@
 import type { AuditEvent } from '#shared/domain/events';
 import type { Location, LocationLayout, Locker } from '#shared/domain/location';
-import type { Parcel, ParcelStatus } from '#shared/domain/parcel';
+import type { Parcel } from '#shared/domain/parcel';
 import type { AttemptState } from '#shared/domain/pickup-code';
-import type { FreeCounts, Slot, SlotAddress, SlotSize, SlotStatus } from '#shared/domain/slot';
+import type { DoorCommand } from '#shared/domain/door';
+import type { ActiveCommand, FreeCounts, Slot, SlotAddress, SlotSize } from '#shared/domain/slot';
 
 /** The service's view of time. Injected so tests and the local stack can move it. */
 export interface Clock {
@@ -15,7 +16,7 @@ export interface IdGenerator {
 }
 
 /** What the service counts, as CloudWatch metrics in AWS. */
-export type MetricName = 'ParcelStored' | 'ParcelPickedUp' | 'ParcelExpired' | 'SlotClaimLost';
+export type MetricName = 'ParcelStored' | 'ParcelPickedUp' | 'ParcelExpired' | 'SlotClaimLost' | 'DoorFault' | 'DoorCommandTimedOut';
 
 export interface Metrics {
   count(name: MetricName, value?: number): void;
@@ -60,8 +61,24 @@ export interface LocationRepository {
   addLocker(locker: Locker, slots: readonly Slot[], event: AuditEvent): Promise<void>;
   /** @throws NotFoundError LOCKER_NOT_FOUND, ConflictError LOCKER_NOT_EMPTY */
   removeLocker(locker: Pick<Locker, 'locationId' | 'lockerId'>, event: AuditEvent): Promise<void>;
-  /** @throws NotFoundError SLOT_NOT_FOUND, ConflictError SLOT_OCCUPIED */
-  setSlotStatus(slot: Pick<Slot, 'locationId' | 'lockerId' | 'slotId'>, status: Exclude<SlotStatus, 'OCCUPIED'>, event: AuditEvent): Promise<Slot>;
+  getLocker(locationId: string, lockerId: string): Promise<Locker | undefined>;
+  /** The lockers of a location, without their slots. */
+  lockers(locationId: string): Promise<Locker[]>;
+  getSlot(address: DoorAddress): Promise<Slot | undefined>;
+  /** Slots whose deadline (a command's, or an open door's) has passed, oldest first. */
+  slotsDue(now: Date, limit: number): Promise<Slot[]>;
+  /**
+   * Applies a lifecycle event to a locker's `online` flag unless a newer one was applied already.
+   * @returns false when the event was older than what the locker shows, or the locker is gone.
+   */
+  recordPresence(locker: Pick<Locker, 'locationId' | 'lockerId'>, presence: Presence, event: AuditEvent): Promise<boolean>;
+}
+
+export interface Presence {
+  readonly online: boolean;
+  /** AWS IoT's per-client `versionNumber`, then the event time: the order of lifecycle events. */
+  readonly version: number;
+  readonly at: string;
 }
 
 /** A parcel as stored, with the secrets the repository keeps beside it. */
@@ -78,51 +95,66 @@ export interface IdempotencyRecord {
   readonly requestHash: string;
 }
 
-export type StoreOutcome =
-  | { readonly kind: 'stored' }
-  /** Someone else claimed the slot first: try the next candidate. */
-  | { readonly kind: 'slot-taken' }
-  /** An active parcel at the location already has this code: draw another. */
-  | { readonly kind: 'code-taken' }
-  | { readonly kind: 'parcel-exists' }
-  /** A concurrent request with the same idempotency key won. */
-  | { readonly kind: 'idempotency-key-taken' }
-  /** DynamoDB cancelled the transaction for a concurrent one on the same items: retry as is. */
-  | { readonly kind: 'conflict' };
-
-export interface NewParcel {
-  readonly parcel: StoredParcel & { readonly pickupCodeHash: string; readonly sealedPickupCode: string };
+/**
+ * One atomic change of parcels and slots, decided by the domain and written by the adapter as one
+ * transaction with its events: every item conditional on the version it was read at, so a change
+ * decided on stale state is refused whole.
+ */
+export interface Change {
+  /** `previous` absent: a new parcel. The pickup-code index follows the parcel's code hash. */
+  readonly parcel?: { readonly previous?: StoredParcel; readonly next: StoredParcel };
+  readonly slots?: readonly { readonly previous: Slot; readonly next: Slot }[];
+  /** Claims a slot that a store or a move chose from the free-slot index: only while it is still allocatable. */
+  readonly claim?: { readonly slot: SlotAddress; readonly parcelId: string; readonly command: ActiveCommand; readonly deadline: string };
   readonly idempotency?: { readonly ownerSub: string; readonly key: string; readonly requestHash: string; readonly expiresAt: Date };
-  readonly event: AuditEvent;
+  readonly events: readonly AuditEvent[];
+  /** Makes the SDK's retries of this very change idempotent. */
+  readonly requestToken?: string;
 }
 
-/** A change of a parcel's status, applied with the slot, the code index and the event at once. */
-export interface ParcelTransition {
-  readonly parcel: StoredParcel;
-  readonly to: ParcelStatus;
-  /** Whether the slot becomes FREE (the parcel left it). */
-  readonly freeSlot: boolean;
-  readonly event: AuditEvent;
-  readonly at: Date;
+export type CommitOutcome =
+  | 'committed'
+  /** A parcel or slot changed since it was read: read again and decide again. */
+  | 'stale'
+  /** Someone else claimed the slot first: try the next candidate. */
+  | 'slot-taken'
+  /** An active parcel at the location already has this code: draw another. */
+  | 'code-taken'
+  | 'parcel-exists'
+  /** A concurrent request with the same idempotency key won. */
+  | 'idempotency-key-taken';
+
+export interface ChangeWriter {
+  commit(change: Change): Promise<CommitOutcome>;
 }
 
 export interface ParcelRepository {
   findFreeSlots(locationId: string, size: SlotSize): Promise<SlotAddress[]>;
-  store(newParcel: NewParcel): Promise<StoreOutcome>;
   get(parcelId: string): Promise<StoredParcel | undefined>;
   findIdempotencyRecord(ownerSub: string, key: string): Promise<IdempotencyRecord | undefined>;
   findByPickupCode(locationId: string, pickupCodeHash: string): Promise<string | undefined>;
-  /** @returns false when the parcel changed since it was read (its version moved on). */
-  transition(transition: ParcelTransition): Promise<boolean>;
   /** Records a wrong code with optimistic concurrency: false when `previous` was stale. */
   recordWrongCode(parcel: StoredParcel, previous: AttemptState, next: AttemptState, event: AuditEvent): Promise<boolean>;
-  /** Swaps the code: 'stale' when the parcel changed since it was read, 'code-taken' when the new code collides. */
-  replaceCode(parcel: StoredParcel, code: { hash: string; sealed: string }, event: AuditEvent): Promise<'replaced' | 'code-taken' | 'stale'>;
   listByRecipient(recipientId: string, page: PageRequest, filter?: { locationId?: string }): Promise<Page<StoredParcel>>;
   listByLocation(locationId: string, page: PageRequest): Promise<Page<StoredParcel>>;
   listAll(page: PageRequest): Promise<Page<StoredParcel>>;
   /** STORED parcels whose pickup window ended at or before `now`, oldest first. */
   dueForExpiry(now: Date, limit: number): Promise<StoredParcel[]>;
+}
+
+/** Where a door is: the locker's thing and the door's shadow follow from it (shared/domain/door.ts). */
+export interface DoorAddress {
+  readonly locationId: string;
+  readonly lockerId: string;
+  readonly slotId: string;
+}
+
+/** Commands doors through their device shadows. */
+export interface DoorController {
+  /** Writes the command into the door's `desired` state. */
+  command(door: DoorAddress, command: DoorCommand): Promise<void>;
+  /** Clears `desired` if it still holds this command (never a newer one). */
+  clear(door: DoorAddress, commandId: string): Promise<void>;
 }
 
 /** Counts a location's wrong kiosk codes over a sliding window. */

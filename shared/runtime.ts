@@ -5,14 +5,17 @@ import { createDocumentClient } from '#shared/adapters/dynamodb/client';
 import { DynamoKioskGuard } from '#shared/adapters/dynamodb/kiosk-guard';
 import { DynamoLocationRepository } from '#shared/adapters/dynamodb/location-repository';
 import { DynamoParcelRepository } from '#shared/adapters/dynamodb/parcel-repository';
+import { DynamoChangeWriter } from '#shared/adapters/dynamodb/changes';
+import { createIotDataClient, IotShadowDoors } from '#shared/adapters/iot-doors';
 import { ulidIds } from '#shared/adapters/ids';
-import { powertoolsMetrics } from '#shared/adapters/observability';
+import { powertoolsMetrics, tracer } from '#shared/adapters/observability';
 import { CryptoPickupCodeVault, randomPickupCodes } from '#shared/adapters/pickup-code-vault';
 import { readSecretString } from '#shared/adapters/secrets';
-import { pickupCodeSecretConfig, serviceSettings, tableConfig } from '#shared/config';
+import { doorsConfig, pickupCodeSecretConfig, serviceSettings, tableConfig } from '#shared/config';
+import type { DoorTimings } from '#shared/domain/door';
 import type { Needs, TableAccess } from '#shared/manifest';
-import type { Metrics } from '#shared/ports';
-import type { BasePorts, Deps, TablePorts, VaultPorts } from '#shared/use-cases/deps';
+import type { DoorController, Metrics } from '#shared/ports';
+import type { BasePorts, Deps, DoorPorts, TablePorts, VaultPorts } from '#shared/use-cases/deps';
 
 /**
  * The composition root. A function gets the base ports plus exactly the ports its manifest entry
@@ -23,7 +26,8 @@ import type { BasePorts, Deps, TablePorts, VaultPorts } from '#shared/use-cases/
  */
 export type PortsFor<N extends Needs> = BasePorts &
   (N extends { readonly table: TableAccess } ? TablePorts : unknown) &
-  (N extends { readonly pickupCodeSecret: true } ? VaultPorts : unknown);
+  (N extends { readonly pickupCodeSecret: true } ? VaultPorts : unknown) &
+  (N extends { readonly doors: true } ? DoorPorts : unknown);
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -35,6 +39,7 @@ const portBuilders = {
       basePorts({
         allocation: settings.ALLOCATION_STRATEGY,
         defaultPickupWindowHours: settings.DEFAULT_PICKUP_WINDOW_HOURS,
+        doorTimings: { commandTimeoutSeconds: settings.DOOR_COMMAND_TIMEOUT_SECONDS, leftOpenSeconds: settings.DOOR_LEFT_OPEN_SECONDS },
         metrics: powertoolsMetrics,
       }),
   },
@@ -50,6 +55,12 @@ const portBuilders = {
       return { vault: new CryptoPickupCodeVault(secret) };
     },
   },
+  doors: {
+    configure: (env: Env) => doorsConfig(env),
+    build: (config: ReturnType<typeof doorsConfig>): DoorPorts => ({
+      doors: new IotShadowDoors(tracer.captureAWSv3Client(createIotDataClient(config.IOT_DATA_ENDPOINT))),
+    }),
+  },
 } as const;
 
 /**
@@ -60,6 +71,7 @@ export function checkConfiguration(needs: Needs, env: Env): void {
   portBuilders.base.configure(env);
   if (needs.table !== undefined) portBuilders.table.configure(env);
   if (needs.pickupCodeSecret === true) portBuilders.pickupCodeSecret.configure(env);
+  if (needs.doors === true) portBuilders.doors.configure(env);
 }
 
 async function buildPorts(needs: Needs, env: Env): Promise<Partial<Deps>> {
@@ -68,6 +80,7 @@ async function buildPorts(needs: Needs, env: Env): Promise<Partial<Deps>> {
   if (needs.pickupCodeSecret === true) {
     Object.assign(ports, await portBuilders.pickupCodeSecret.build(portBuilders.pickupCodeSecret.configure(env)));
   }
+  if (needs.doors === true) Object.assign(ports, portBuilders.doors.build(portBuilders.doors.configure(env)));
   return ports;
 }
 
@@ -96,6 +109,7 @@ function sharedDocumentClient(): DynamoDBDocumentClient {
 export function basePorts(settings: {
   readonly allocation: AllocationStrategyName;
   readonly defaultPickupWindowHours: number;
+  readonly doorTimings: DoorTimings;
   readonly metrics: Metrics;
 }): BasePorts {
   return {
@@ -105,6 +119,7 @@ export function basePorts(settings: {
     metrics: settings.metrics,
     allocation: allocationStrategies[settings.allocation],
     defaultPickupWindowHours: settings.defaultPickupWindowHours,
+    doorTimings: settings.doorTimings,
   };
 }
 
@@ -113,6 +128,7 @@ export function tablePorts(client: DynamoDBDocumentClient, tableName: string): T
     locations: new DynamoLocationRepository(client, tableName),
     parcels: new DynamoParcelRepository(client, tableName),
     kioskGuard: new DynamoKioskGuard(client, tableName, ulidIds),
+    changes: new DynamoChangeWriter(client, tableName),
   };
 }
 
@@ -123,13 +139,16 @@ export interface Wiring {
   readonly allocation: AllocationStrategyName;
   readonly defaultPickupWindowHours: number;
   readonly metrics: Metrics;
+  readonly doors: DoorController;
+  readonly doorTimings: DoorTimings;
 }
 
 /** Every real adapter at once, from explicit values: the tests and the benchmark floor use this. */
-export function wireDeps({ documentClient, tableName, secret, allocation, defaultPickupWindowHours, metrics }: Wiring): Deps {
+export function wireDeps({ documentClient, tableName, secret, allocation, defaultPickupWindowHours, metrics, doors, doorTimings }: Wiring): Deps {
   return {
-    ...basePorts({ allocation, defaultPickupWindowHours, metrics }),
+    ...basePorts({ allocation, defaultPickupWindowHours, metrics, doorTimings }),
     ...tablePorts(documentClient, tableName),
     vault: new CryptoPickupCodeVault(secret),
+    doors,
   };
 }

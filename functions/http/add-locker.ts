@@ -1,6 +1,6 @@
 import { httpFunction } from '#shared/http/handler';
 import { manifest } from '#shared/manifest';
-import { addLocker } from '#shared/use-cases/locations';
+import { addLocker } from '#shared/use-cases/add-locker';
 
 export const handler = httpFunction(manifest['add-locker'],
   async ({ actor, params, body }, ports) => {

@@ -1,6 +1,6 @@
 import { httpFunction } from '#shared/http/handler';
 import { manifest } from '#shared/manifest';
-import { createLocation } from '#shared/use-cases/locations';
+import { createLocation } from '#shared/use-cases/create-location';
 
 export const handler = httpFunction(manifest['create-location'], async ({ actor, body }, ports) => ({
   statusCode: 201,

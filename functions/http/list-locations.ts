@@ -1,6 +1,6 @@
 import { httpFunction } from '#shared/http/handler';
 import { manifest } from '#shared/manifest';
-import { listLocations } from '#shared/use-cases/locations';
+import { listLocations } from '#shared/use-cases/list-locations';
 
 export const handler = httpFunction(manifest['list-locations'], async (_request, ports) => ({
   statusCode: 200,

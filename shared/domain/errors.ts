@@ -30,7 +30,11 @@ export class ConflictError extends DomainError {
       | 'LOCKER_EXISTS'
       | 'LOCKER_NOT_EMPTY'
       | 'SLOT_OCCUPIED'
-      | 'IDEMPOTENCY_KEY_REUSED',
+      | 'IDEMPOTENCY_KEY_REUSED'
+      | 'LOCKER_OFFLINE'
+      | 'SLOT_OUT_OF_SERVICE'
+      | 'DOOR_BUSY'
+      | 'DOOR_NOT_CLOSED',
     message: string,
   ) {
     super(message);
@@ -64,6 +68,21 @@ export class ValidationError extends DomainError {
   constructor(
     message: string,
     readonly details: readonly { path: string; message: string }[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A dependency (the locker's shadow, the table) did not answer in time, and whatever was started
+ * has been undone, or is safe to repeat: the caller retries after `retryAfterSeconds`.
+ */
+export class UnavailableError extends DomainError {
+  override readonly name = 'UnavailableError';
+  readonly code = 'TRY_AGAIN';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 2,
   ) {
     super(message);
   }

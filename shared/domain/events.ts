@@ -16,7 +16,20 @@ export type EventType =
   | 'PARCEL_EXPIRED'
   | 'PARCEL_RETURNED'
   | 'PICKUP_CODE_REJECTED'
-  | 'PICKUP_CODE_REISSUED';
+  | 'PICKUP_CODE_REISSUED'
+  // Doors (DESIGN.md §6): a deposit or pickup under way, and what the door did.
+  | 'PARCEL_DEPOSITING'
+  | 'PARCEL_MOVED'
+  | 'PARCEL_DEPOSIT_FAILED'
+  | 'PARCEL_COLLECTING'
+  | 'PARCEL_PICKUP_FAILED'
+  | 'DOOR_COMMANDED'
+  | 'DOOR_REPORTED'
+  | 'DOOR_OPENED_LATE'
+  | 'SLOT_FAULT'
+  | 'SLOT_RESTORED'
+  | 'LOCKER_ONLINE'
+  | 'LOCKER_OFFLINE';
 
 export interface AuditEvent {
   readonly eventId: string;
@@ -30,4 +43,8 @@ export interface AuditEvent {
   readonly parcelId?: string;
   readonly from?: string;
   readonly to?: string;
+  readonly commandId?: string;
+  /** A slot's fault (SLOT_FAULT, SLOT_RESTORED, PARCEL_PICKUP_FAILED): operators are alerted on these. */
+  readonly fault?: string;
+  readonly reason?: string;
 }

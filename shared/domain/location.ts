@@ -12,6 +12,14 @@ export interface Locker {
   readonly locationId: string;
   readonly lockerId: string;
   readonly createdAt: string;
+  /** The locker's AWS IoT thing (docs/door-contract.md): `<locationId>:<lockerId>`. */
+  readonly thingName: string;
+  /** Its doors, fixed when the locker is added. */
+  readonly slotIds: readonly string[];
+  /** Connected to AWS IoT now, as its lifecycle events say; false until it first connects. */
+  readonly online: boolean;
+  readonly presenceAt?: string;
+  readonly presenceVersion?: number;
 }
 
 /** A location with everything in it, as admins and carriers see it. */

@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ConflictError, DomainError, ForbiddenError, NotFoundError, TooManyAttemptsError, ValidationError } from '#shared/domain/errors';
+import { ConflictError, DomainError, ForbiddenError, NotFoundError, TooManyAttemptsError, UnavailableError, ValidationError } from '#shared/domain/errors';
 import { logger } from '#shared/adapters/observability';
 import { jsonResponse } from './response.ts';
 
@@ -18,6 +18,7 @@ const statusByError: readonly [abstract new (...args: never[]) => DomainError, n
   [NotFoundError, 404],
   [ConflictError, 409],
   [TooManyAttemptsError, 429],
+  [UnavailableError, 503],
 ];
 
 /**
@@ -38,7 +39,8 @@ export function toErrorResponse(error: unknown): APIGatewayProxyResult {
   if (error instanceof DomainError && status !== undefined) {
     if (status === 429) logger.warn('Refused: too many attempts', { code: error.code });
     const details = error instanceof ValidationError && error.details.length > 0 ? { details: error.details } : {};
-    const headers = error instanceof TooManyAttemptsError ? { 'Retry-After': String(error.retryAfterSeconds) } : undefined;
+    const headers =
+      error instanceof TooManyAttemptsError || error instanceof UnavailableError ? { 'Retry-After': String(error.retryAfterSeconds) } : undefined;
     return jsonResponse(status, { error: { code: error.code, message: error.message, ...details } }, headers);
   }
   if (error instanceof Error) logger.error('Unhandled error', error);

@@ -14,6 +14,9 @@ z.config(en());
 
 export const identifier = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 letters, digits, "-" or "_"'));
 
+/** One shorter than other ids: `<locationId>:<lockerId>` is the locker's IoT thing name, and AWS allows 128 characters. */
+export const lockerIdentifier = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'must be 1-63 letters, digits, "-" or "_"'));
+
 export const slotSize = z.enum(['S', 'M', 'L']);
 
 export const pickupCode = z.string().check(z.regex(pickupCodePattern, 'must be 6 digits'));
@@ -28,7 +31,7 @@ export const requestBodies = {
     pickupWindowHours: z.optional(z.int().check(z.minimum(1), z.maximum(720))),
   }),
   'add-locker': z.strictObject({
-    lockerId: z.optional(identifier),
+    lockerId: z.optional(lockerIdentifier),
     slots: z.strictObject({ S: z.optional(slotCount), M: z.optional(slotCount), L: z.optional(slotCount) }).check(
       z.refine((slots) => {
         const total = (slots.S ?? 0) + (slots.M ?? 0) + (slots.L ?? 0);
@@ -36,7 +39,11 @@ export const requestBodies = {
       }, 'a locker has between 1 and 60 slots'),
     ),
   }),
-  'update-slot': z.strictObject({ status: z.enum(['OUT_OF_SERVICE', 'FREE']) }),
+  /** `FREE` puts the slot back in service (it stays OCCUPIED if a parcel is inside); `OUT_OF_SERVICE` takes it out, with an optional reason. */
+  'update-slot': z.strictObject({
+    status: z.enum(['OUT_OF_SERVICE', 'FREE']),
+    note: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
+  }),
   'store-parcel': z.strictObject({
     parcelId: z.optional(identifier),
     locationId: identifier,

@@ -1,8 +1,11 @@
 import type { Actor } from '#shared/domain/actor';
 import type { AllocationStrategy } from '#shared/domain/allocation';
 import type { AuditEvent } from '#shared/domain/events';
+import type { DoorTimings } from '#shared/domain/door';
 import type {
+  ChangeWriter,
   Clock,
+  DoorController,
   CodeGenerator,
   IdGenerator,
   KioskGuard,
@@ -20,6 +23,7 @@ export interface BasePorts {
   readonly metrics: Metrics;
   readonly allocation: AllocationStrategy;
   readonly defaultPickupWindowHours: number;
+  readonly doorTimings: DoorTimings;
 }
 
 /** The ports of a function that declares the table (`needs.table`). */
@@ -27,6 +31,12 @@ export interface TablePorts {
   readonly locations: LocationRepository;
   readonly parcels: ParcelRepository;
   readonly kioskGuard: KioskGuard;
+  readonly changes: ChangeWriter;
+}
+
+/** The ports of a function that commands doors (`needs.doors`). */
+export interface DoorPorts {
+  readonly doors: DoorController;
 }
 
 /** The port of a function that declares the pickup-code secret (`needs.pickupCodeSecret`). */
@@ -35,7 +45,7 @@ export interface VaultPorts {
 }
 
 /** Every port a use case may ask for; each use case takes only the ones it names. */
-export type Deps = BasePorts & TablePorts & VaultPorts;
+export type Deps = BasePorts & TablePorts & VaultPorts & DoorPorts;
 
 export function auditEvent(
   deps: Pick<Deps, 'ids'>,

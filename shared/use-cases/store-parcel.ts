@@ -1,10 +1,12 @@
+import { logger } from '#shared/adapters/observability';
 import type { Actor } from '#shared/domain/actor';
+import type { DoorCommand } from '#shared/domain/door';
 import { ConflictError, NotFoundError } from '#shared/domain/errors';
-import { spreadAmongEquals } from '#shared/domain/allocation';
-import { expiryTime } from '#shared/domain/parcel';
 import type { SlotAddress, SlotSize } from '#shared/domain/slot';
 import type { StoredParcel } from '#shared/ports';
 import { auditEvent, type Deps } from './deps.ts';
+import { candidateSlots, errorName, prepareCommand, sendDoorEffects } from './support/doors.ts';
+import { pause } from './support/fresh-state.ts';
 
 export interface StoreParcelInput {
   readonly parcelId?: string;
@@ -21,7 +23,8 @@ export interface StoreParcelResult {
   readonly lockerId: string;
   readonly slotId: string;
   readonly slotSize: SlotSize;
-  readonly expiresAt: string;
+  readonly commandId?: string;
+  readonly expiresAt?: string;
 }
 
 /** Each lost race costs one round trip; past these the caller is better served by a prompt 409. */
@@ -34,16 +37,18 @@ const idempotencyHours = 24;
  * Primary course:
  * 1. If the carrier sent an Idempotency-Key already used, answer with that request's parcel.
  * 2. Read the location (its pickup window), or answer LOCATION_NOT_FOUND.
- * 3. Find the free slots that fit, order them by the allocation strategy, and shuffle the
- *    equally good ones so concurrent stores do not all race for the same slot.
- * 4. Claim the first candidate in one transaction: the slot (only while FREE), the parcel, its
- *    pickup-code index entry, the idempotency record and the audit event.
- * 5. On a lost race, try the next candidate; on a code collision, draw another code; on a
- *    transaction conflict, try the same slot again; when no candidate is left, NO_SLOT_AVAILABLE.
+ * 3. Find the free slots that fit in lockers that are online, order them by the allocation
+ *    strategy, and shuffle the equally good ones so concurrent stores do not all race for one slot.
+ * 4. Claim the first candidate in one transaction: the slot (only while still free) with its door
+ *    command, the DEPOSITING parcel, its pickup-code index entry, the idempotency record and the event.
+ * 5. On a lost race, try the next candidate; on a code collision, draw another code; when no
+ *    candidate is left, NO_SLOT_AVAILABLE.
+ * 6. Command the door open (DEPOSIT). The parcel becomes STORED when the door has opened and then
+ *    closed and locked (settleDoor); its pickup window starts then.
  * The pickup code is never returned here: only the recipient sees it.
  */
 export async function storeParcel(
-  deps: Pick<Deps, 'clock' | 'ids' | 'codes' | 'vault' | 'locations' | 'parcels' | 'allocation' | 'metrics'>,
+  deps: Pick<Deps, 'clock' | 'ids' | 'codes' | 'vault' | 'locations' | 'parcels' | 'changes' | 'allocation' | 'metrics' | 'doors' | 'doorTimings'>,
   actor: Actor,
   input: StoreParcelInput,
 ): Promise<StoreParcelResult> {
@@ -55,7 +60,6 @@ export async function storeParcel(
 
   const location = await deps.locations.get(input.locationId);
   if (!location) throw new NotFoundError('LOCATION_NOT_FOUND', 'No such location');
-  const { pickupWindowHours } = location;
   if (input.parcelId && (await deps.parcels.get(input.parcelId))) {
     throw new ConflictError('PARCEL_EXISTS', 'A parcel with this id already exists');
   }
@@ -63,8 +67,7 @@ export async function storeParcel(
   const parcelId = input.parcelId ?? deps.ids.next();
   let attempts = 0;
   for (let query = 0; query < maxCandidateQueries && attempts < maxClaimAttempts; query++) {
-    const ranked = deps.allocation(input.size, await deps.parcels.findFreeSlots(input.locationId, input.size));
-    const candidates = spreadAmongEquals(ranked, Math.random);
+    const candidates = await candidateSlots(deps, input.locationId, input.size);
     if (candidates.length === 0) break;
     for (const slot of candidates) {
       if (attempts >= maxClaimAttempts) break;
@@ -84,7 +87,8 @@ export async function storeParcel(
       attempts++;
       const now = deps.clock.now();
       const code = deps.codes.next();
-      const parcel = {
+      const command = prepareCommand(deps, 'DEPOSIT', now, parcelId);
+      const parcel: StoredParcel = {
         parcelId,
         locationId: slot.locationId,
         lockerId: slot.lockerId,
@@ -93,18 +97,20 @@ export async function storeParcel(
         size: input.size,
         recipientId: input.recipientId,
         carrierId: actor.sub,
-        status: 'STORED' as const,
+        status: 'DEPOSITING',
         createdAt: now.toISOString(),
         updatedAt: now.toISOString(),
-        expiresAt: expiryTime(now, pickupWindowHours).toISOString(),
+        pickupWindowHours: location!.pickupWindowHours,
+        commandId: command.record.commandId,
         failedAttempts: 0,
-        version: 1,
+        version: 0,
         pickupCodeHash: deps.vault.hash(slot.locationId, code),
         sealedPickupCode: deps.vault.seal(code),
         ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
       };
-      const outcome = await deps.parcels.store({
-        parcel,
+      const outcome = await deps.changes.commit({
+        parcel: { next: parcel },
+        claim: { slot, parcelId, command: command.record, deadline: command.deadline },
         ...(input.idempotencyKey
           ? {
               idempotency: {
@@ -115,32 +121,37 @@ export async function storeParcel(
               },
             }
           : {}),
-        event: auditEvent(deps, now, actor, {
-          type: 'PARCEL_STORED',
-          locationId: slot.locationId,
-          lockerId: slot.lockerId,
-          slotId: slot.slotId,
-          parcelId,
-          to: 'STORED',
-        }),
+        events: [
+          auditEvent(deps, now, actor, {
+            type: 'PARCEL_DEPOSITING',
+            locationId: slot.locationId,
+            lockerId: slot.lockerId,
+            slotId: slot.slotId,
+            parcelId,
+            to: 'DEPOSITING',
+            commandId: command.record.commandId,
+          }),
+        ],
+        // Same claim, same token: DynamoDB treats the SDK's retry of a committed claim as a no-op.
+        requestToken: [parcelId, slot.lockerId, slot.slotId, parcel.pickupCodeHash].join('\n'),
       });
-      switch (outcome.kind) {
-        case 'stored':
-          deps.metrics.count('ParcelStored');
-          return resultOf(parcel);
+      switch (outcome) {
+        case 'committed':
+          await openForDeposit(slot, command.shadow);
+          return resultOf({ ...parcel, version: 1 });
         case 'slot-taken':
           return 'slot-taken';
         case 'code-taken':
           if (++codeDraws >= maxCodeDraws) throw new Error('Could not draw a unique pickup code');
           continue;
-        case 'conflict':
+        case 'stale':
           await pause(attempts);
           continue;
         case 'parcel-exists': {
           // An earlier attempt of ours may have committed with its response lost: the code hash,
           // drawn afresh for each attempt, tells our own parcel from someone else's.
           const existing = await deps.parcels.get(parcelId);
-          if (existing?.pickupCodeHash === parcel.pickupCodeHash) return resultOf(existing);
+          if (existing && existing.pickupCodeHash === parcel.pickupCodeHash) return resultOf(existing);
           throw new ConflictError('PARCEL_EXISTS', 'A parcel with this id already exists');
         }
         case 'idempotency-key-taken': {
@@ -151,6 +162,14 @@ export async function storeParcel(
       }
     }
     return 'slot-taken';
+  }
+
+  async function openForDeposit(slot: SlotAddress, command: DoorCommand) {
+    // The parcel is DEPOSITING either way: if the shadow cannot be written now, the command's
+    // deadline passes and the door-timeouts schedule moves the parcel to another slot.
+    await sendDoorEffects(deps, { command: { door: slot, command } }).catch((error: unknown) =>
+      logger.error('Could not command a door for a deposit', { parcelId, error: errorName(error) }),
+    );
   }
 }
 
@@ -171,17 +190,11 @@ async function replayIdempotent(
 }
 
 function resultOf(parcel: StoredParcel): StoreParcelResult {
-  const { parcelId, status, locationId, lockerId, slotId, slotSize, expiresAt } = parcel;
-  return { parcelId, status, locationId, lockerId, slotId, slotSize, expiresAt };
+  const { parcelId, status, locationId, lockerId, slotId, slotSize, expiresAt, commandId } = parcel;
+  return { parcelId, status, locationId, lockerId, slotId, slotSize, ...(commandId ? { commandId } : {}), ...(expiresAt ? { expiresAt } : {}) };
 }
 
 /** What makes two requests "the same" for idempotency: the body, in a fixed key order. */
 function fingerprint(input: StoreParcelInput): string {
   return JSON.stringify([input.parcelId ?? null, input.locationId, input.recipientId, input.size]);
-}
-
-/** Jittered backoff so two conflicting transactions do not collide again in lockstep. */
-function pause(attempt: number): Promise<void> {
-  const ms = Math.random() * Math.min(200, 10 * 2 ** attempt);
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -5,7 +5,9 @@ import { createDocumentClient } from '#shared/adapters/dynamodb/client';
 import { randomPickupCodes } from '#shared/adapters/pickup-code-vault';
 import type { Actor } from '#shared/domain/actor';
 import type { AllocationStrategyName } from '#shared/domain/allocation';
-import type { Clock, CodeGenerator, Metrics, MetricName } from '#shared/ports';
+import type { Clock, CodeGenerator, DoorController, Metrics, MetricName } from '#shared/ports';
+import { defaultDoorTimings } from '#shared/domain/door';
+import { ShadowDoors } from './doors.ts';
 import type { Deps } from '#shared/use-cases/deps';
 import { wireDeps } from '#shared/runtime';
 import { createLocalDynamoDbClient } from '#infra/local/dynamodb-local';
@@ -46,13 +48,15 @@ export class ScriptedCodes implements CodeGenerator {
 export interface TestDeps extends Deps {
   readonly clock: ManualClock;
   readonly documentClient: DynamoDBDocumentClient;
+  readonly doors: ShadowDoors;
 }
 
 /** The production wiring (`wireDeps`) against a test table, with a clock the test moves; `client` lets a test add SDK middleware to inject faults. */
 export function buildDeps(
   table: TestTable,
-  options: { client?: DynamoDBClient; strategy?: AllocationStrategyName; codes?: CodeGenerator; clock?: ManualClock; metrics?: Metrics } = {},
+  options: { client?: DynamoDBClient; strategy?: AllocationStrategyName; codes?: CodeGenerator; clock?: ManualClock; metrics?: Metrics; doors?: ShadowDoors } = {},
 ): TestDeps {
+  const doors = options.doors ?? new ShadowDoors();
   const documentClient = createDocumentClient(options.client ?? createLocalDynamoDbClient(table.endpoint));
   const deps = wireDeps({
     documentClient,
@@ -61,8 +65,10 @@ export function buildDeps(
     allocation: options.strategy ?? 'best-fit',
     defaultPickupWindowHours: 72,
     metrics: options.metrics ?? new CountingMetrics(),
+    doors: doors satisfies DoorController,
+    doorTimings: defaultDoorTimings,
   });
-  return { ...deps, clock: options.clock ?? new ManualClock(), codes: options.codes ?? deps.codes, documentClient };
+  return { ...deps, clock: options.clock ?? new ManualClock(), codes: options.codes ?? deps.codes, documentClient, doors };
 }
 
 export const actors = {

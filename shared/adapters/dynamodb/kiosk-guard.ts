@@ -1,7 +1,9 @@
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { IdGenerator, KioskGuard } from '#shared/ports';
-import { keys } from './keys.ts';
 import { ttlAttribute } from './table.ts';
+
+/** Wrong kiosk codes of one location, keyed by time: `LOC#<loc>#KIOSKFAIL` / `<at>#<id>`. */
+const failuresPartition = (locationId: string) => `LOC#${locationId}#KIOSKFAIL`;
 
 /**
  * One item per wrong kiosk code, keyed by time under the location: the count over the last
@@ -21,7 +23,7 @@ export class DynamoKioskGuard implements KioskGuard {
         TableName: this.tableName,
         KeyConditionExpression: 'PK = :pk AND SK BETWEEN :since AND :now',
         ExpressionAttributeValues: {
-          ':pk': keys.kioskFailures(locationId),
+          ':pk': failuresPartition(locationId),
           ':since': since.toISOString(),
           ':now': `${now.toISOString()}\uffff`,
         },
@@ -37,7 +39,8 @@ export class DynamoKioskGuard implements KioskGuard {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          ...keys.kioskFailure(locationId, at.toISOString(), this.ids.next()),
+          PK: failuresPartition(locationId),
+          SK: `${at.toISOString()}#${this.ids.next()}`,
           [ttlAttribute]: Math.ceil(expiresAt.getTime() / 1000),
         },
       }),

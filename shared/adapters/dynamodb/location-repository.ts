@@ -2,13 +2,16 @@ import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/
 import { ConflictError, NotFoundError } from '#shared/domain/errors';
 import type { AuditEvent } from '#shared/domain/events';
 import type { Location, LocationLayout, Locker } from '#shared/domain/location';
-import { slotSizes, type FreeCounts, type Slot, type SlotStatus } from '#shared/domain/slot';
-import type { LocationRepository } from '#shared/ports';
+import { slotSizes, type FreeCounts, type Slot } from '#shared/domain/slot';
+import type { DoorAddress, LocationRepository, Presence } from '#shared/ports';
 import { failedAt, transact } from './client.ts';
-import { eventItem } from './event-items.ts';
-import { entityTypes, freeSlotKeys, freeSlotPartition, keys } from './keys.ts';
+import { eventParts } from './entities/event.ts';
+import { locationEntity, locationKey, locationParts, locationPartition, toLocation } from './entities/location.ts';
+import { lockerKey, lockerParts, lockerSortKeyPrefix, toLocker } from './entities/locker.ts';
+import { freeSlotPartition, slotParts, slotQueries, slotsOfLockerPrefix, toSlot } from './entities/slot.ts';
 import { indexes } from './table.ts';
 
+/** Locations, their lockers and slots: reads, and the admin writes that create or remove them. */
 export class DynamoLocationRepository implements LocationRepository {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -16,27 +19,13 @@ export class DynamoLocationRepository implements LocationRepository {
   ) {}
 
   async create(location: Location, event: AuditEvent): Promise<void> {
-    const result = await transact(this.client, this.tableName, [
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: {
-            ...keys.location(location.locationId),
-            entityTypePk: entityTypes.location,
-            entityTypeSk: location.locationId,
-            ...location,
-          },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        },
-      },
-      { Put: { TableName: this.tableName, Item: eventItem(event) } },
-    ]);
+    const result = await transact(this.client, this.tableName, [locationParts.create(location), eventParts.append(event)]);
     if (failedAt(result, 0)) throw new ConflictError('LOCATION_EXISTS', 'A location with this id already exists');
     if (!result.ok) throw new Error(`Creating location failed: ${result.reasons.join(',')}`);
   }
 
   async get(locationId: string): Promise<Location | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.location(locationId) }));
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: locationKey(locationId) }));
     return Item ? toLocation(Item) : undefined;
   }
 
@@ -44,7 +33,7 @@ export class DynamoLocationRepository implements LocationRepository {
     const items = await this.queryAll({
       IndexName: indexes.entitiesByType.indexName,
       KeyConditionExpression: 'entityTypePk = :type',
-      ExpressionAttributeValues: { ':type': entityTypes.location },
+      ExpressionAttributeValues: { ':type': locationEntity },
     });
     return items.map(toLocation);
   }
@@ -53,16 +42,24 @@ export class DynamoLocationRepository implements LocationRepository {
     // LOCKER# < META < SLOT#: one range read returns the lockers and slots (and the META item, skipped).
     const items = await this.queryAll({
       KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': keys.location(locationId).PK, ':from': 'LOCKER#', ':to': 'SLOT#\uffff' },
+      ExpressionAttributeValues: { ':pk': locationPartition(locationId), ':from': lockerSortKeyPrefix, ':to': 'SLOT#\uffff' },
     });
     const slots = items.filter((item) => String(item.SK).startsWith('SLOT#')).map(toSlot);
     const lockers = items
-      .filter((item) => String(item.SK).startsWith('LOCKER#'))
+      .filter((item) => String(item.SK).startsWith(lockerSortKeyPrefix))
       .map((item) => {
         const locker = toLocker(item);
         return { ...locker, slots: slots.filter((slot) => slot.lockerId === locker.lockerId) };
       });
     return { lockers };
+  }
+
+  async lockers(locationId: string): Promise<Locker[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': locationPartition(locationId), ':prefix': lockerSortKeyPrefix },
+    });
+    return items.map(toLocker);
   }
 
   async freeCounts(locationId: string): Promise<FreeCounts> {
@@ -81,22 +78,10 @@ export class DynamoLocationRepository implements LocationRepository {
 
   async addLocker(locker: Locker, slots: readonly Slot[], event: AuditEvent): Promise<void> {
     const result = await transact(this.client, this.tableName, [
-      {
-        ConditionCheck: {
-          TableName: this.tableName,
-          Key: keys.location(locker.locationId),
-          ConditionExpression: 'attribute_exists(PK)',
-        },
-      },
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: { ...keys.locker(locker.locationId, locker.lockerId), ...locker },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        },
-      },
-      ...slots.map((slot) => ({ Put: { TableName: this.tableName, Item: slotItem(slot) } })),
-      { Put: { TableName: this.tableName, Item: eventItem(event) } },
+      locationParts.mustExist(locker.locationId),
+      lockerParts.create(locker),
+      ...slots.map((slot) => slotParts.create(slot)),
+      eventParts.append(event),
     ]);
     if (failedAt(result, 0)) throw new NotFoundError('LOCATION_NOT_FOUND', 'No such location');
     if (failedAt(result, 1)) throw new ConflictError('LOCKER_EXISTS', 'A locker with this id already exists here');
@@ -105,69 +90,67 @@ export class DynamoLocationRepository implements LocationRepository {
 
   async removeLocker(locker: Pick<Locker, 'locationId' | 'lockerId'>, event: AuditEvent): Promise<void> {
     const { locationId, lockerId } = locker;
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.locker(locationId, lockerId), ConsistentRead: true }),
-    );
-    if (!Item) throw new NotFoundError('LOCKER_NOT_FOUND', 'No such locker');
+    const stored = await this.getLocker(locationId, lockerId);
+    if (!stored) throw new NotFoundError('LOCKER_NOT_FOUND', 'No such locker');
     const slots = (
       await this.queryAll({
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': keys.location(locationId).PK, ':prefix': keys.slotsOfLocker(lockerId) },
+        ExpressionAttributeValues: { ':pk': locationPartition(locationId), ':prefix': slotsOfLockerPrefix(lockerId) },
         ConsistentRead: true,
       })
     ).map(toSlot);
-    if (slots.some((slot) => slot.status === 'OCCUPIED')) throw lockerNotEmpty();
+    if (slots.some((slot) => slot.occupancy === 'OCCUPIED' || slot.command)) throw lockerNotEmpty();
+    // Each slot is deleted only if still idle: a store racing this removal loses cleanly.
     const result = await transact(this.client, this.tableName, [
-      { Delete: { TableName: this.tableName, Key: keys.locker(locationId, lockerId), ConditionExpression: 'attribute_exists(PK)' } },
-      // Each slot is deleted only if still not OCCUPIED: a store racing this removal loses cleanly.
-      ...slots.map((slot) => ({
-        Delete: {
-          TableName: this.tableName,
-          Key: keys.slot(locationId, lockerId, slot.slotId),
-          ConditionExpression: '#status <> :occupied',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':occupied': 'OCCUPIED' },
-        },
-      })),
-      { Put: { TableName: this.tableName, Item: eventItem(event) } },
+      lockerParts.remove(locationId, lockerId),
+      ...slots.map((slot) => slotParts.removeIfIdle(slot)),
+      eventParts.append(event),
     ]);
     if (failedAt(result, 0)) throw new NotFoundError('LOCKER_NOT_FOUND', 'No such locker');
     if (!result.ok) throw lockerNotEmpty();
   }
 
-  async setSlotStatus(
-    address: Pick<Slot, 'locationId' | 'lockerId' | 'slotId'>,
-    status: Exclude<SlotStatus, 'OCCUPIED'>,
-    event: AuditEvent,
-  ): Promise<Slot> {
-    const key = keys.slot(address.locationId, address.lockerId, address.slotId);
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
-    if (!Item) throw new NotFoundError('SLOT_NOT_FOUND', 'No such slot');
-    const slot = toSlot(Item);
-    if (slot.status === 'OCCUPIED') throw slotOccupied();
-    const free = freeSlotKeys(slot.locationId, slot.size, slot.lockerId, slot.slotId);
+  async getLocker(locationId: string, lockerId: string): Promise<Locker | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: lockerKey(locationId, lockerId), ConsistentRead: true }),
+    );
+    return Item ? toLocker(Item) : undefined;
+  }
+
+  getSlot(address: DoorAddress): Promise<Slot | undefined> {
+    return slotQueries.get(this.client, this.tableName, address);
+  }
+
+  slotsDue(now: Date, limit: number): Promise<Slot[]> {
+    return slotQueries.due(this.client, this.tableName, now, limit);
+  }
+
+  async recordPresence(locker: Pick<Locker, 'locationId' | 'lockerId'>, presence: Presence, event: AuditEvent): Promise<boolean> {
+    // Lifecycle events can arrive late and out of order: apply one only if it is newer than the
+    // one applied, by AWS's versionNumber and then time.
     const result = await transact(this.client, this.tableName, [
       {
         Update: {
-          TableName: this.tableName,
-          Key: key,
-          ConditionExpression: 'attribute_exists(PK) AND #status <> :occupied',
-          ...(status === 'FREE'
-            ? {
-                UpdateExpression: 'SET #status = :status, freeSlotPk = :freePk, freeSlotSk = :freeSk',
-                ExpressionAttributeValues: { ':status': status, ':occupied': 'OCCUPIED', ':freePk': free.freeSlotPk, ':freeSk': free.freeSlotSk },
-              }
-            : {
-                UpdateExpression: 'SET #status = :status REMOVE freeSlotPk, freeSlotSk',
-                ExpressionAttributeValues: { ':status': status, ':occupied': 'OCCUPIED' },
-              }),
-          ExpressionAttributeNames: { '#status': 'status' },
+          TableName: undefined,
+          Key: lockerKey(locker.locationId, locker.lockerId),
+          // One connection's connected and disconnected events share a versionNumber; the disconnect comes second.
+          ConditionExpression: presence.online
+            ? 'attribute_exists(PK) AND (attribute_not_exists(presenceVersion) OR presenceVersion < :version)'
+            : 'attribute_exists(PK) AND (attribute_not_exists(presenceVersion) OR presenceVersion < :version OR (presenceVersion = :version AND online = :true))',
+          UpdateExpression: 'SET online = :online, presenceVersion = :version, presenceAt = :at',
+          ExpressionAttributeValues: {
+            ':online': presence.online,
+            ':version': presence.version,
+            ':at': presence.at,
+            ...(presence.online ? {} : { ':true': true }),
+          },
         },
       },
-      { Put: { TableName: this.tableName, Item: eventItem(event) } },
+      eventParts.append(event),
     ]);
-    if (!result.ok) throw slotOccupied();
-    return { ...slot, status };
+    if (result.ok) return true;
+    if (failedAt(result, 0)) return false;
+    throw new Error(`Recording presence failed: ${result.reasons.join(',')}`);
   }
 
   private async queryAll(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>) {
@@ -182,38 +165,4 @@ export class DynamoLocationRepository implements LocationRepository {
   }
 }
 
-const lockerNotEmpty = () => new ConflictError('LOCKER_NOT_EMPTY', 'The locker still holds parcels');
-const slotOccupied = () => new ConflictError('SLOT_OCCUPIED', 'The slot holds a parcel');
-
-export function slotItem(slot: Slot): Record<string, unknown> {
-  return {
-    ...keys.slot(slot.locationId, slot.lockerId, slot.slotId),
-    ...slot,
-    ...(slot.status === 'FREE' ? freeSlotKeys(slot.locationId, slot.size, slot.lockerId, slot.slotId) : {}),
-  };
-}
-
-function toLocation(item: Record<string, unknown>): Location {
-  return {
-    locationId: String(item.locationId),
-    name: String(item.name),
-    address: String(item.address),
-    pickupWindowHours: Number(item.pickupWindowHours),
-    createdAt: String(item.createdAt),
-  };
-}
-
-function toLocker(item: Record<string, unknown>): Locker {
-  return { locationId: String(item.locationId), lockerId: String(item.lockerId), createdAt: String(item.createdAt) };
-}
-
-function toSlot(item: Record<string, unknown>): Slot {
-  return {
-    locationId: String(item.locationId),
-    lockerId: String(item.lockerId),
-    slotId: String(item.slotId),
-    size: item.size as Slot['size'],
-    status: item.status as SlotStatus,
-    ...(typeof item.parcelId === 'string' ? { parcelId: item.parcelId } : {}),
-  };
-}
+const lockerNotEmpty = () => new ConflictError('LOCKER_NOT_EMPTY', 'The locker still holds parcels or has a door command under way');

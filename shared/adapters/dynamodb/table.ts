@@ -23,10 +23,15 @@ export const indexes = {
   parcelsByRecipient: { indexName: 'parcels-by-recipient', partitionKey: 'recipientPk', sortKey: 'recipientSk', projection: 'ALL' },
   /** Parcels at a location, for admins filtering by location. */
   parcelsByLocation: { indexName: 'parcels-by-location', partitionKey: 'locationPk', sortKey: 'locationSk', projection: 'ALL' },
-  /** Every location, and every parcel, for admin listings. */
+  /** Every location, locker and parcel by type, for admin listings (and the local fleet of simulated lockers). */
   entitiesByType: { indexName: 'entities-by-type', partitionKey: 'entityTypePk', sortKey: 'entityTypeSk', projection: 'ALL' },
   /** Sparse and sharded: only STORED parcels carry these keys, sorted by expiry time, for the sweep. */
   parcelsByExpiry: { indexName: 'parcels-by-expiry', partitionKey: 'expiryPk', sortKey: 'expirySk', projection: 'ALL' },
+  /**
+   * Sparse and sharded: only slots waiting on their door (a command under way, a door standing
+   * open) carry these keys, sorted by when they need attention, for the door-timeouts schedule.
+   */
+  slotsByDeadline: { indexName: 'slots-by-deadline', partitionKey: 'deadlinePk', sortKey: 'deadlineSk', projection: 'ALL' },
 } as const satisfies Record<string, IndexDefinition>;
 
 export const indexList: readonly IndexDefinition[] = Object.values(indexes);

@@ -1,0 +1,153 @@
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isAllocatable, statusOf, type ActiveCommand, type Slot, type SlotAddress, type SlotSize } from '#shared/domain/slot';
+import type { DoorAddress } from '#shared/ports';
+import type { TransactItem } from '../client.ts';
+import { indexes } from '../table.ts';
+import { shardOf } from './shard.ts';
+
+/**
+ * The slot entity: `LOC#<loc>` / `SLOT#<locker>#<slot>`. Two sparse indexes are derived from its
+ * state, never set by hand: the free-slot index (present only while a store may claim it) and the
+ * deadline index (present only while it waits on its door).
+ */
+export const slotEntity = 'SLOT';
+export const slotKey = ({ locationId, lockerId, slotId }: DoorAddress) => ({ PK: `LOC#${locationId}`, SK: `SLOT#${lockerId}#${slotId}` });
+export const slotsOfLockerPrefix = (lockerId: string) => `SLOT#${lockerId}#`;
+
+const sizeOrder: Record<SlotSize, string> = { S: '0', M: '1', L: '2' };
+export const freeSlotPartition = (locationId: string) => `FREE#${locationId}`;
+/** Sort-key lower bound: every size from `size` up, smallest first, which is best fit's order. */
+export const freeSlotLowerBound = (size: SlotSize) => sizeOrder[size];
+
+export const deadlineShards = 4;
+export const deadlinePartition = (shard: number) => `DEADLINE#${shard}`;
+
+function freeSlotKeys(slot: SlotAddress) {
+  return { freeSlotPk: freeSlotPartition(slot.locationId), freeSlotSk: `${sizeOrder[slot.size]}${slot.size}#${slot.lockerId}#${slot.slotId}` };
+}
+
+function deadlineKeys(slot: SlotAddress, deadline: string) {
+  const id = `${slot.locationId}#${slot.lockerId}#${slot.slotId}`;
+  return { deadlinePk: deadlinePartition(shardOf(id, deadlineShards)), deadlineSk: `${deadline}#${id}` };
+}
+
+export function slotItem(slot: Slot): Record<string, unknown> {
+  return {
+    ...slotKey(slot),
+    entity: slotEntity,
+    ...slot,
+    // The summary clients see, kept on the item for people reading the table.
+    status: statusOf(slot),
+    ...(isAllocatable(slot) ? freeSlotKeys(slot) : {}),
+    ...(slot.deadline ? deadlineKeys(slot, slot.deadline) : {}),
+  };
+}
+
+const slotFields = [
+  'locationId', 'lockerId', 'slotId', 'size', 'occupancy', 'service', 'fault', 'note', 'parcelId',
+  'door', 'command', 'lastCommand', 'deadline', 'version',
+] as const;
+
+export function toSlot(item: Record<string, unknown>): Slot {
+  const picked: Record<string, unknown> = {};
+  for (const field of slotFields) if (item[field] !== undefined) picked[field] = item[field];
+  return picked as unknown as Slot;
+}
+
+export const slotParts = {
+  create: (slot: Slot): TransactItem => ({ Put: { TableName: undefined, Item: slotItem(slot), ConditionExpression: 'attribute_not_exists(PK)' } }),
+  /** Replaces the slot with its decided next state, only if nobody wrote it since `previous` was read. */
+  replace: (previous: Slot, next: Slot): TransactItem => ({
+    Put: {
+      TableName: undefined,
+      Item: slotItem(next),
+      ConditionExpression: 'version = :version',
+      ExpressionAttributeValues: { ':version': previous.version },
+    },
+  }),
+  /**
+   * The one place a slot is claimed: only while it still carries the free-slot keys (empty, in
+   * service, no command, door closed and locked), so it can never hold two parcels. It needs no
+   * prior read: the candidate came from the free-slot index.
+   */
+  claim: (slot: SlotAddress, parcelId: string, command: ActiveCommand, deadline: string): TransactItem => {
+    const due = deadlineKeys(slot, deadline);
+    return {
+      Update: {
+        TableName: undefined,
+        Key: slotKey(slot),
+        ConditionExpression: 'attribute_exists(freeSlotPk)',
+        UpdateExpression:
+          'SET occupancy = :occupied, parcelId = :parcelId, #command = :command, deadline = :deadline, deadlinePk = :deadlinePk, deadlineSk = :deadlineSk, #status = :status ADD version :one REMOVE freeSlotPk, freeSlotSk',
+        ExpressionAttributeNames: { '#command': 'command', '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':occupied': 'OCCUPIED',
+          ':parcelId': parcelId,
+          ':command': command,
+          ':deadline': deadline,
+          ':deadlinePk': due.deadlinePk,
+          ':deadlineSk': due.deadlineSk,
+          ':status': 'OCCUPIED',
+          ':one': 1,
+        },
+      },
+    };
+  },
+  /** Removing a locker removes its slots, each only while it holds no parcel and no door command. */
+  removeIfIdle: (slot: DoorAddress): TransactItem => ({
+    Delete: {
+      TableName: undefined,
+      Key: slotKey(slot),
+      ConditionExpression: 'occupancy = :free AND attribute_not_exists(#command)',
+      ExpressionAttributeNames: { '#command': 'command' },
+      ExpressionAttributeValues: { ':free': 'FREE' },
+    },
+  }),
+};
+
+/** How many free candidates one store reads: enough to ride out a burst of concurrent claims. */
+const candidateLimit = 25;
+
+export const slotQueries = {
+  async get(client: DynamoDBDocumentClient, tableName: string, address: DoorAddress): Promise<Slot | undefined> {
+    const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: slotKey(address), ConsistentRead: true }));
+    return Item ? toSlot(Item) : undefined;
+  },
+
+  /** Free slots of `size` or larger at a location, best fit first. */
+  async freeCandidates(client: DynamoDBDocumentClient, tableName: string, locationId: string, size: SlotSize): Promise<SlotAddress[]> {
+    const { Items = [] } = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: indexes.freeSlots.indexName,
+        KeyConditionExpression: 'freeSlotPk = :pk AND freeSlotSk >= :from',
+        ExpressionAttributeValues: { ':pk': freeSlotPartition(locationId), ':from': freeSlotLowerBound(size) },
+        Limit: candidateLimit,
+      }),
+    );
+    return Items.map((item) => ({ locationId, lockerId: String(item.lockerId), slotId: String(item.slotId), size: item.size as SlotSize }));
+  },
+
+  /** Slots whose deadline is at or before `now`, over every shard, oldest first. */
+  async due(client: DynamoDBDocumentClient, tableName: string, now: Date, limit: number): Promise<Slot[]> {
+    const upTo = `${now.toISOString()}\uffff`;
+    const shards = await Promise.all(
+      Array.from({ length: deadlineShards }, (_, shard) =>
+        client.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: indexes.slotsByDeadline.indexName,
+            KeyConditionExpression: 'deadlinePk = :pk AND deadlineSk <= :upTo',
+            ExpressionAttributeValues: { ':pk': deadlinePartition(shard), ':upTo': upTo },
+            Limit: limit,
+          }),
+        ),
+      ),
+    );
+    return shards
+      .flatMap((shard) => shard.Items ?? [])
+      .map(toSlot)
+      .sort((a, b) => (a.deadline ?? '').localeCompare(b.deadline ?? ''))
+      .slice(0, limit);
+  },
+};

@@ -1,0 +1,217 @@
+import { isClosedAndLocked, type DoorReport } from './door.ts';
+import type { EventType } from './events.ts';
+import type { Parcel, ParcelStatus } from './parcel.ts';
+import { released, type ActiveCommand, type CommandOutcome, type Slot, type SlotFault } from './slot.ts';
+
+/**
+ * What the service makes of a door: a report from its shadow, or the passing of time. The door is
+ * the source of truth (DESIGN.md §6). Documents arrive twice, late and out of order, so decisions
+ * rest on facts that only accumulate (the door opened under command X at shadow version v) and on
+ * the newest report by shadow version, never on the order of arrival. Pure: the use case reads the
+ * slot and the parcel, calls this, and writes the result conditionally on the versions it read.
+ */
+
+/** One `…/update/documents` message, reduced to what the contract defines. */
+export interface Observation {
+  readonly version: number;
+  readonly report: DoorReport;
+}
+
+export type DoorInput = { readonly kind: 'report'; readonly observation: Observation } | { readonly kind: 'tick' };
+
+export interface EventDraft {
+  readonly type: EventType;
+  readonly parcelId?: string;
+  readonly commandId?: string;
+  readonly fault?: SlotFault;
+  readonly from?: string;
+  readonly to?: string;
+}
+
+export interface DoorDecision {
+  /** The slot after the decision (not yet settled: the use case sets its version and deadline). */
+  readonly slot: Slot;
+  /** A transition of the command's (or the slot's) parcel. */
+  readonly parcelTo?: ParcelStatus;
+  /** A deposit whose door failed: the parcel needs another slot, or ends DEPOSIT_FAILED. */
+  readonly redeposit?: boolean;
+  /** A command that ended here: its `desired` is cleared once the change is written. */
+  readonly ended?: { readonly commandId: string; readonly outcome: CommandOutcome };
+  readonly events: readonly EventDraft[];
+  readonly changed: boolean;
+}
+
+export interface DoorTimingsNow {
+  readonly now: Date;
+  readonly leftOpenSeconds: number;
+}
+
+export function decideDoor(slot: Slot, parcel: Parcel | undefined, input: DoorInput, { now, leftOpenSeconds }: DoorTimingsNow): DoorDecision {
+  let next: Slot = slot;
+  let parcelTo: ParcelStatus | undefined;
+  let redeposit = false;
+  let ended: DoorDecision['ended'];
+  const events: EventDraft[] = [];
+  const at = now.toISOString();
+
+  const commandParcel = (command: { parcelId?: string; commandId: string }, status: ParcelStatus) =>
+    parcel !== undefined && parcel.parcelId === command.parcelId && parcel.commandId === command.commandId && parcel.status === status;
+
+  const end = (command: ActiveCommand, outcome: CommandOutcome) => {
+    const { expiresAt: _deadline, ...rest } = command;
+    const { command: _active, ...withoutCommand } = next;
+    next = { ...withoutCommand, lastCommand: { ...rest, outcome } };
+    ended = { commandId: command.commandId, outcome };
+  };
+
+  const outOfService = (fault: SlotFault, parcelId?: string) => {
+    if (next.service === 'OUT_OF_SERVICE' && next.fault === fault) return;
+    next = { ...next, service: 'OUT_OF_SERVICE', fault };
+    events.push({ type: 'SLOT_FAULT', fault, ...(parcelId ? { parcelId } : {}) });
+  };
+
+  /** The door did not open for the command: the slot goes out of service, the parcel goes back or moves on. */
+  const fail = (command: ActiveCommand, fault: SlotFault, outcome: CommandOutcome) => {
+    end(command, outcome);
+    if (command.reason === 'DEPOSIT' && commandParcel(command, 'DEPOSITING')) {
+      redeposit = true;
+      next = released(next, command.parcelId!);
+    } else if (command.reason === 'PICKUP' && commandParcel(command, 'COLLECTING')) {
+      parcelTo = 'STORED';
+      events.push({ type: 'PARCEL_PICKUP_FAILED', parcelId: command.parcelId!, commandId: command.commandId, fault, from: 'COLLECTING', to: 'STORED' });
+    }
+    outOfService(fault, next.parcelId);
+  };
+
+  if (input.kind === 'report') {
+    const { version, report } = input.observation;
+    const previous = slot.door;
+    if (previous && version === previous.version) return unchanged(slot);
+    const newest = !previous || version > previous.version;
+    if (newest) {
+      const openSince = report.door === 'OPEN' ? (previous?.door === 'OPEN' ? (previous.openSince ?? at) : at) : undefined;
+      next = { ...next, door: { ...report, version, at, ...(openSince ? { openSince } : {}) } };
+      events.push({ type: 'DOOR_REPORTED', from: previous ? summary(previous) : 'UNKNOWN', to: summary(report) });
+    }
+
+    const active = next.command;
+    const last = next.lastCommand;
+    if (active && report.lastCommandId === active.commandId) {
+      if (report.door === 'OPEN' && (active.openedVersion === undefined || version < active.openedVersion)) {
+        next = { ...next, command: { ...active, openedVersion: version } };
+      } else if (report.fault === 'JAMMED' && active.openedVersion === undefined) {
+        fail(active, 'JAMMED', 'FAILED');
+      }
+    } else if (report.door === 'OPEN' && last && report.lastCommandId === last.commandId && last.openedVersion === undefined) {
+      // The command ended (timed out, failed, cancelled) before its door was heard opening.
+      next = { ...next, lastCommand: { ...last, openedVersion: version } };
+      if (last.reason === 'PICKUP' && parcel !== undefined && parcel.parcelId === last.parcelId && parcel.status === 'STORED' && next.parcelId === parcel.parcelId) {
+        // The door is the source of truth: the recipient had the parcel after all.
+        parcelTo = 'RETRIEVED';
+        next = released(next, parcel.parcelId);
+        if (next.fault === 'DID_NOT_OPEN') next = withoutFault(next);
+      } else {
+        events.push({ type: 'DOOR_OPENED_LATE', commandId: last.commandId, ...(next.parcelId ? { parcelId: next.parcelId } : {}) });
+      }
+    } else if (report.door === 'OPEN' && isUnexplainedOpening(slot, version, report)) {
+      outOfService('FORCED_OPEN', next.parcelId);
+    }
+
+    // A door that stood open closes: the slot comes back when the only problem was the open door.
+    const door = next.door;
+    if (newest && door && isClosedAndLocked(door)) {
+      if (next.fault === 'DOOR_LEFT_OPEN') {
+        next = withoutFault(next);
+        events.push({ type: 'SLOT_RESTORED', fault: 'DOOR_LEFT_OPEN' });
+      }
+      const done = next.lastCommand;
+      if (done && done.openedVersion !== undefined && done.closedVersion === undefined && door.version > done.openedVersion) {
+        next = { ...next, lastCommand: { ...done, closedVersion: door.version } };
+      }
+    }
+  }
+
+  const active = next.command;
+  if (active?.openedVersion !== undefined) {
+    if (active.reason === 'PICKUP') {
+      end(active, 'DONE');
+      if (commandParcel(active, 'COLLECTING')) {
+        parcelTo = 'RETRIEVED';
+        next = released(next, active.parcelId!);
+      }
+    } else if (active.reason === 'MAINTENANCE') {
+      end(active, 'DONE');
+    } else if (next.door && isClosedAndLocked(next.door) && next.door.version > active.openedVersion) {
+      end(active, 'DONE');
+      next = { ...next, lastCommand: { ...next.lastCommand!, closedVersion: next.door!.version } };
+      if (commandParcel(active, 'DEPOSITING')) parcelTo = 'STORED';
+    }
+  }
+
+  if (input.kind === 'tick') {
+    const pending = next.command;
+    if (pending && pending.openedVersion === undefined && Date.parse(pending.expiresAt) < now.getTime()) {
+      fail(pending, 'DID_NOT_OPEN', 'TIMED_OUT');
+    }
+    const door = next.door;
+    if (
+      door?.door === 'OPEN' &&
+      door.openSince &&
+      next.service === 'IN_SERVICE' &&
+      Date.parse(door.openSince) + leftOpenSeconds * 1000 <= now.getTime()
+    ) {
+      outOfService('DOOR_LEFT_OPEN', next.parcelId);
+    }
+  }
+
+  if (parcelTo && parcel && !events.some((event) => event.parcelId === parcel.parcelId && event.to === parcelTo)) {
+    events.push({ type: parcelEventType(parcelTo), parcelId: parcel.parcelId, from: parcel.status, to: parcelTo });
+  }
+  return {
+    slot: next,
+    ...(parcelTo ? { parcelTo } : {}),
+    ...(redeposit ? { redeposit } : {}),
+    ...(ended ? { ended } : {}),
+    events,
+    changed: next !== slot,
+  };
+}
+
+/**
+ * An opening no command explains: not one the service already knows about (the door was already
+ * open, or this is the opening of the last command, reported again before it closed).
+ */
+function isUnexplainedOpening(slot: Slot, version: number, report: DoorReport): boolean {
+  if (slot.fault === 'FORCED_OPEN') return false;
+  // The door was already known to be open: this is the same opening, reported again.
+  if (slot.door?.door === 'OPEN') return false;
+  const last = slot.lastCommand;
+  if (last && report.lastCommandId === last.commandId && last.openedVersion !== undefined) {
+    return last.closedVersion !== undefined && version > last.closedVersion;
+  }
+  return true;
+}
+
+function withoutFault(slot: Slot): Slot {
+  const { fault: _fault, note: _note, ...rest } = slot;
+  return { ...rest, service: 'IN_SERVICE' };
+}
+
+function summary(report: Pick<DoorReport, 'lock' | 'door'> & { fault?: string | null }): string {
+  return `${report.door}/${report.lock}${report.fault ? `/${report.fault}` : ''}`;
+}
+
+function unchanged(slot: Slot): DoorDecision {
+  return { slot, events: [], changed: false };
+}
+
+function parcelEventType(to: ParcelStatus): EventType {
+  switch (to) {
+    case 'STORED':
+      return 'PARCEL_STORED';
+    case 'RETRIEVED':
+      return 'PARCEL_RETRIEVED';
+    default:
+      return 'PARCEL_PICKUP_FAILED';
+  }
+}

@@ -1,0 +1,62 @@
+import type { Actor } from '#shared/domain/actor';
+import type { EventType } from '#shared/domain/events';
+import { assertTransition, canHandle, effectsOf, transitioned, type ParcelStatus } from '#shared/domain/parcel';
+import { released, settle, type Slot } from '#shared/domain/slot';
+import { auditEvent, type Deps } from './deps.ts';
+import { sendDoorEffects } from './support/doors.ts';
+import { stale, untilSettled } from './support/fresh-state.ts';
+import { placeOf, visibleParcel } from './support/parcel-view.ts';
+
+type ReleaseDeps = Pick<Deps, 'parcels' | 'locations' | 'changes' | 'clock' | 'ids' | 'doorTimings'> & Partial<Pick<Deps, 'doors'>>;
+
+/**
+ * Primary course (cancel: DEPOSITING or STORED → CANCELLED; return: EXPIRED → RETURNED):
+ * 1. Read the parcel if the actor handles it (its carrier, or an admin), and its slot.
+ * 2. Refuse a transition the lifecycle does not allow.
+ * 3. Change the parcel with the transition's effects (drop the code, let the slot go, end a
+ *    deposit's door command) and record the event, all at once.
+ * 4. Clear the ended command from the door's shadow.
+ */
+export async function releaseParcel(
+  deps: ReleaseDeps,
+  actor: Actor,
+  parcelId: string,
+  to: Extract<ParcelStatus, 'CANCELLED' | 'RETURNED'>,
+  type: EventType,
+): Promise<{ parcelId: string; status: ParcelStatus }> {
+  const ended = await untilSettled('The parcel', async () => {
+    const parcel = await visibleParcel(deps, parcelId, (p) => canHandle(actor, p));
+    assertTransition(parcel, to);
+    const now = deps.clock.now();
+    const slot = await deps.locations.getSlot(parcel);
+    let next: Slot | undefined;
+    let endedCommand: string | undefined;
+    if (slot && effectsOf(parcel.status, to).releasesSlot) {
+      next = released(slot, parcel.parcelId);
+      if (slot.command && slot.command.parcelId === parcel.parcelId) {
+        const { command, ...rest } = next;
+        const { expiresAt: _deadline, ...record } = command!;
+        next = { ...rest, lastCommand: { ...record, outcome: 'CANCELLED' } };
+        endedCommand = record.commandId;
+      }
+    }
+    const outcome = await deps.changes.commit({
+      parcel: { previous: parcel, next: transitioned(parcel, to, now) },
+      ...(slot && next && next !== slot ? { slots: [{ previous: slot, next: settle(next, deps.doorTimings) }] } : {}),
+      events: [auditEvent(deps, now, actor, { type, ...placeOf(parcel), from: parcel.status, to, ...(endedCommand ? { commandId: endedCommand } : {}) })],
+    });
+    return outcome === 'committed' ? { parcel, endedCommand } : stale;
+  });
+  if (ended.endedCommand && deps.doors) {
+    await sendDoorEffects({ doors: deps.doors }, { clear: { door: ended.parcel, commandId: ended.endedCommand } });
+  }
+  return { parcelId, status: to };
+}
+
+export function cancelParcel(deps: ReleaseDeps & Pick<Deps, 'doors'>, actor: Actor, parcelId: string) {
+  return releaseParcel(deps, actor, parcelId, 'CANCELLED', 'PARCEL_CANCELLED');
+}
+
+export function returnParcel(deps: ReleaseDeps, actor: Actor, parcelId: string) {
+  return releaseParcel(deps, actor, parcelId, 'RETURNED', 'PARCEL_RETURNED');
+}
