@@ -10,6 +10,7 @@ import * as z from 'zod/mini';
 import {
   apiInfo,
   bearerAuthDescription,
+  codesWithRetryAfter,
   errorSchema,
   errorStatuses,
   responseSchemas,
@@ -84,7 +85,8 @@ function requestSchemaOf(schema: z.ZodMiniType): JsonSchema {
 /**
  * A response schema states what we send today, and a client reads it as a promise: zod's
  * `additionalProperties: false` would make every new field a breaking change, and its safe-integer
- * bounds on `z.int()` are noise, so both are dropped.
+ * bounds on `z.int()` are noise, so both are dropped. A nullable enum lists `null` among its
+ * values, or validators that check `enum` first refuse the null it allows.
  */
 const responseOptions = {
   target: 'openapi-3.0',
@@ -95,6 +97,8 @@ const responseOptions = {
     if (json['additionalProperties'] === false) delete json['additionalProperties'];
     if (json['maximum'] === Number.MAX_SAFE_INTEGER) delete json['maximum'];
     if (json['minimum'] === Number.MIN_SAFE_INTEGER) delete json['minimum'];
+    const values = json['enum'];
+    if (json['nullable'] === true && Array.isArray(values) && !values.includes(null)) json['enum'] = [...values, null];
   },
 } as const satisfies z.core.ToJSONSchemaParams;
 
@@ -183,10 +187,12 @@ function refusalsOf(fn: HttpFunction, docs: RouteDocs): Map<Refusal['code'], str
   if (countsAttempts !== (fn.guessable === true)) {
     throw new Error(`${fn.name}: a guessable route, and only one, documents TOO_MANY_ATTEMPTS`);
   }
-  if (countsAttempts) add('TOO_MANY_ATTEMPTS', sharedText.retryAfter);
+  for (const code of codesWithRetryAfter) if (cases.has(code)) add(code, sharedText.retryAfter);
   add('TOO_MANY_REQUESTS', sharedText.throttled(fn.guessable === true));
   return cases;
 }
+
+const isSentWithRetryAfter = (code: Refusal['code']) => (codesWithRetryAfter as readonly Refusal['code'][]).includes(code);
 
 function responsesOf(fn: HttpFunction, docs: RouteDocs): Record<string, Response> {
   const { success } = docs;
@@ -211,7 +217,7 @@ function responsesOf(fn: HttpFunction, docs: RouteDocs): Record<string, Response
     if (status === 400) sentences.push(sharedText.details);
     responses[status] = {
       description: sentences.join(' '),
-      ...(codes.includes('TOO_MANY_ATTEMPTS') ? { headers: { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } } } : {}),
+      ...(codes.some((code) => isSentWithRetryAfter(code)) ? { headers: { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } } } : {}),
       content: errorContent,
     };
   }

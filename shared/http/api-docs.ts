@@ -1,11 +1,18 @@
 import * as z from 'zod/mini';
-import type { ConflictError, ForbiddenError, NotFoundError, TooManyAttemptsError, ValidationError } from '#shared/domain/errors';
-import type { Location } from '#shared/domain/location';
+import type { DoorReport } from '#shared/domain/door';
+import type { ConflictError, ForbiddenError, NotFoundError, TooManyAttemptsError, UnavailableError, ValidationError } from '#shared/domain/errors';
+import type { Location, LocationSummary } from '#shared/domain/location';
 import { parcelStatuses, type Parcel } from '#shared/domain/parcel';
-import type { FreeCounts, Slot, SlotStatus } from '#shared/domain/slot';
+import type { FreeCounts, Occupancy, Service, SlotFault, SlotStatus } from '#shared/domain/slot';
 import type { UnauthorizedError } from '#shared/http/errors';
 import { pickupCode, slotSize } from '#shared/http/schemas';
 import type { manifest } from '#shared/manifest';
+import type { LocationView } from '#shared/use-cases/get-location';
+import type { openSlot } from '#shared/use-cases/open-slot';
+import type { reissuePickupCode } from '#shared/use-cases/reissue-code';
+import type { StoreParcelResult } from '#shared/use-cases/store-parcel';
+import type { PickupResult } from '#shared/use-cases/support/pickup';
+import type { LockerView, SlotView } from '#shared/use-cases/support/slot-view';
 
 /**
  * What docs/openapi.json says beyond the manifest: the responses of each HTTP function, the
@@ -63,6 +70,7 @@ type ErrorCode =
   | NotFoundError['code']
   | ConflictError['code']
   | TooManyAttemptsError['code']
+  | UnavailableError['code']
   | 'TOO_MANY_REQUESTS'
   | 'REQUEST_TOO_LARGE'
   | 'INTERNAL_ERROR';
@@ -86,10 +94,15 @@ export const errorStatuses = {
   LOCKER_NOT_EMPTY: 409,
   SLOT_OCCUPIED: 409,
   IDEMPOTENCY_KEY_REUSED: 409,
+  LOCKER_OFFLINE: 409,
+  SLOT_OUT_OF_SERVICE: 409,
+  DOOR_BUSY: 409,
+  DOOR_NOT_CLOSED: 409,
   REQUEST_TOO_LARGE: 413,
   TOO_MANY_ATTEMPTS: 429,
   TOO_MANY_REQUESTS: 429,
   INTERNAL_ERROR: 500,
+  TRY_AGAIN: 503,
 } as const satisfies Record<ErrorCode, number>;
 
 const errorCodes = Object.keys(errorStatuses) as [ErrorCode, ...ErrorCode[]];
@@ -123,10 +136,14 @@ export const errorSchema = component(
 const health = component('Health', z.object({ status: z.literal('ok') }));
 
 const size = component('SlotSize', slotSize);
-const slotStatus = component('SlotStatus', z.enum(['FREE', 'OCCUPIED', 'OUT_OF_SERVICE']));
+const slotStatus = component(
+  'SlotStatus',
+  z.enum(['FREE', 'OCCUPIED', 'OUT_OF_SERVICE']),
+  'The summary: FREE when a parcel could be stored in the slot now (empty, in service, its door closed and locked, no command under way); OUT_OF_SERVICE when it may not be used, whatever is inside; OCCUPIED otherwise (a parcel inside or on its way, or its door still busy).',
+);
 const parcelStatus = component('ParcelStatus', z.enum(parcelStatuses));
 
-const freeCounts = component('FreeCounts', z.object({ S: count(), M: count(), L: count() }), 'FREE slots per size.');
+const freeCounts = component('FreeCounts', z.object({ S: count(), M: count(), L: count() }), 'FREE slots per size (see SlotStatus).');
 
 const location = component(
   'Location',
@@ -143,21 +160,64 @@ const locationSummary = component('LocationSummary', z.extend(location, { freeSl
 
 const locationList = component('LocationList', z.object({ items: z.array(locationSummary) }));
 
+const occupancy = component(
+  'Occupancy',
+  z.enum(['FREE', 'OCCUPIED']),
+  'Whether a parcel is in the slot (or on its way in), whatever the state of its door.',
+);
+const service = component('Service', z.enum(['IN_SERVICE', 'OUT_OF_SERVICE']));
+const slotFault = component(
+  'SlotFault',
+  z.enum(['JAMMED', 'DID_NOT_OPEN', 'DOOR_LEFT_OPEN', 'FORCED_OPEN', 'MAINTENANCE']),
+  "Why a slot is out of service: JAMMED (its door reported that the latch did not release), DID_NOT_OPEN (its door was not heard opening before the command's deadline), DOOR_LEFT_OPEN (its door stood open too long; the slot comes back once the door reports closed and locked), FORCED_OPEN (its door opened with no command behind it), MAINTENANCE (an admin took it out; see `note`).",
+);
+
+const doorState = component(
+  'DoorState',
+  z.object({
+    lock: z.enum(['LOCKED', 'UNLOCKED']),
+    door: z.enum(['OPEN', 'CLOSED']),
+    fault: described(z.nullable(z.literal('JAMMED')), 'What the door reported about itself: JAMMED when its latch did not release.'),
+    reportedAt: timestamp('When the service received the report.'),
+  }),
+  "The door's last report through its device shadow (docs/door-contract.md).",
+);
+
 const slot = component(
   'Slot',
   z.object({
     locationId: z.string(),
     lockerId: z.string(),
-    slotId: z.string(),
+    slotId: described(z.string(), 'The door number within the locker: `01`, `02`, …'),
     size,
     status: slotStatus,
-    parcelId: described(z.optional(z.string()), 'The parcel inside, while OCCUPIED.'),
+    occupancy,
+    service,
+    fault: described(z.optional(slotFault), 'While OUT_OF_SERVICE: why.'),
+    note: described(z.optional(z.string()), "An admin's reason for taking the slot out of service."),
+    parcelId: described(z.optional(z.string()), 'Admins only: the parcel inside, or on its way in.'),
+    door: described(z.optional(doorState), 'Absent until the door first reports.'),
+    commandId: described(z.optional(z.string()), 'Admins only: the door command under way.'),
   }),
+  "A slot, its summary `status` and what lies behind it: whether a parcel is inside (`occupancy`), whether it may be used (`service`, `fault`), and its door's last report. Carriers see neither parcel ids nor door commands.",
 );
 
 const locker = component(
   'Locker',
-  z.object({ locationId: z.string(), lockerId: z.string(), createdAt: timestamp(), slots: z.array(slot) }),
+  z.object({
+    locationId: z.string(),
+    lockerId: z.string(),
+    createdAt: timestamp(),
+    online: described(
+      z.boolean(),
+      "Connected to AWS IoT now, as the locker's lifecycle events say; false until it first connects. Its doors cannot open while it is offline.",
+    ),
+    thingName: described(
+      z.optional(z.string()),
+      'Admins only: the AWS IoT thing the locker connects as, `<locationId>:<lockerId>` (docs/door-contract.md).',
+    ),
+    slots: z.array(slot),
+  }),
 );
 
 const locationView = component(
@@ -174,16 +234,23 @@ const addedLocker = component(
   }),
 );
 
-const storedParcel = component(
-  'StoredParcel',
+const storeParcelResult = component(
+  'StoreParcelResult',
   z.object({
     parcelId: z.string(),
-    status: described(parcelStatus.check(), "STORED for a new parcel; a repeated Idempotency-Key returns the parcel's current status."),
+    status: described(
+      parcelStatus.check(),
+      "DEPOSITING for a new parcel: its slot's door is opening. A repeated Idempotency-Key returns the parcel's current status.",
+    ),
     locationId: z.string(),
     lockerId: z.string(),
-    slotId: z.string(),
+    slotId: described(
+      z.string(),
+      'The door that opens for the parcel. Should it jam or not open in time, the parcel moves to another slot: `GET /parcels/{parcelId}` shows where.',
+    ),
     slotSize: described(size.check(), 'The slot allocated: the requested size or the smallest larger one free.'),
-    expiresAt: timestamp('End of the pickup window.'),
+    commandId: described(z.optional(z.string()), 'The door command under way, while the parcel is at its door (DEPOSITING or COLLECTING).'),
+    expiresAt: z.optional(timestamp('End of the pickup window: set once the door has closed on the parcel (STORED).')),
   }),
   'Never contains the pickup code.',
 );
@@ -202,7 +269,9 @@ const parcel = component(
     status: parcelStatus,
     createdAt: timestamp(),
     updatedAt: timestamp(),
-    expiresAt: timestamp('End of the pickup window.'),
+    pickupWindowHours: described(z.number().check(z.int()), "How long the parcel may wait once stored: its location's window when it was created."),
+    expiresAt: z.optional(timestamp('End of the pickup window: set once the door has closed on the parcel (STORED).')),
+    commandId: described(z.optional(z.string()), 'The door command under way, while DEPOSITING or COLLECTING.'),
     failedAttempts: described(count(), 'Wrong pickup codes in a row since the last lock.'),
     lockedUntil: z.optional(timestamp('Set when 5 wrong pickup codes in a row locked the parcel: the lock lasts until this time.')),
   }),
@@ -227,9 +296,20 @@ const pickupResult = component(
   'PickupResult',
   z.object({
     parcelId: z.string(),
-    status: z.literal('RETRIEVED'),
+    status: described(z.literal('COLLECTING'), 'The door is opening: the parcel becomes RETRIEVED when the door reports open.'),
     lockerId: z.string(),
-    slotId: described(z.string(), 'The door to open.'),
+    slotId: described(z.string(), 'The door that opens.'),
+    commandId: described(z.string(), 'The PICKUP command written to the door.'),
+  }),
+);
+
+const maintenanceCommand = component(
+  'MaintenanceCommand',
+  z.object({
+    commandId: described(z.string(), 'The MAINTENANCE command written to the door.'),
+    locationId: z.string(),
+    lockerId: z.string(),
+    slotId: z.string(),
   }),
 );
 
@@ -239,20 +319,48 @@ const cancelledParcel = component('CancelledParcel', z.object({ parcelId: z.stri
 
 const returnedParcel = component('ReturnedParcel', z.object({ parcelId: z.string(), status: z.literal('RETURNED') }));
 
-// What the service sends must be what the document says: the domain types and the documented ones
-// have to agree both ways, or this fails to compile.
-type Agrees<Documented, Sent> = [Documented] extends [Sent] ? ([Sent] extends [Documented] ? true : false) : false;
+// What the service sends must be what the document says: the types the use cases return and the
+// documented ones have to agree both ways, or this fails to compile. Arrays compare without their
+// `readonly`, which JSON does not carry.
+type Plain<T> = T extends readonly (infer Item)[] ? Plain<Item>[] : T extends object ? { -readonly [K in keyof T]: Plain<T[K]> } : T;
+type Agrees<Documented, Sent> = [Plain<Documented>] extends [Plain<Sent>] ? ([Plain<Sent>] extends [Plain<Documented>] ? true : false) : false;
+
+/**
+ * What slotView() sends as `door`: the fields of the slot's last DoorReport. SlotView types them
+ * as plain strings, looser than what is sent; the document states the report's enums.
+ */
+type SentDoor = Pick<DoorReport, 'lock' | 'door' | 'fault'> & { readonly reportedAt: string };
+type SentSlot = Omit<SlotView, 'door'> & { readonly door?: SentDoor };
+type SentLocker = Omit<LockerView, 'slots'> & { readonly slots: readonly SentSlot[] };
+type SentLocationView = Omit<LocationView, 'lockers'> & { readonly lockers?: readonly SentLocker[] };
+
 const _responsesMatchTheDomain: readonly true[] = [
   true satisfies Agrees<z.output<typeof location>, Location>,
   true satisfies Agrees<z.output<typeof freeCounts>, FreeCounts>,
-  true satisfies Agrees<z.output<typeof slot>, Slot>,
+  true satisfies Agrees<z.output<typeof locationSummary>, LocationSummary>,
   true satisfies Agrees<z.output<typeof slotStatus>, SlotStatus>,
+  true satisfies Agrees<z.output<typeof occupancy>, Occupancy>,
+  true satisfies Agrees<z.output<typeof service>, Service>,
+  true satisfies Agrees<z.output<typeof slotFault>, SlotFault>,
+  // SentDoor is narrower than SlotView's `door`, never wider.
+  true satisfies Agrees<SentDoor, SentDoor & NonNullable<SlotView['door']>>,
+  true satisfies Agrees<z.output<typeof slot>, SentSlot>,
+  true satisfies Agrees<z.output<typeof locker>, SentLocker>,
+  true satisfies Agrees<z.output<typeof locationView>, SentLocationView>,
   true satisfies Agrees<z.output<typeof parcel>, Parcel>,
+  true satisfies Agrees<z.output<typeof storeParcelResult>, StoreParcelResult>,
+  true satisfies Agrees<z.output<typeof pickupResult>, PickupResult>,
+  true satisfies Agrees<z.output<typeof maintenanceCommand>, Awaited<ReturnType<typeof openSlot>>>,
+  true satisfies Agrees<z.output<typeof issuedPickupCode>, Awaited<ReturnType<typeof reissuePickupCode>>>,
 ];
 
-/** Retry-After, sent only with TOO_MANY_ATTEMPTS. */
+/** The refusals that tell the caller when to come back, in a Retry-After header. */
+export const codesWithRetryAfter = ['TOO_MANY_ATTEMPTS', 'TRY_AGAIN'] as const satisfies readonly ErrorCode[];
+
+/** Retry-After, sent only with the codes above. */
 export const retryAfterHeader = {
-  description: "Seconds to wait before trying again. Always sent with TOO_MANY_ATTEMPTS; the gateway's TOO_MANY_REQUESTS has none.",
+  description:
+    "Seconds to wait before trying again. Always sent with TOO_MANY_ATTEMPTS and TRY_AGAIN; the gateway's TOO_MANY_REQUESTS has none.",
   schema: z.int().check(z.minimum(1)),
 };
 
@@ -262,9 +370,10 @@ export const apiInfo = {
   title: 'Parcel locker service API',
   description: [
     "Carriers store parcels in locker slots; recipients collect them with a 6-digit pickup code, in the app or on the locker's kiosk; uncollected parcels expire and carriers return them.",
+    "Every slot has a door, which the service commands through its locker's AWS IoT device shadow (docs/door-contract.md); a parcel follows what its door did. A store answers 201 with the parcel DEPOSITING, and the parcel is STORED (its pickup window starting) once the door has opened and closed on it. A pickup answers 202 with the parcel COLLECTING, and the parcel is RETRIEVED once its door reports open. Follow a parcel with `GET /parcels/{parcelId}`.",
     'Every route except `GET /health` needs a bearer JWT (a Cognito user pool token in AWS, a token from `POST /_local/token` under `npm start`). The role is the token\'s `cognito:groups`: `admin`, `carrier`, `customer` or `kiosk`; a kiosk token also carries `custom:locationId`.',
-    'Every error has the body `{"error":{"code":"…","message":"…","details"?:[{"path","message"}]}}` (`Error` below). Common to all authenticated routes: 401 without a valid token, 403 for a role the route does not allow, 400 `VALIDATION_ERROR` for malformed input (including any query parameter on a route that takes none). Any route may also meet the gateway\'s own answers: 404 `NOT_FOUND` for an unknown route, 403 `FORBIDDEN` when the firewall blocks a request, 413 `REQUEST_TOO_LARGE`, 429 `TOO_MANY_REQUESTS` from the rate limits (much tighter on the two pickup-code routes), 500 `INTERNAL_ERROR`. Objects a caller may not see are 404, never 403, so their existence is not confirmed.',
-    'The local-only routes of `npm start` (`/_local/token`, `/_local/clock`, `/_local/sweep`) are never deployed and are not part of this document.',
+    'Every error has the body `{"error":{"code":"…","message":"…","details"?:[{"path","message"}]}}` (`Error` below). Common to all authenticated routes: 401 without a valid token, 403 for a role the route does not allow, 400 `VALIDATION_ERROR` for malformed input (including any query parameter on a route that takes none). Any route may also meet the gateway\'s own answers: 404 `NOT_FOUND` for an unknown route, 403 `FORBIDDEN` when the firewall blocks a request, 413 `REQUEST_TOO_LARGE`, 429 `TOO_MANY_REQUESTS` from the rate limits (much tighter on the two pickup-code routes), 500 `INTERNAL_ERROR`. A route that lists 503 `TRY_AGAIN` answers it with `Retry-After` when its write kept meeting concurrent changes, or a locker did not take a door command: nothing was changed, and the same request may be repeated. Objects a caller may not see are 404, never 403, so their existence is not confirmed.',
+    'The local-only routes of `npm start` (`/_local/token`, `/_local/clock`, `/_local/sweep`, `/_local/lockers/…`) are never deployed and are not part of this document.',
   ].join('\n\n'),
   license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
 } as const;
@@ -290,7 +399,7 @@ export const bearerAuthDescription = 'A Cognito user pool token (locally, one fr
 
 export const tags = [
   { name: 'health' },
-  { name: 'locations', description: 'Locations, their lockers and slots' },
+  { name: 'locations', description: 'Locations, their lockers, slots and doors' },
   { name: 'parcels', description: 'Storing, collecting, cancelling and returning parcels' },
 ] as const;
 
@@ -325,7 +434,7 @@ export interface Refusal {
 }
 
 export type Success =
-  | { readonly status: 200 | 201; readonly description: string; readonly schema: z.ZodMiniType }
+  | { readonly status: 200 | 201 | 202; readonly description: string; readonly schema: z.ZodMiniType }
   | { readonly status: 204; readonly description: string };
 
 export interface RouteDocs {
@@ -343,6 +452,13 @@ export interface RouteDocs {
    */
   readonly refusals?: readonly Refusal[];
 }
+
+const parcelKeptChanging = 'the parcel kept changing under concurrent requests; nothing was changed';
+const slotKeptChanging = 'the slot kept changing under concurrent requests; nothing was changed';
+const pickupNotTaken =
+  'the parcel kept changing under concurrent requests, or the locker did not take the door command; nothing was changed and no attempt was counted';
+const afterTheDoorOpens =
+  'Its door is commanded open and the parcel is COLLECTING; it becomes RETRIEVED when the door reports open, and the slot is FREE once the door is closed and locked again. Should the door jam or not open in time, the parcel is STORED again with the same code (nothing counts as a wrong code) and the slot goes out of service.';
 
 export const routeDocs = {
   health: {
@@ -364,14 +480,15 @@ export const routeDocs = {
   },
   'get-location': {
     tag: 'locations',
-    description: 'Everyone sees the free slot counts per size; admins and carriers also see `lockers`, each with its slots and their status.',
+    description:
+      "Everyone sees the free slot counts per size; admins and carriers also see `lockers`, each with whether it is online and its slots: their status, occupancy, service, fault and their door's last report. Only admins see each locker's `thingName` and each slot's `parcelId` and `commandId`.",
     success: { status: 200, description: 'The location.', schema: locationView },
     refusals: [{ code: 'LOCATION_NOT_FOUND', when: 'no such location' }],
   },
   'add-locker': {
     tag: 'locations',
     description:
-      'Adds a locker with the given number of slots per size, all FREE; doors are numbered `01`, `02`, … small slots first, then medium, then large. The id is generated unless given.',
+      'Adds a locker with the given number of slots per size, all FREE; doors are numbered `01`, `02`, … small slots first, then medium, then large. The id is generated unless given. The locker is offline until its hardware connects to AWS IoT as the thing `<locationId>:<lockerId>` (hence at most 63 characters for `lockerId`).',
     requestBody: 'A locker has between 1 and 60 slots in all (checked by the service; JSON Schema cannot say it).',
     success: { status: 201, description: 'The locker added, with its slots.', schema: addedLocker },
     refusals: [
@@ -382,53 +499,73 @@ export const routeDocs = {
   },
   'remove-locker': {
     tag: 'locations',
-    description: 'Removes the locker and its slots, refused while any slot holds a parcel.',
+    description: 'Removes the locker and its slots, refused while any slot holds a parcel or has a door command under way.',
     success: { status: 204, description: 'The locker and its slots are gone.' },
     refusals: [
       { code: 'LOCKER_NOT_FOUND', when: 'no such locker at this location' },
-      { code: 'LOCKER_NOT_EMPTY', when: 'a slot of the locker holds a parcel' },
+      { code: 'LOCKER_NOT_EMPTY', when: 'a slot of the locker holds a parcel or has a door command under way' },
     ],
   },
   'update-slot': {
     tag: 'locations',
-    description: 'Moves a slot between `FREE` and `OUT_OF_SERVICE`; an `OCCUPIED` slot belongs to its parcel and cannot be changed.',
+    description:
+      "`OUT_OF_SERVICE` takes the slot out of service, even with a parcel inside (fault MAINTENANCE unless its door already put it out, with the optional `note`). `FREE` puts it back in service, only while its door reports closed and locked (a door never heard from counts as closed); a slot with a parcel inside then stays OCCUPIED.",
     parameters: { slotId: 'The door number within the locker: `01`, `02`, …' },
-    success: { status: 200, description: 'The slot, with its new status.', schema: slot },
+    success: { status: 200, description: 'The slot, as it is now.', schema: slot },
     refusals: [
       { code: 'SLOT_NOT_FOUND', when: 'no such slot' },
-      { code: 'SLOT_OCCUPIED', when: 'the slot holds a parcel' },
+      { code: 'SLOT_OCCUPIED', when: '`FREE` for a slot in service that holds a parcel' },
+      { code: 'DOOR_NOT_CLOSED', when: '`FREE` while the door last reported open or unlocked' },
+      { code: 'TRY_AGAIN', when: slotKeptChanging },
+    ],
+  },
+  'open-slot': {
+    tag: 'locations',
+    description:
+      "Commands the slot's door open for maintenance (reason MAINTENANCE), whatever the slot's service or content. The command is done when the door reports open; a door that does not open in time puts the slot out of service (DID_NOT_OPEN) like any other. Follow the slot's door on `GET /locations/{locationId}`.",
+    parameters: { slotId: 'The door number within the locker: `01`, `02`, …' },
+    success: { status: 202, description: 'The door has its command.', schema: maintenanceCommand },
+    refusals: [
+      { code: 'SLOT_NOT_FOUND', when: 'no such locker or slot' },
+      { code: 'LOCKER_OFFLINE', when: 'the locker is not connected: its doors cannot open now' },
+      { code: 'DOOR_BUSY', when: 'the door is already executing a command' },
+      { code: 'TRY_AGAIN', when: slotKeptChanging },
     ],
   },
   'kiosk-pickup': {
     tag: 'parcels',
-    description:
-      "Only for the location in the kiosk's token (`custom:locationId`). The parcel is found from the code alone; it becomes RETRIEVED and its slot is freed. A wrong code counts against the location: after 10 wrong codes within 15 minutes the location's kiosks are refused with 429 until the window passes.",
-    success: { status: 200, description: 'The parcel is collected.', schema: pickupResult },
+    description: `Only for the location in the kiosk's token (\`custom:locationId\`). The parcel is found from the code alone. ${afterTheDoorOpens} A wrong code counts against the location: after 10 wrong codes within 15 minutes the location's kiosks are refused with 429 until the window passes.`,
+    success: { status: 202, description: 'The door is opening.', schema: pickupResult },
     refusals: [
       { code: 'FORBIDDEN', when: 'the kiosk serves another location' },
-      { code: 'INVALID_PICKUP_CODE', when: 'no parcel here has this code (the attempt is counted)' },
+      { code: 'INVALID_PICKUP_CODE', when: 'no STORED parcel here has this code (the attempt is counted)' },
       { code: 'PARCEL_EXPIRED', when: "the parcel's pickup window has passed" },
+      { code: 'INVALID_STATE', when: 'the parcel is already being collected: its door is opening' },
+      { code: 'LOCKER_OFFLINE', when: "the parcel's locker is not connected: its door cannot open now (nothing changed)" },
+      { code: 'SLOT_OUT_OF_SERVICE', when: "the parcel's slot is out of service; staff have been alerted" },
+      { code: 'DOOR_BUSY', when: "the parcel's door is already executing a command" },
       {
         code: 'TOO_MANY_ATTEMPTS',
         when: '10 wrong codes at this location within 15 minutes, or 5 wrong codes in a row for this parcel (locked for 15 minutes, even against the right code)',
       },
+      { code: 'TRY_AGAIN', when: pickupNotTaken },
     ],
   },
   'store-parcel': {
     tag: 'parcels',
     description:
-      'Allocates the best-fitting free slot at the location (the smallest size that fits), claims it atomically and stores the parcel as STORED; the recipient is told the pickup code, which this response never contains. With an `Idempotency-Key`, repeating the request with the same body returns the same parcel (its current state) and never claims a second slot; the same key with a different body is a 409. The id is generated unless given.',
+      'Allocates the best-fitting free slot at the location (the smallest size that fits) in a locker that is online, claims it atomically with the parcel DEPOSITING, and commands its door open (reason DEPOSIT); the pickup code is never in this response. When the door has opened and then closed and locked, the parcel is STORED and its pickup window starts. Should the door jam or not open in time, that slot goes out of service and the parcel moves to another free fitting slot at the location with a new command (`GET /parcels/{parcelId}` shows the new slot); with none left the parcel ends DEPOSIT_FAILED. With an `Idempotency-Key`, repeating the request with the same body returns the same parcel (its current state) and never claims a second slot; the same key with a different body is a 409. The id is generated unless given.',
     parameters: {
       'idempotency-key': 'Makes the store safe to retry: the same key with the same body returns the same parcel for 24 hours. Keys are per carrier.',
     },
     success: {
       status: 201,
-      description: 'The parcel is stored (or, for a repeated Idempotency-Key, the parcel the first request stored).',
-      schema: storedParcel,
+      description: 'The parcel is claimed a slot and its door is opening (or, for a repeated Idempotency-Key, the parcel the first request created, as it is now).',
+      schema: storeParcelResult,
     },
     refusals: [
       { code: 'LOCATION_NOT_FOUND', when: 'no such location' },
-      { code: 'NO_SLOT_AVAILABLE', when: 'no free slot of a fitting size at the location' },
+      { code: 'NO_SLOT_AVAILABLE', when: 'no free slot of a fitting size in an online locker at the location' },
       { code: 'PARCEL_EXISTS', when: 'a parcel with this `parcelId` exists' },
       { code: 'IDEMPOTENCY_KEY_REUSED', when: 'this `Idempotency-Key` was used with a different body' },
     ],
@@ -454,43 +591,51 @@ export const routeDocs = {
   },
   'retrieve-parcel': {
     tag: 'parcels',
-    description:
-      "Only the parcel's recipient; anyone else gets a 404. The parcel becomes RETRIEVED and its slot is freed. Wrong codes are counted: the 5th in a row locks the parcel for 15 minutes, during which even the right code gets 429.",
-    success: { status: 200, description: 'The parcel is collected.', schema: pickupResult },
+    description: `Only the parcel's recipient; anyone else gets a 404. ${afterTheDoorOpens} Wrong codes are counted: the 5th in a row locks the parcel for 15 minutes, during which even the right code gets 429.`,
+    success: { status: 202, description: 'The door is opening.', schema: pickupResult },
     refusals: [
-      { code: 'INVALID_PICKUP_CODE', when: 'the code is wrong (the attempt is counted)' },
+      {
+        code: 'INVALID_PICKUP_CODE',
+        when: 'the code is wrong, or the parcel has no code any more (collected, cancelled, expired or returned); the attempt is counted',
+      },
       { code: 'PARCEL_NOT_FOUND', when: 'no such parcel, or not addressed to the caller' },
-      { code: 'INVALID_STATE', when: 'the parcel is no longer STORED (already retrieved, cancelled or returned)' },
+      { code: 'INVALID_STATE', when: 'the parcel is not STORED yet (its deposit door has not closed), or is already being collected (its door is opening)' },
       { code: 'PARCEL_EXPIRED', when: 'its pickup window has passed' },
+      { code: 'LOCKER_OFFLINE', when: "the parcel's locker is not connected: its door cannot open now (nothing changed)" },
+      { code: 'SLOT_OUT_OF_SERVICE', when: "the parcel's slot is out of service; staff have been alerted" },
+      { code: 'DOOR_BUSY', when: "the parcel's door is already executing a command" },
       { code: 'TOO_MANY_ATTEMPTS', when: '5 wrong codes in a row locked the parcel for 15 minutes' },
+      { code: 'TRY_AGAIN', when: pickupNotTaken },
     ],
   },
   'reissue-code': {
     tag: 'parcels',
     description:
-      "Only the parcel's recipient; anyone else gets a 404. A new code replaces the old one at once (the old one stops working) and is returned to the recipient alone. Only while the parcel can be collected.",
+      "Only the parcel's recipient; anyone else gets a 404. A new code replaces the old one at once (the old one stops working) and is returned to the recipient alone. Only while the parcel is STORED within its pickup window.",
     success: { status: 200, description: 'The new pickup code.', schema: issuedPickupCode },
     refusals: [
       { code: 'PARCEL_NOT_FOUND', when: 'no such parcel, or not addressed to the caller' },
-      { code: 'INVALID_STATE', when: 'the parcel is no longer STORED' },
+      { code: 'INVALID_STATE', when: 'the parcel is not STORED (not yet stored, being collected, or gone)' },
       { code: 'PARCEL_EXPIRED', when: 'its pickup window has passed' },
+      { code: 'TRY_AGAIN', when: parcelKeptChanging },
     ],
   },
   'cancel-parcel': {
     tag: 'parcels',
     description:
-      'The carrier who stored the parcel, or an admin; for another carrier the parcel is a 404. STORED becomes CANCELLED, the slot is freed and the pickup code stops working.',
+      'The carrier who stored the parcel, or an admin; for another carrier the parcel is a 404. A DEPOSITING or STORED parcel becomes CANCELLED, the slot is let go (FREE once its door is closed and locked), the pickup code stops working, and a deposit command still under way is withdrawn from the door.',
     success: { status: 200, description: 'The parcel is cancelled.', schema: cancelledParcel },
     refusals: [
       { code: 'PARCEL_NOT_FOUND', when: 'no such parcel, or not one the caller handles' },
-      { code: 'INVALID_STATE', when: 'the parcel is not STORED' },
+      { code: 'INVALID_STATE', when: 'the parcel is neither DEPOSITING nor STORED' },
       { code: 'PARCEL_EXPIRED', when: 'the parcel has expired (return it instead)' },
+      { code: 'TRY_AGAIN', when: parcelKeptChanging },
     ],
   },
   'return-parcel': {
     tag: 'parcels',
     description:
-      'The carrier who stored the parcel, or an admin; for another carrier the parcel is a 404. EXPIRED becomes RETURNED and the slot is freed.',
+      'The carrier who stored the parcel, or an admin; for another carrier the parcel is a 404. EXPIRED becomes RETURNED and the slot is let go.',
     success: { status: 200, description: 'The parcel is returned.', schema: returnedParcel },
     refusals: [
       { code: 'PARCEL_NOT_FOUND', when: 'no such parcel, or not one the caller handles' },
@@ -498,6 +643,7 @@ export const routeDocs = {
         code: 'INVALID_STATE',
         when: 'the parcel is not EXPIRED (a STORED parcel is returned only once the expiry sweep has marked it EXPIRED)',
       },
+      { code: 'TRY_AGAIN', when: parcelKeptChanging },
     ],
   },
 } as const satisfies Record<HttpFunctionName, RouteDocs>;
