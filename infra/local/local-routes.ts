@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { issueToken, tokenRequestSchema } from './auth.ts';
+import type { SimulatedDoor, SimulatedLocker } from './iot/simulated-locker.ts';
 
 /**
  * The `/_local/…` routes: what a developer needs from the local stack that AWS has elsewhere (a
- * token from the user pool, time passing, the schedule firing). They exist only locally.
+ * token from the user pool, time passing, the schedule firing, a locker's door misbehaving or its
+ * network going away). They exist only locally.
  */
 export type LocalRoutes = (method: string, path: string, body: string | null) => Promise<unknown>;
 
@@ -23,12 +25,39 @@ export interface LocalControls {
   advanceClock(milliseconds: number): Date;
   /** Runs every scheduled function once and merges what they returned. */
   runSchedules(): Promise<unknown>;
+  /** The simulated locker of each locker in the table (the local stack's fleet). */
+  readonly lockers: { get(locationId: string, lockerId: string): SimulatedLocker | undefined };
 }
 
 const clockRequestSchema = z.strictObject({
   // Forward only: nothing moves a deployed service's clock backwards either.
   advanceHours: z.number().positive().max(24 * 366),
 });
+
+const doorRequestSchema = z
+  .strictObject({
+    fault: z.enum(['JAMMED', 'LEFT_OPEN']).nullable().optional(),
+    action: z.enum(['CLOSE', 'FORCE_OPEN']).optional(),
+  })
+  .refine((request) => (request.fault === undefined) !== (request.action === undefined), {
+    message: 'Give either "fault" or "action"',
+  });
+
+const lockerRequestSchema = z.strictObject({ online: z.boolean() });
+
+const lockerPath = /^\/_local\/lockers\/([^/]+)\/([^/]+)$/;
+const doorPath = /^\/_local\/lockers\/([^/]+)\/([^/]+)\/doors\/([^/]+)$/;
+
+/** A simulated locker as the `/_local/lockers` routes answer. */
+export interface SimulatedLockerState {
+  readonly locationId: string;
+  readonly lockerId: string;
+  readonly thingName: string;
+  readonly online: boolean;
+  readonly doors: readonly SimulatedDoor[];
+}
+
+export type SimulatedDoorState = SimulatedDoor & Pick<SimulatedLockerState, 'locationId' | 'lockerId' | 'thingName' | 'online'>;
 
 export function localRoutes(controls: LocalControls): LocalRoutes {
   return async (method, path, body) => {
@@ -39,8 +68,60 @@ export function localRoutes(controls: LocalControls): LocalRoutes {
       return { now: controls.advanceClock(advanceHours * 3_600_000).toISOString() };
     }
     if (route === 'POST /_local/sweep') return controls.runSchedules();
+
+    const door = method === 'POST' ? doorPath.exec(path) : null;
+    if (door) {
+      const request = parseBody(body, doorRequestSchema);
+      const [locationId, lockerId, slotId] = [door[1], door[2], door[3]].map((segment) => decodePathSegment(segment!)) as [string, string, string];
+      const locker = findLocker(controls, locationId, lockerId);
+      if (!locker.hasDoor(slotId)) throw new LocalRouteError(404, 'SLOT_NOT_FOUND', `Locker ${locationId}/${lockerId} has no slot ${slotId}`);
+      if (request.fault !== undefined) locker.setFault(slotId, request.fault);
+      else if (request.action === 'CLOSE') locker.closeDoor(slotId);
+      else locker.forceOpen(slotId);
+      return doorState(locker, locationId, lockerId, slotId);
+    }
+    const lockerMatch = method === 'POST' ? lockerPath.exec(path) : null;
+    if (lockerMatch) {
+      const { online } = parseBody(body, lockerRequestSchema);
+      const [locationId, lockerId] = [decodePathSegment(lockerMatch[1]!), decodePathSegment(lockerMatch[2]!)];
+      const locker = findLocker(controls, locationId, lockerId);
+      if (online) await locker.comeBack();
+      else await locker.goOffline();
+      return lockerState(locker, locationId, lockerId);
+    }
     throw new LocalRouteError(404, 'NOT_FOUND', `No route for ${route}`);
   };
+}
+
+function findLocker(controls: LocalControls, locationId: string, lockerId: string): SimulatedLocker {
+  const locker = controls.lockers.get(locationId, lockerId);
+  if (locker === undefined) {
+    // The fleet reads the table every half second: a locker added a moment ago may not run yet.
+    throw new LocalRouteError(404, 'LOCKER_NOT_FOUND', `No simulated locker ${locationId}/${lockerId} (lockers added through the API start within 2 s)`);
+  }
+  return locker;
+}
+
+function lockerState(locker: SimulatedLocker, locationId: string, lockerId: string): SimulatedLockerState {
+  return {
+    locationId,
+    lockerId,
+    thingName: locker.thingName,
+    online: locker.online,
+    doors: locker.slotIds.map((slotId) => locker.describeDoor(slotId)),
+  };
+}
+
+function doorState(locker: SimulatedLocker, locationId: string, lockerId: string, slotId: string): SimulatedDoorState {
+  return { locationId, lockerId, thingName: locker.thingName, online: locker.online, ...locker.describeDoor(slotId) };
+}
+
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new LocalRouteError(400, 'VALIDATION_ERROR', 'The path is not valid', [{ path: '', message: `cannot decode "${segment}"` }]);
+  }
 }
 
 function parseBody<T extends z.ZodType>(body: string | null, schema: T): z.infer<T> {

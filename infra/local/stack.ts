@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ulid } from 'ulid';
-import { scheduledFunctions } from '#shared/manifest';
+import { iotFunctions, ruleSql, scheduledFunctions } from '#shared/manifest';
 import { issueToken } from './auth.ts';
 import type { TokenRequest } from './auth.ts';
 import { apiFromManifest, startGateway, type ApiDefinition } from './api-gateway.ts';
@@ -8,6 +8,9 @@ import { ensureAssembly } from './assembly-synth.ts';
 import { readAssembly } from './cloud-assembly.ts';
 import { createTable, createTableFrom, localCredentials, startDynamoDbLocal } from './dynamodb-local.ts';
 import { startSchedules, type ScheduleRule } from './eventbridge-schedules.ts';
+import { startIotRules, type TopicRule } from './iot-rules.ts';
+import { startLockerFleet, type LockerFleet } from './iot/locker-fleet.ts';
+import { startIotLocal, type IotLocal } from './iot/start.ts';
 import { localAccountId, localRegion, sourceRuntime, type LambdaRuntime } from './lambda/runtime.ts';
 import { workerRuntime, type ColdStart } from './lambda/workers.ts';
 import { localRoutes } from './local-routes.ts';
@@ -30,6 +33,18 @@ export interface LocalStackOptions {
   readonly scheduleIntervalMs?: number;
   /** Where the functions' log lines go in assembly mode; defaults to stdout, prefixed with the function. */
   readonly functionLog?: (functionName: string, line: string) => void;
+  /** The IoT Data Plane endpoint's port; 0 (the default) picks a free one. */
+  readonly iotHttpPort?: number;
+  /** The MQTT broker's port; 0 (the default) picks a free one. */
+  readonly mqttPort?: number;
+  /**
+   * How long a locker may take to open a door, and how long a door may stand open, for every
+   * function (`DOOR_COMMAND_TIMEOUT_SECONDS`, `DOOR_LEFT_OPEN_SECONDS`). Omitted: in source mode
+   * what the environment of `npm start` says, else the service's defaults; in assembly mode what
+   * the templates say.
+   */
+  readonly doorCommandTimeoutSeconds?: number;
+  readonly doorLeftOpenSeconds?: number;
 }
 
 export interface LocalStack {
@@ -42,6 +57,11 @@ export interface LocalStack {
   readonly coldStarts?: readonly ColdStart[];
   /** How long the assembly took to synthesize (0 when reused). */
   readonly synthMs?: number;
+  /** The local AWS IoT stand-in: the IoT Data Plane endpoint the functions use, and its MQTT broker. */
+  readonly iotDataEndpoint: string;
+  readonly mqttUrl: string;
+  /** One simulated locker per locker in the table (started within 2 s of its creation). */
+  readonly lockers: Pick<LockerFleet, 'get' | 'sync'>;
   issueToken(request: TokenRequest): Promise<string>;
   /** Moves the service's clock forward and returns the new time. */
   advanceClock(hours: number): Date;
@@ -52,7 +72,8 @@ export interface LocalStack {
 
 /**
  * The whole service on one machine: DynamoDB Local and the table, a local Lambda runtime, the API
- * Gateway emulation, the schedules and the `/_local` routes. In source mode the functions share
+ * Gateway emulation, the schedules, the IoT stand-in with its rules and one simulated locker per
+ * locker in the table, and the `/_local` routes. In source mode the functions share
  * this process and its environment, so run one source stack per process (vitest gives every test
  * file its own); assembly stacks keep each function's environment in its own workers.
  */
@@ -65,12 +86,29 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   try {
     // A shared DynamoDB Local may serve several stacks at once: each gets its own table.
     const tableName = ownDynamoDb === undefined ? `locker-service-${ulid().toLowerCase()}` : 'locker-service';
-    const wiring = mode === 'source' ? await sourceWiring(dynamoEndpoint, tableName) : await assemblyWiring(options, dynamoEndpoint, tableName);
+    // The lockers live in the service's time: the clock exists once the runtime does, the endpoint is needed before.
+    let clock: () => Date = () => new Date();
+    const iot = await startIotLocal({ httpPort: options.iotHttpPort ?? 0, mqttPort: options.mqttPort ?? 0, clock: () => clock() });
+    cleanup.push(() => iot.stop());
+    const wiring = mode === 'source' ? await sourceWiring(options, dynamoEndpoint, tableName, iot) : await assemblyWiring(options, dynamoEndpoint, tableName, iot);
     cleanup.push(...wiring.cleanup);
     const { lambda } = wiring;
+    clock = () => lambda.now();
 
     const schedules = startSchedules(lambda, wiring.schedules, options.scheduleIntervalMs === undefined ? {} : { maxIntervalMs: options.scheduleIntervalMs });
     cleanup.push(async () => schedules.stop());
+    // The rules listen before any locker connects, and stop before the lockers do: a stopping stack reconciles nothing.
+    const rules = await startIotRules({ rules: wiring.iotRules, broker: iot, lambda });
+    const lockers = await startLockerFleet({ table: { endpoint: dynamoEndpoint, tableName }, mqttUrl: iot.mqttUrl, now: () => lambda.now() }).catch(
+      async (error: unknown) => {
+        await rules.stop();
+        throw error;
+      },
+    );
+    cleanup.push(
+      () => lockers.stop(),
+      () => rules.stop(),
+    );
     const advanceClock = (milliseconds: number) => {
       lambda.advanceClock(milliseconds);
       return lambda.now();
@@ -79,7 +117,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       port: options.port,
       api: wiring.api,
       lambda,
-      localRoutes: localRoutes({ advanceClock, runSchedules: () => schedules.runAll() }),
+      localRoutes: localRoutes({ advanceClock, runSchedules: () => schedules.runAll(), lockers }),
     });
     cleanup.push(() => gateway.close());
 
@@ -91,6 +129,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(wiring.secrets === undefined ? {} : { secretsEndpoint: wiring.secrets.endpoint }),
       ...(wiring.coldStarts === undefined ? {} : { coldStarts: wiring.coldStarts }),
       ...(wiring.synthMs === undefined ? {} : { synthMs: wiring.synthMs }),
+      iotDataEndpoint: iot.dataPlaneEndpoint,
+      mqttUrl: iot.mqttUrl,
+      lockers,
       issueToken: (request) => issueToken(request),
       advanceClock: (hours) => advanceClock(hours * 3_600_000),
       sweep: () => schedules.runAll(),
@@ -110,6 +151,7 @@ interface Wiring {
   readonly lambda: LambdaRuntime;
   readonly api: ApiDefinition;
   readonly schedules: readonly ScheduleRule[];
+  readonly iotRules: readonly TopicRule[];
   readonly cleanup: readonly (() => Promise<unknown>)[];
   readonly secrets?: LocalSecretsManager;
   readonly coldStarts?: readonly ColdStart[];
@@ -117,20 +159,21 @@ interface Wiring {
 }
 
 /** `npm start`: the table from the shared definition, every function from source in this process. */
-async function sourceWiring(dynamoEndpoint: string, tableName: string): Promise<Wiring> {
+async function sourceWiring(options: LocalStackOptions, dynamoEndpoint: string, tableName: string, iot: IotLocal): Promise<Wiring> {
   await createTable(dynamoEndpoint, tableName);
-  configureProcessEnvironment(dynamoEndpoint, tableName);
+  configureProcessEnvironment(options, dynamoEndpoint, tableName, iot);
   const lambda = sourceRuntime();
   return {
     lambda,
     api: apiFromManifest(),
     schedules: scheduledFunctions.map((fn) => ({ functionName: fn.name, rateMs: fn.everyMinutes * 60_000 })),
+    iotRules: iotFunctions.map((fn) => ({ functionName: fn.name, sql: ruleSql(fn.rule) })),
     cleanup: [() => lambda.close()],
   };
 }
 
 /** The variables the functions and the SDK read in source mode: only endpoints differ from AWS. */
-function configureProcessEnvironment(dynamoEndpoint: string, tableName: string): void {
+function configureProcessEnvironment(options: LocalStackOptions, dynamoEndpoint: string, tableName: string, iot: IotLocal): void {
   // Whatever credentials the shell holds, the local stack must never reach a real account.
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
@@ -142,7 +185,17 @@ function configureProcessEnvironment(dynamoEndpoint: string, tableName: string):
     AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
     // The table is in memory, so a secret that lives as long as the process loses nothing.
     PICKUP_CODE_SECRET: process.env.PICKUP_CODE_SECRET ?? randomBytes(32).toString('base64url'),
+    IOT_DATA_ENDPOINT: iot.dataPlaneEndpoint,
+    ...doorTimingsEnvironment(options),
   });
+}
+
+/** The door timings given to the stack, as the functions' variables; nothing when none was given. */
+function doorTimingsEnvironment(options: LocalStackOptions): Record<string, string> {
+  return {
+    ...(options.doorCommandTimeoutSeconds === undefined ? {} : { DOOR_COMMAND_TIMEOUT_SECONDS: String(options.doorCommandTimeoutSeconds) }),
+    ...(options.doorLeftOpenSeconds === undefined ? {} : { DOOR_LEFT_OPEN_SECONDS: String(options.doorLeftOpenSeconds) }),
+  };
 }
 
 /**
@@ -150,16 +203,22 @@ function configureProcessEnvironment(dynamoEndpoint: string, tableName: string):
  * templates declare them, every function from its bundle with its own environment, and the secrets
  * behind a local Secrets Manager.
  */
-async function assemblyWiring(options: LocalStackOptions, dynamoEndpoint: string, tableName: string): Promise<Wiring> {
+async function assemblyWiring(options: LocalStackOptions, dynamoEndpoint: string, tableName: string, iot: IotLocal): Promise<Wiring> {
   const source = await ensureAssembly(options.assemblyDirectory);
-  const local = { region: localRegion, accountId: localAccountId, tableName };
+  const local = { region: localRegion, accountId: localAccountId, tableName, iotDataEndpoint: iot.dataPlaneEndpoint };
   const assembly = readAssembly(source.directory, local);
+  // Timings given to the stack replace the templates' values, for the functions that declare them.
+  const timings = doorTimingsEnvironment(options);
+  const functions = assembly.functions.map((fn) => ({
+    ...fn,
+    environment: { ...fn.environment, ...Object.fromEntries(Object.entries(timings).filter(([name]) => Object.hasOwn(fn.environment, name))) },
+  }));
 
   const { ttlAttribute, ...table } = assembly.table;
   await createTableFrom(dynamoEndpoint, table, ttlAttribute);
   const secrets = await startSecretsManager(assembly.secretArns.map((arn) => ({ arn })));
   const lambda = workerRuntime({
-    functions: assembly.functions,
+    functions,
     platformEnvironment: {
       // What a Lambda execution role's credentials would be; the local stand-ins accept any.
       AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
@@ -176,6 +235,7 @@ async function assemblyWiring(options: LocalStackOptions, dynamoEndpoint: string
     lambda,
     api: assembly.api,
     schedules: assembly.schedules,
+    iotRules: assembly.iotRules,
     cleanup: [() => lambda.close(), () => secrets.close()],
     secrets,
     coldStarts: lambda.coldStarts,

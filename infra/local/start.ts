@@ -1,4 +1,3 @@
-import { startIotLocal } from './iot/start.ts';
 import { startLocalStack } from './stack.ts';
 
 /**
@@ -14,10 +13,24 @@ function portFrom(name: string, fallback: number): number {
   return port;
 }
 
+/** Door timings from the shell (`DOOR_COMMAND_TIMEOUT_SECONDS=10 npm start`), for either mode; unset, the service's or the templates' own. */
+function secondsFrom(name: string): number | undefined {
+  const value = process.env[name];
+  if (value === undefined || value === '') return undefined;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds <= 0) {
+    console.error(`${name} must be a whole number of seconds, got "${value}"`);
+    process.exit(1);
+  }
+  return seconds;
+}
+
 const mode = process.argv.includes('--assembly') ? 'assembly' : 'source';
 const port = portFrom('PORT', 3000);
 const iotHttpPort = portFrom('IOT_HTTP_PORT', 4580);
 const mqttPort = portFrom('MQTT_PORT', 1883);
+const doorCommandTimeoutSeconds = secondsFrom('DOOR_COMMAND_TIMEOUT_SECONDS');
+const doorLeftOpenSeconds = secondsFrom('DOOR_LEFT_OPEN_SECONDS');
 const started = performance.now();
 
 console.log(
@@ -29,17 +42,14 @@ const fail = (error: unknown): never => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 };
-const stack = await startLocalStack({ port, mode }).catch(fail);
-// One simulated locker whose doors can be watched and commanded (docs/local-iot.md) until the
-// door work connects lockers created through the API.
-const iot = await startIotLocal({
-  httpPort: iotHttpPort,
+const stack = await startLocalStack({
+  port,
+  mode,
+  iotHttpPort,
   mqttPort,
-  lockers: [{ thingName: 'demo-locker', slotIds: ['01', '02', '03'] }],
-}).catch(async (error: unknown) => {
-  await stack.stop();
-  return fail(error);
-});
+  ...(doorCommandTimeoutSeconds === undefined ? {} : { doorCommandTimeoutSeconds }),
+  ...(doorLeftOpenSeconds === undefined ? {} : { doorLeftOpenSeconds }),
+}).catch(fail);
 
 const tokenRequest = JSON.stringify({ sub: 'admin-1', role: 'admin' });
 const functions =
@@ -51,22 +61,24 @@ Secrets Manager endpoint: ${stack.secretsEndpoint}
 console.log(`
 Locker service listening on ${stack.url} (ready in ${((performance.now() - started) / 1000).toFixed(1)} s)
 ${functions}DynamoDB Local on ${stack.dynamoEndpoint} (in memory, table ${stack.tableName})
-IoT Data Plane endpoint: ${iot.dataPlaneEndpoint}
-MQTT broker: ${iot.mqttUrl}
-Simulated locker "demo-locker" with doors 01-03: watch it with
-  npm run iot -- watch --thing demo-locker --mqtt-url ${iot.mqttUrl}
+IoT Data Plane endpoint: ${stack.iotDataEndpoint}
+MQTT broker: ${stack.mqttUrl}
+Every locker added through the API gets a simulated locker (thing "<locationId>:<lockerId>", a door per slot). Watch one with
+  npm run iot -- watch --thing central:A --mqtt-url ${stack.mqttUrl}
 
 Get a token (roles: admin, carrier, customer, kiosk; kiosks also need "locationId") and call the API:
   TOKEN=$(curl -s -X POST ${stack.url}/_local/token -H 'Content-Type: application/json' -d '${tokenRequest}' | sed -E 's/.*"token":"([^"]+)".*/\\1/')
   curl -s ${stack.url}/locations -H "Authorization: Bearer $TOKEN"
 
-Local only: POST /_local/clock {"advanceHours": 73} moves the service clock, POST /_local/sweep runs every schedule now.
+Local only: POST /_local/clock {"advanceHours": 73} moves the service clock, POST /_local/sweep runs every schedule now,
+POST /_local/lockers/<locationId>/<lockerId>/doors/<slotId> {"fault": "JAMMED" | "LEFT_OPEN" | null} or {"action": "CLOSE" | "FORCE_OPEN"}
+makes a simulated door misbehave, POST /_local/lockers/<locationId>/<lockerId> {"online": false | true} cuts its network or brings it back.
 Ctrl-C stops everything.
 `);
 
 const shutDown = () => {
   console.log('\nStopping…');
-  Promise.all([iot.stop(), stack.stop()]).then(
+  stack.stop().then(
     () => process.exit(0),
     (error: unknown) => {
       console.error(error);

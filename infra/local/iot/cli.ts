@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
 import { connectAsync } from 'mqtt';
+import { presenceTopic } from './lifecycle-events.ts';
 import type { JsonObject } from './shadow-service.ts';
-import { connectionTopic } from './simulated-locker.ts';
 import { startIotLocal } from './start.ts';
 
 const usage = `Usage:
   npx tsx infra/local/iot/cli.ts start [--http-port 4580] [--mqtt-port 1883] [--host 127.0.0.1]
-                                       [--locker locker-0001:01,02,03 ...] [--door-close-after-ms 5000]
+                                       [--locker locker-0001:01,02,03 ...] [--door-close-after-ms 1000]
   npx tsx infra/local/iot/cli.ts watch --thing locker-0001 [--mqtt-url mqtt://127.0.0.1:1883]`;
 
 const [command, ...rest] = process.argv.slice(2);
@@ -29,8 +29,10 @@ async function start(args: string[]): Promise<void> {
     },
   });
   const lockers = values.locker.map((spec) => {
-    const [thingName, slots] = spec.split(':');
-    if (!thingName || !slots) throw new Error(`--locker takes thing:slot,slot (got "${spec}")`);
+    // Thing names hold a colon themselves (`central:A`): the doors follow the last one.
+    const separator = spec.lastIndexOf(':');
+    const [thingName, slots] = [spec.slice(0, Math.max(separator, 0)), spec.slice(separator + 1)];
+    if (separator < 1 || !slots) throw new Error(`--locker takes thing:slot,slot (got "${spec}")`);
     return { thingName, slotIds: slots.split(',') };
   });
   const closeAfter = values['door-close-after-ms'];
@@ -67,10 +69,12 @@ async function watch(args: string[]): Promise<void> {
   if (!thingName) throw new Error(`--thing is required\n${usage}`);
   const client = await connectAsync(values['mqtt-url']);
   const documentsTopic = `$aws/things/${thingName}/shadow/name/+/update/documents`;
+  const presenceTopics = [presenceTopic('connected', thingName), presenceTopic('disconnected', thingName)];
   client.on('message', (topic, payload) => {
     const message = JSON.parse(payload.toString()) as JsonObject;
-    if (topic === connectionTopic(thingName)) {
-      console.log(`${time()} ${thingName} ${String(message.state)}`);
+    if (presenceTopics.includes(topic)) {
+      const reason = message.eventType === 'disconnected' ? ` (${String(message.disconnectReason)})` : '';
+      console.log(`${time()} ${thingName} ${String(message.eventType)} v${String(message.versionNumber)}${reason}`);
       return;
     }
     const shadowName = topic.split('/')[5];
@@ -78,7 +82,7 @@ async function watch(args: string[]): Promise<void> {
     const state = current.state as JsonObject;
     console.log(`${time()} ${shadowName} v${String(current.version)}  reported ${describe(state.reported)}  desired ${describe(state.desired)}`);
   });
-  await client.subscribeAsync([documentsTopic, connectionTopic(thingName)]);
+  await client.subscribeAsync([documentsTopic, ...presenceTopics]);
   console.log(`Watching ${thingName} on ${values['mqtt-url']} (Ctrl-C to stop)`);
   process.once('SIGINT', () => {
     client.endAsync().then(() => process.exit(0), () => process.exit(1));

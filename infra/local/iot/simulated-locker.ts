@@ -1,63 +1,68 @@
 import { connectAsync, type MqttClient } from 'mqtt';
+import { commandToExecute, doorShadowName, type DoorReport } from '#shared/domain/door';
 import { shadowTopicPrefix, type JsonObject } from './shadow-service.ts';
 
-export type LockState = 'LOCKED' | 'UNLOCKED';
-export type DoorPosition = 'OPEN' | 'CLOSED';
-/** JAMMED: the latch does not release, the door never opens. LEFT_OPEN: nobody closes the door. */
-export type DoorFault = 'JAMMED' | 'LEFT_OPEN';
+/**
+ * How a simulated door misbehaves. JAMMED: the latch never releases, and the door says so
+ * (`fault: "JAMMED"`). LEFT_OPEN: once open, nobody closes the door until `closeDoor`; the door
+ * reports nothing special, the service notices from the time it stands open.
+ */
+export type SimulatedFault = 'JAMMED' | 'LEFT_OPEN';
 
-export interface DoorReport {
-  lock: LockState;
-  door: DoorPosition;
-  lastCommandId: string | null;
-  fault: DoorFault | null;
+export interface SimulatedDoor {
+  readonly slotId: string;
+  /** What the door last reported (or would have, while its locker is offline). */
+  readonly reported: DoorReport;
+  readonly simulatedFault: SimulatedFault | null;
 }
 
 export interface SimulatedLockerOptions {
   mqttUrl: string;
   thingName: string;
-  slotIds: string[];
-  /** Time between the latch releasing and the door swinging open. Default 500 ms. */
+  slotIds: readonly string[];
+  /** Time between the latch releasing and the door swinging open. Default 200 ms. */
   openAfterMs?: number;
-  /** Time the door stays open before it is closed (and then locked). Default 5000 ms. */
+  /** Time the door stays open before it is closed (and then locked). Default 1000 ms. */
   closeAfterMs?: number;
+  /** The locker's clock, against which it checks a command's deadline. The local stack passes its movable one. */
+  now?: () => Date;
 }
 
-export function doorShadowName(slotId: string): string {
-  return `door-${slotId}`;
-}
-
-/**
- * The locker's last will goes here (retained), so anyone can tell an offline locker from a quiet
- * one. Payload: `{"thingName": "…", "state": "ONLINE" | "OFFLINE"}`.
- */
-export function connectionTopic(thingName: string): string {
-  return `lockers/${thingName}/connection`;
-}
-
-interface Door extends DoorReport {
-  slotId: string;
-  faultMode: DoorFault | null;
-  handledCommands: Set<string>;
+interface Door {
+  readonly slotId: string;
+  report: DoorReport;
+  simulatedFault: SimulatedFault | null;
+  readonly handledCommands: Set<string>;
+  opening?: NodeJS.Timeout;
+  closing?: NodeJS.Timeout;
 }
 
 /**
  * A locker as its firmware would behave: it connects as its thing, keeps one named shadow per door,
  * reports its state, and acts on `delta` (and on the delta of a `get` after connecting, since
- * deltas published while it was offline are lost, as with AWS and a clean session).
+ * deltas published while it was offline are lost, as with AWS and a clean session). Which command
+ * to run is the door contract's decision (`commandToExecute`); this class only moves the door.
+ * Its presence is the broker's business: AWS IoT lifecycle events.
  */
 export class SimulatedLocker {
   private client: MqttClient | undefined;
   private readonly doors = new Map<string, Door>();
-  private readonly timers = new Set<NodeJS.Timeout>();
   private readonly openAfterMs: number;
   private readonly closeAfterMs: number;
+  private readonly now: () => Date;
+  private stopped = false;
 
   private constructor(private readonly options: SimulatedLockerOptions) {
-    this.openAfterMs = options.openAfterMs ?? 500;
-    this.closeAfterMs = options.closeAfterMs ?? 5000;
+    this.openAfterMs = options.openAfterMs ?? 200;
+    this.closeAfterMs = options.closeAfterMs ?? 1000;
+    this.now = options.now ?? (() => new Date());
     for (const slotId of options.slotIds) {
-      this.doors.set(slotId, { slotId, lock: 'LOCKED', door: 'CLOSED', lastCommandId: null, fault: null, faultMode: null, handledCommands: new Set() });
+      this.doors.set(slotId, {
+        slotId,
+        report: { lock: 'LOCKED', door: 'CLOSED', lastCommandId: null, fault: null },
+        simulatedFault: null,
+        handledCommands: new Set(),
+      });
     }
   }
 
@@ -71,31 +76,59 @@ export class SimulatedLocker {
     return this.options.thingName;
   }
 
+  get slotIds(): readonly string[] {
+    return [...this.doors.keys()];
+  }
+
   get online(): boolean {
     return this.client?.connected === true;
   }
 
+  hasDoor(slotId: string): boolean {
+    return this.doors.has(slotId);
+  }
+
   doorState(slotId: string): DoorReport {
-    const { lock, door, lastCommandId, fault } = this.door(slotId);
-    return { lock, door, lastCommandId, fault };
+    return { ...this.door(slotId).report };
   }
 
-  /** Makes a door misbehave on its next commands, or (null) behave again. */
-  setFault(slotId: string, fault: DoorFault | null): void {
-    this.door(slotId).faultMode = fault;
+  describeDoor(slotId: string): SimulatedDoor {
+    const door = this.door(slotId);
+    return { slotId, reported: { ...door.report }, simulatedFault: door.simulatedFault };
   }
 
-  /** Someone pushes a door that was left open shut; it locks and the fault clears. */
+  /**
+   * Makes a door misbehave from now on, or (null) behave again. A jam shows on the next command;
+   * a door standing open that is no longer left open closes after the usual delay.
+   */
+  setFault(slotId: string, fault: SimulatedFault | null): void {
+    const door = this.door(slotId);
+    door.simulatedFault = fault;
+    if (fault !== 'LEFT_OPEN' && door.report.door === 'OPEN' && door.closing === undefined) this.closeLater(door);
+  }
+
+  /** Someone shuts an open door: it closes, then locks if it was unlocked. */
   closeDoor(slotId: string): void {
     const door = this.door(slotId);
-    if (door.door === 'CLOSED') return;
-    Object.assign(door, { door: 'CLOSED', fault: null });
-    this.report(door);
-    door.lock = 'LOCKED';
-    this.report(door);
+    if (door.report.door === 'CLOSED') return;
+    this.cancel(door, 'closing');
+    this.move(door, { door: 'CLOSED' });
+    if (door.report.lock === 'UNLOCKED') this.move(door, { lock: 'LOCKED' });
   }
 
-  /** Loses the connection without a DISCONNECT, so the broker publishes the last will. */
+  /**
+   * Someone forces a closed door without a command: it reports open while still locked, under the
+   * last command it ran, and is closed again after the usual delay (unless left open).
+   */
+  forceOpen(slotId: string): void {
+    const door = this.door(slotId);
+    if (door.report.door === 'OPEN') return;
+    this.cancel(door, 'opening');
+    this.move(door, { door: 'OPEN' });
+    this.closeLater(door);
+  }
+
+  /** Loses the connection without a DISCONNECT: the broker sees the connection lost. */
   async goOffline(): Promise<void> {
     const client = this.client;
     if (!client) return;
@@ -106,16 +139,19 @@ export class SimulatedLocker {
 
   /** Reconnects, reports every door and catches up on commands sent while offline. */
   async comeBack(): Promise<void> {
-    if (!this.client) await this.connect();
+    if (!this.client && !this.stopped) await this.connect();
   }
 
+  /** Disconnects cleanly (MQTT DISCONNECT) and stops every door where it is. */
   async stop(): Promise<void> {
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    this.stopped = true;
+    for (const door of this.doors.values()) {
+      this.cancel(door, 'opening');
+      this.cancel(door, 'closing');
+    }
     const client = this.client;
     if (!client) return;
     this.client = undefined;
-    await client.publishAsync(connectionTopic(this.thingName), this.connectionPayload('OFFLINE'), { qos: 1, retain: true });
     await client.endAsync();
   }
 
@@ -123,9 +159,8 @@ export class SimulatedLocker {
     const client = await connectAsync(this.options.mqttUrl, {
       clientId: this.thingName,
       clean: true,
-      // Reconnection is the test's decision (comeBack), not the library's.
+      // Reconnection is the caller's decision (comeBack), not the library's.
       reconnectPeriod: 0,
-      will: { topic: connectionTopic(this.thingName), payload: Buffer.from(this.connectionPayload('OFFLINE')), qos: 1, retain: true },
     });
     client.on('message', (topic, payload) => this.onMessage(topic, payload));
     const topics = [...this.doors.keys()].flatMap((slotId) => {
@@ -134,9 +169,8 @@ export class SimulatedLocker {
     });
     await client.subscribeAsync(topics, { qos: 1 });
     this.client = client;
-    await client.publishAsync(connectionTopic(this.thingName), this.connectionPayload('ONLINE'), { qos: 1, retain: true });
     for (const door of this.doors.values()) {
-      this.report(door);
+      this.publishReport(door);
       await client.publishAsync(`${this.prefix(door.slotId)}/get`, '', { qos: 1 });
     }
   }
@@ -144,56 +178,62 @@ export class SimulatedLocker {
   private onMessage(topic: string, payload: Buffer): void {
     const door = [...this.doors.values()].find((candidate) => topic.startsWith(`${this.prefix(candidate.slotId)}/`));
     if (!door) return;
-    const message = JSON.parse(payload.toString()) as JsonObject;
-    const state = message.state as JsonObject | undefined;
-    const delta = topic.endsWith('/get/accepted') ? (state?.delta as JsonObject | undefined) : state;
-    if (delta) this.onDelta(door, delta);
-  }
-
-  private onDelta(door: Door, delta: JsonObject): void {
-    const { lock, commandId, expiresAt } = delta;
-    if (lock !== 'UNLOCKED' || typeof commandId !== 'string' || door.handledCommands.has(commandId)) return;
-    // The desired state stays after the cycle, so the same command comes back in later deltas.
-    door.handledCommands.add(commandId);
-    if (isExpired(expiresAt)) return;
-    if (door.lock !== 'LOCKED' || door.door !== 'CLOSED') return;
-    door.lastCommandId = commandId;
-
-    if (door.faultMode === 'JAMMED') {
-      door.fault = 'JAMMED';
-      this.report(door);
+    let message: JsonObject;
+    try {
+      message = JSON.parse(payload.toString()) as JsonObject;
+    } catch {
       return;
     }
-    Object.assign(door, { lock: 'UNLOCKED', fault: null });
-    this.report(door);
-    this.after(this.openAfterMs, () => {
-      door.door = 'OPEN';
-      this.report(door);
-      this.after(this.closeAfterMs, () => {
-        if (door.faultMode === 'LEFT_OPEN') {
-          door.fault = 'LEFT_OPEN';
-          this.report(door);
-          return;
-        }
-        this.closeDoor(door.slotId);
-      });
-    });
+    const state = message.state as JsonObject | undefined;
+    const delta = topic.endsWith('/get/accepted') ? state?.delta : state;
+    if (delta !== undefined) this.onDelta(door, delta);
   }
 
-  private after(ms: number, action: () => void): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      action();
-    }, ms);
-    this.timers.add(timer);
+  private onDelta(door: Door, delta: unknown): void {
+    const decision = commandToExecute(delta, door.handledCommands, this.now().getTime());
+    if (!('command' in decision)) return;
+    const { commandId } = decision.command;
+    // The desired state stays until the service clears it, so the same command comes back in later deltas.
+    door.handledCommands.add(commandId);
+    // A door that is busy (open, or already moving) cannot run another command: it is dropped.
+    if (door.report.lock !== 'LOCKED' || door.report.door !== 'CLOSED' || door.opening !== undefined) return;
+
+    if (door.simulatedFault === 'JAMMED') {
+      this.move(door, { lastCommandId: commandId, fault: 'JAMMED' });
+      return;
+    }
+    this.move(door, { lock: 'UNLOCKED', lastCommandId: commandId, fault: null });
+    door.opening = setTimeout(() => {
+      door.opening = undefined;
+      this.move(door, { door: 'OPEN' });
+      this.closeLater(door);
+    }, this.openAfterMs);
+  }
+
+  private closeLater(door: Door): void {
+    this.cancel(door, 'closing');
+    door.closing = setTimeout(() => {
+      door.closing = undefined;
+      if (door.simulatedFault !== 'LEFT_OPEN') this.closeDoor(door.slotId);
+    }, this.closeAfterMs);
+  }
+
+  /** One step of the door, reported as the firmware would. */
+  private move(door: Door, change: Partial<DoorReport>): void {
+    door.report = { ...door.report, ...change };
+    this.publishReport(door);
+  }
+
+  private cancel(door: Door, timer: 'opening' | 'closing'): void {
+    clearTimeout(door[timer]);
+    door[timer] = undefined;
   }
 
   /** A real door keeps moving while the locker is offline; it reports everything on reconnect. */
-  private report(door: Door): void {
+  private publishReport(door: Door): void {
     const client = this.client;
     if (!client?.connected) return;
-    const reported: DoorReport = this.doorState(door.slotId);
-    client.publish(`${this.prefix(door.slotId)}/update`, JSON.stringify({ state: { reported } }), { qos: 1 });
+    client.publish(`${this.prefix(door.slotId)}/update`, JSON.stringify({ state: { reported: door.report } }), { qos: 1 });
   }
 
   private prefix(slotId: string): string {
@@ -205,14 +245,4 @@ export class SimulatedLocker {
     if (!door) throw new Error(`Locker ${this.thingName} has no slot ${slotId}`);
     return door;
   }
-
-  private connectionPayload(state: 'ONLINE' | 'OFFLINE'): string {
-    return JSON.stringify({ thingName: this.thingName, state });
-  }
-}
-
-/** Accepts epoch seconds (as shadow timestamps) or an ISO-8601 string. */
-function isExpired(expiresAt: unknown): boolean {
-  const expiresAtMs = typeof expiresAt === 'number' ? expiresAt * 1000 : typeof expiresAt === 'string' ? Date.parse(expiresAt) : Number.NaN;
-  return Number.isFinite(expiresAtMs) && expiresAtMs <= Date.now();
 }

@@ -23,7 +23,7 @@ let thingName: string;
 let thingCount = 0;
 
 beforeAll(async () => {
-  iot = await startIotLocal({ httpPort: 0, mqttPort: 0, now: () => clock });
+  iot = await startIotLocal({ httpPort: 0, mqttPort: 0, clock: () => new Date(clock * 1000) });
   client = dataPlaneClient(iot.dataPlaneEndpoint);
 });
 

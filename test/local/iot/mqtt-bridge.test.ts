@@ -14,7 +14,7 @@ let thingCount = 0;
 const clock = 1_591_057_529;
 
 beforeAll(async () => {
-  iot = await startIotLocal({ httpPort: 0, mqttPort: 0, now: () => clock });
+  iot = await startIotLocal({ httpPort: 0, mqttPort: 0, clock: () => new Date(clock * 1000) });
   client = dataPlaneClient(iot.dataPlaneEndpoint);
 });
 

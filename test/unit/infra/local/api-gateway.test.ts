@@ -30,7 +30,7 @@ async function gatewayWith(handler: (event: APIGatewayProxyEvent) => Promise<unk
     port: 0,
     api: apiFromManifest(),
     lambda: { invoke },
-    localRoutes: localRoutes({ advanceClock: () => new Date(), runSchedules: () => handler({} as APIGatewayProxyEvent) }),
+    localRoutes: localRoutes({ advanceClock: () => new Date(), runSchedules: () => handler({} as APIGatewayProxyEvent), lockers: { get: () => undefined } }),
   });
   return { url: gateway.url, events };
 }
