@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { afterWrongCode, lockedFor, pickupCodePattern } from '#shared/domain/pickup-code';
-import { countFree, slotIdFor } from '#shared/domain/slot';
+import { countFree, newSlot, slotIdFor, type Slot } from '#shared/domain/slot';
 
 const now = new Date('2026-11-22T10:00:00.000Z');
 
@@ -58,16 +58,27 @@ describe('slots', () => {
     expect(ids).toEqual(['01', '12']);
   });
 
-  it('counts only FREE slots per size', () => {
+  it('counts, per size, only the slots a store could claim right now', () => {
+    // Prepare
+    const slot = (slotId: string, size: Slot['size'], state: Partial<Slot> = {}): Slot => ({
+      ...newSlot({ locationId: 'loc-1', lockerId: 'A', slotId, size }),
+      ...state,
+    });
+    const closedAndLocked = { lock: 'LOCKED', door: 'CLOSED', lastCommandId: null, fault: null, version: 3, at: '2026-11-22T09:00:00.000Z' } as const;
+
     // Act
     const counts = countFree([
-      { size: 'S', status: 'FREE' },
-      { size: 'S', status: 'OCCUPIED' },
-      { size: 'M', status: 'OUT_OF_SERVICE' },
-      { size: 'L', status: 'FREE' },
+      slot('01', 'S'),
+      slot('02', 'S', { door: closedAndLocked }),
+      slot('03', 'S', { occupancy: 'OCCUPIED', parcelId: 'p-1' }),
+      slot('04', 'M', { service: 'OUT_OF_SERVICE', fault: 'MAINTENANCE' }),
+      slot('05', 'M', { door: { ...closedAndLocked, door: 'OPEN', openSince: '2026-11-22T09:00:00.000Z' } }),
+      slot('06', 'M', { door: { ...closedAndLocked, lock: 'UNLOCKED' } }),
+      slot('07', 'L', { command: { commandId: 'cmd-1', reason: 'MAINTENANCE', expiresAt: '2026-11-22T10:00:30.000Z' } }),
+      slot('08', 'L'),
     ]);
 
     // Assess
-    expect(counts).toEqual({ S: 1, M: 0, L: 1 });
+    expect(counts).toEqual({ S: 2, M: 0, L: 1 });
   });
 });

@@ -1,13 +1,13 @@
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDocumentClient } from '#shared/adapters/dynamodb/client';
 import { DynamoLocationRepository } from '#shared/adapters/dynamodb/location-repository';
 import { ConflictError, NotFoundError } from '#shared/domain/errors';
 import type { AuditEvent } from '#shared/domain/events';
 import type { Location, Locker } from '#shared/domain/location';
-import type { Slot } from '#shared/domain/slot';
+import { newSlot, statusOf, type Slot } from '#shared/domain/slot';
 
 const table = 'locker-table';
 const mock = mockClient(DynamoDBDocumentClient);
@@ -20,11 +20,19 @@ const location: Location = {
   pickupWindowHours: 72,
   createdAt: '2026-11-22T09:00:00.000Z',
 };
-const locker: Locker = { locationId: 'loc-1', lockerId: 'A', createdAt: '2026-11-22T09:30:00.000Z' };
+const locker: Locker = {
+  locationId: 'loc-1',
+  lockerId: 'A',
+  createdAt: '2026-11-22T09:30:00.000Z',
+  thingName: 'loc-1:A',
+  slotIds: ['01', '02'],
+  online: false,
+};
 const slots: Slot[] = [
-  { locationId: 'loc-1', lockerId: 'A', slotId: '01', size: 'S', status: 'FREE' },
-  { locationId: 'loc-1', lockerId: 'A', slotId: '02', size: 'L', status: 'FREE' },
+  newSlot({ locationId: 'loc-1', lockerId: 'A', slotId: '01', size: 'S' }),
+  newSlot({ locationId: 'loc-1', lockerId: 'A', slotId: '02', size: 'L' }),
 ];
+const closedAndLocked = { lock: 'LOCKED', door: 'CLOSED', lastCommandId: 'cmd-0', fault: null, version: 4, at: '2026-11-22T09:40:00.000Z' } as const;
 
 const adminEvent = (type: AuditEvent['type'], extra: Partial<AuditEvent> = {}): AuditEvent => ({
   eventId: 'evt-1',
@@ -34,30 +42,36 @@ const adminEvent = (type: AuditEvent['type'], extra: Partial<AuditEvent> = {}): 
   locationId: 'loc-1',
   ...extra,
 });
-const eventItemOf = (event: AuditEvent) => ({ PK: 'LOC#loc-1', SK: `EVT#${event.at}#${event.eventId}`, entity: 'EVENT', ...event });
+const eventPut = (event: AuditEvent) => ({ Put: { TableName: table, Item: { PK: 'LOC#loc-1', SK: `EVT#${event.at}#${event.eventId}`, entity: 'EVENT', ...event } } });
 
-const slotItem = (slotId: string, status: Slot['status'], extra: Record<string, unknown> = {}) => ({
+const lockerItem = { PK: 'LOC#loc-1', SK: 'LOCKER#A', entity: 'LOCKER', entityTypePk: 'LOCKER', entityTypeSk: 'loc-1#A', ...locker };
+const slotItem = (slot: Slot, indexKeys: Record<string, string> = {}) => ({
   PK: 'LOC#loc-1',
-  SK: `SLOT#A#${slotId}`,
-  locationId: 'loc-1',
-  lockerId: 'A',
-  slotId,
-  size: 'M',
-  status,
-  ...extra,
+  SK: `SLOT#${slot.lockerId}#${slot.slotId}`,
+  entity: 'SLOT',
+  ...slot,
+  status: statusOf(slot),
+  ...indexKeys,
 });
+const occupied: Slot = { ...slots[1]!, occupancy: 'OCCUPIED', parcelId: 'p-1', door: closedAndLocked, version: 3 };
 
-const transactInput = () => mock.commandCalls(TransactWriteCommand)[0]?.args[0].input;
+const sent = () => mock.commandCalls(TransactWriteCommand)[0]?.args[0].input;
+const queries = () => mock.commandCalls(QueryCommand).map((call) => call.args[0].input);
 
 const cancelled = (...codes: string[]) =>
   new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
 
 beforeEach(() => {
   mock.reset();
+  vi.spyOn(Math, 'random').mockReturnValue(0);
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
 });
 
 describe('DynamoLocationRepository.create', () => {
-  it('puts the location only if its id is new, with its event', async () => {
+  it('puts the location, listed by type, only if its id is new, with its event', async () => {
     // Prepare
     mock.on(TransactWriteCommand).resolves({});
     const event = adminEvent('LOCATION_CREATED');
@@ -66,16 +80,16 @@ describe('DynamoLocationRepository.create', () => {
     await repository.create(location, event);
 
     // Assess
-    expect(transactInput()).toEqual({
+    expect(sent()).toEqual({
       TransactItems: [
         {
           Put: {
             TableName: table,
-            Item: { PK: 'LOC#loc-1', SK: 'META', entityTypePk: 'LOCATION', entityTypeSk: 'loc-1', ...location },
+            Item: { PK: 'LOC#loc-1', SK: 'META', entity: 'LOCATION', entityTypePk: 'LOCATION', entityTypeSk: 'loc-1', ...location },
             ConditionExpression: 'attribute_not_exists(PK)',
           },
         },
-        { Put: { TableName: table, Item: eventItemOf(event) } },
+        eventPut(event),
       ],
     });
   });
@@ -90,10 +104,21 @@ describe('DynamoLocationRepository.create', () => {
     // Assess
     await expect(creating).rejects.toEqual(new ConflictError('LOCATION_EXISTS', 'A location with this id already exists'));
   });
+
+  it('throws, naming the reasons, when the write fails for another reason', async () => {
+    // Prepare
+    mock.on(TransactWriteCommand).rejects(cancelled('None', 'TransactionConflict'));
+
+    // Act
+    const creating = repository.create(location, adminEvent('LOCATION_CREATED'));
+
+    // Assess
+    await expect(creating).rejects.toThrow('Creating location failed: None,TransactionConflict');
+  });
 });
 
 describe('DynamoLocationRepository.addLocker', () => {
-  it('checks that the location exists, puts a new locker, its slots with free-index keys and the event', async () => {
+  it('checks the location exists and puts the new locker, its new slots with the free-slot keys, and the event', async () => {
     // Prepare
     mock.on(TransactWriteCommand).resolves({});
     const event = adminEvent('LOCKER_ADDED', { lockerId: 'A' });
@@ -102,29 +127,39 @@ describe('DynamoLocationRepository.addLocker', () => {
     await repository.addLocker(locker, slots, event);
 
     // Assess
-    expect(transactInput()).toEqual({
+    expect(sent()).toEqual({
       TransactItems: [
         { ConditionCheck: { TableName: table, Key: { PK: 'LOC#loc-1', SK: 'META' }, ConditionExpression: 'attribute_exists(PK)' } },
+        { Put: { TableName: table, Item: lockerItem, ConditionExpression: 'attribute_not_exists(PK)' } },
         {
           Put: {
             TableName: table,
-            Item: { PK: 'LOC#loc-1', SK: 'LOCKER#A', ...locker },
+            Item: {
+              PK: 'LOC#loc-1',
+              SK: 'SLOT#A#01',
+              entity: 'SLOT',
+              locationId: 'loc-1',
+              lockerId: 'A',
+              slotId: '01',
+              size: 'S',
+              occupancy: 'FREE',
+              service: 'IN_SERVICE',
+              version: 0,
+              status: 'FREE',
+              freeSlotPk: 'FREE#loc-1',
+              freeSlotSk: '0S#A#01',
+            },
             ConditionExpression: 'attribute_not_exists(PK)',
           },
         },
         {
           Put: {
             TableName: table,
-            Item: { PK: 'LOC#loc-1', SK: 'SLOT#A#01', ...slots[0], freeSlotPk: 'FREE#loc-1', freeSlotSk: '0S#A#01' },
+            Item: slotItem(slots[1]!, { freeSlotPk: 'FREE#loc-1', freeSlotSk: '2L#A#02' }),
+            ConditionExpression: 'attribute_not_exists(PK)',
           },
         },
-        {
-          Put: {
-            TableName: table,
-            Item: { PK: 'LOC#loc-1', SK: 'SLOT#A#02', ...slots[1], freeSlotPk: 'FREE#loc-1', freeSlotSk: '2L#A#02' },
-          },
-        },
-        { Put: { TableName: table, Item: eventItemOf(event) } },
+        eventPut(event),
       ],
     });
   });
@@ -142,7 +177,7 @@ describe('DynamoLocationRepository.addLocker', () => {
 
   it('answers LOCKER_EXISTS when the locker put fails', async () => {
     // Prepare
-    mock.on(TransactWriteCommand).rejects(cancelled('None', 'ConditionalCheckFailed', 'None', 'None', 'None'));
+    mock.on(TransactWriteCommand).rejects(cancelled('None', 'ConditionalCheckFailed', 'ConditionalCheckFailed', 'None', 'None'));
 
     // Act
     const adding = repository.addLocker(locker, slots, adminEvent('LOCKER_ADDED'));
@@ -153,227 +188,303 @@ describe('DynamoLocationRepository.addLocker', () => {
 });
 
 describe('DynamoLocationRepository.removeLocker', () => {
-  it('refuses with LOCKER_NOT_EMPTY and writes nothing when a slot is OCCUPIED', async () => {
+  const removed = adminEvent('LOCKER_REMOVED', { lockerId: 'A' });
+  const notEmpty = new ConflictError('LOCKER_NOT_EMPTY', 'The locker still holds parcels or has a door command under way');
+
+  it('answers LOCKER_NOT_FOUND without reading slots when the locker does not exist', async () => {
     // Prepare
-    mock.on(GetCommand).resolves({ Item: { PK: 'LOC#loc-1', SK: 'LOCKER#A', ...locker } });
-    mock.on(QueryCommand).resolves({ Items: [slotItem('01', 'FREE'), slotItem('02', 'OCCUPIED', { parcelId: 'p-1' })] });
+    mock.on(GetCommand).resolves({});
 
     // Act
-    const removing = repository.removeLocker(locker, adminEvent('LOCKER_REMOVED', { lockerId: 'A' }));
+    const removing = repository.removeLocker(locker, removed);
 
     // Assess
-    await expect(removing).rejects.toEqual(new ConflictError('LOCKER_NOT_EMPTY', 'The locker still holds parcels'));
-    expect(mock.commandCalls(TransactWriteCommand)).toEqual([]);
+    await expect(removing).rejects.toEqual(new NotFoundError('LOCKER_NOT_FOUND', 'No such locker'));
+    expect(queries()).toEqual([]);
   });
 
-  it('reads the locker\'s slots with a consistent query on the slot prefix', async () => {
+  it('reads the locker and then its slots consistently', async () => {
     // Prepare
-    mock.on(GetCommand).resolves({ Item: { PK: 'LOC#loc-1', SK: 'LOCKER#A', ...locker } });
+    mock.on(GetCommand).resolves({ Item: lockerItem });
     mock.on(QueryCommand).resolves({ Items: [] });
     mock.on(TransactWriteCommand).resolves({});
 
     // Act
-    await repository.removeLocker(locker, adminEvent('LOCKER_REMOVED', { lockerId: 'A' }));
+    await repository.removeLocker(locker, removed);
 
     // Assess
-    expect(mock.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
-      TableName: table,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': 'LOC#loc-1', ':prefix': 'SLOT#A#' },
-      ConsistentRead: true,
-      ExclusiveStartKey: undefined,
+    expect({ get: mock.commandCalls(GetCommand)[0]?.args[0].input, queries: queries() }).toEqual({
+      get: { TableName: table, Key: { PK: 'LOC#loc-1', SK: 'LOCKER#A' }, ConsistentRead: true },
+      queries: [
+        {
+          TableName: table,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': 'LOC#loc-1', ':prefix': 'SLOT#A#' },
+          ConsistentRead: true,
+          ExclusiveStartKey: undefined,
+        },
+      ],
     });
   });
 
-  it('deletes the locker and each slot only while not OCCUPIED, with the event', async () => {
+  it.each<{ why: string; slot: Slot }>([
+    { why: 'a slot holds a parcel', slot: occupied },
+    { why: 'a door command is under way', slot: { ...slots[0]!, command: { commandId: 'cmd-1', reason: 'MAINTENANCE', expiresAt: '2026-11-22T10:00:30.000Z' } } },
+  ])('refuses with LOCKER_NOT_EMPTY and writes nothing when $why', async ({ slot }) => {
     // Prepare
-    const event = adminEvent('LOCKER_REMOVED', { lockerId: 'A' });
-    mock.on(GetCommand).resolves({ Item: { PK: 'LOC#loc-1', SK: 'LOCKER#A', ...locker } });
-    mock.on(QueryCommand).resolves({ Items: [slotItem('01', 'FREE'), slotItem('02', 'OUT_OF_SERVICE')] });
+    mock.on(GetCommand).resolves({ Item: lockerItem });
+    mock.on(QueryCommand).resolves({ Items: [slotItem(slots[0]!), slotItem(slot)] });
+
+    // Act
+    const removing = repository.removeLocker(locker, removed);
+
+    // Assess
+    await expect(removing).rejects.toEqual(notEmpty);
+    expect(mock.commandCalls(TransactWriteCommand)).toEqual([]);
+  });
+
+  it('deletes the locker and each slot only while it holds no parcel and no command, with the event', async () => {
+    // Prepare
+    const outOfService: Slot = { ...slots[1]!, service: 'OUT_OF_SERVICE', fault: 'JAMMED', version: 2 };
+    mock.on(GetCommand).resolves({ Item: lockerItem });
+    mock.on(QueryCommand).resolves({ Items: [slotItem(slots[0]!), slotItem(outOfService)] });
     mock.on(TransactWriteCommand).resolves({});
 
     // Act
-    await repository.removeLocker(locker, event);
+    await repository.removeLocker(locker, removed);
 
     // Assess
     const slotDelete = (slotId: string) => ({
       Delete: {
         TableName: table,
         Key: { PK: 'LOC#loc-1', SK: `SLOT#A#${slotId}` },
-        ConditionExpression: '#status <> :occupied',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':occupied': 'OCCUPIED' },
+        ConditionExpression: 'occupancy = :free AND attribute_not_exists(#command)',
+        ExpressionAttributeNames: { '#command': 'command' },
+        ExpressionAttributeValues: { ':free': 'FREE' },
       },
     });
-    expect(transactInput()).toEqual({
+    expect(sent()).toEqual({
       TransactItems: [
         { Delete: { TableName: table, Key: { PK: 'LOC#loc-1', SK: 'LOCKER#A' }, ConditionExpression: 'attribute_exists(PK)' } },
         slotDelete('01'),
         slotDelete('02'),
-        { Put: { TableName: table, Item: eventItemOf(event) } },
+        eventPut(removed),
       ],
     });
-  });
-
-  it('answers LOCKER_NOT_FOUND without querying when the locker does not exist', async () => {
-    // Prepare
-    mock.on(GetCommand).resolves({});
-
-    // Act
-    const removing = repository.removeLocker(locker, adminEvent('LOCKER_REMOVED'));
-
-    // Assess
-    await expect(removing).rejects.toEqual(new NotFoundError('LOCKER_NOT_FOUND', 'No such locker'));
-    expect(mock.commandCalls(QueryCommand)).toEqual([]);
   });
 
   it('answers LOCKER_NOT_EMPTY when a slot was claimed between the read and the delete', async () => {
     // Prepare
-    mock.on(GetCommand).resolves({ Item: { PK: 'LOC#loc-1', SK: 'LOCKER#A', ...locker } });
-    mock.on(QueryCommand).resolves({ Items: [slotItem('01', 'FREE')] });
+    mock.on(GetCommand).resolves({ Item: lockerItem });
+    mock.on(QueryCommand).resolves({ Items: [slotItem(slots[0]!)] });
     mock.on(TransactWriteCommand).rejects(cancelled('None', 'ConditionalCheckFailed', 'None'));
 
     // Act
-    const removing = repository.removeLocker(locker, adminEvent('LOCKER_REMOVED'));
+    const removing = repository.removeLocker(locker, removed);
 
     // Assess
-    await expect(removing).rejects.toEqual(new ConflictError('LOCKER_NOT_EMPTY', 'The locker still holds parcels'));
+    await expect(removing).rejects.toEqual(notEmpty);
+  });
+
+  it('answers LOCKER_NOT_FOUND when the locker was removed between the read and the delete', async () => {
+    // Prepare
+    mock.on(GetCommand).resolves({ Item: lockerItem });
+    mock.on(QueryCommand).resolves({ Items: [slotItem(slots[0]!)] });
+    mock.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None', 'None'));
+
+    // Act
+    const removing = repository.removeLocker(locker, removed);
+
+    // Assess
+    await expect(removing).rejects.toEqual(new NotFoundError('LOCKER_NOT_FOUND', 'No such locker'));
   });
 });
 
-describe('DynamoLocationRepository.setSlotStatus', () => {
-  const address = { locationId: 'loc-1', lockerId: 'A', slotId: '02' };
+describe('DynamoLocationRepository.recordPresence', () => {
+  const online = adminEvent('LOCKER_ONLINE', { actor: { sub: 'system', role: 'system' }, lockerId: 'A' });
+  const offline = adminEvent('LOCKER_OFFLINE', { actor: { sub: 'system', role: 'system' }, lockerId: 'A' });
 
-  it('taking a slot out of service removes its free-index keys, unless it is OCCUPIED', async () => {
+  it('sets a connection only on an existing locker that has seen no event of this connection or a later one, naming `online` by alias', async () => {
+    // `online` is a DynamoDB reserved word: used bare in an expression, every write is refused with a ValidationException.
     // Prepare
-    const event = adminEvent('SLOT_STATUS_CHANGED', { lockerId: 'A', slotId: '02', from: 'FREE', to: 'OUT_OF_SERVICE' });
-    mock.on(GetCommand).resolves({ Item: slotItem('02', 'FREE', { freeSlotPk: 'FREE#loc-1', freeSlotSk: '1M#A#02' }) });
     mock.on(TransactWriteCommand).resolves({});
 
     // Act
-    await repository.setSlotStatus(address, 'OUT_OF_SERVICE', event);
+    const applied = await repository.recordPresence(locker, { online: true, version: 7, at: '2026-11-22T10:00:00.000Z' }, online);
 
     // Assess
-    expect(transactInput()).toEqual({
-      TransactItems: [
-        {
-          Update: {
-            TableName: table,
-            Key: { PK: 'LOC#loc-1', SK: 'SLOT#A#02' },
-            ConditionExpression: 'attribute_exists(PK) AND #status <> :occupied',
-            UpdateExpression: 'SET #status = :status REMOVE freeSlotPk, freeSlotSk',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':status': 'OUT_OF_SERVICE', ':occupied': 'OCCUPIED' },
+    expect({ applied, input: sent() }).toEqual({
+      applied: true,
+      input: {
+        TransactItems: [
+          {
+            Update: {
+              TableName: table,
+              Key: { PK: 'LOC#loc-1', SK: 'LOCKER#A' },
+              ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(presenceVersion) OR presenceVersion < :version)',
+              UpdateExpression: 'SET #online = :online, presenceVersion = :version, presenceAt = :at',
+              ExpressionAttributeNames: { '#online': 'online' },
+              ExpressionAttributeValues: { ':online': true, ':version': 7, ':at': '2026-11-22T10:00:00.000Z' },
+            },
           },
-        },
-        { Put: { TableName: table, Item: eventItemOf(event) } },
-      ],
+          eventPut(online),
+        ],
+      },
     });
   });
 
-  it('freeing a slot adds its free-index keys, unless it is OCCUPIED', async () => {
+  it('also applies a disconnection after the connection it ends, which carries the same version number', async () => {
     // Prepare
-    const event = adminEvent('SLOT_STATUS_CHANGED', { lockerId: 'A', slotId: '02', from: 'OUT_OF_SERVICE', to: 'FREE' });
-    mock.on(GetCommand).resolves({ Item: slotItem('02', 'OUT_OF_SERVICE') });
     mock.on(TransactWriteCommand).resolves({});
 
     // Act
-    await repository.setSlotStatus(address, 'FREE', event);
+    await repository.recordPresence(locker, { online: false, version: 7, at: '2026-11-22T11:00:00.000Z' }, offline);
 
     // Assess
-    expect(transactInput()).toEqual({
-      TransactItems: [
-        {
-          Update: {
-            TableName: table,
-            Key: { PK: 'LOC#loc-1', SK: 'SLOT#A#02' },
-            ConditionExpression: 'attribute_exists(PK) AND #status <> :occupied',
-            UpdateExpression: 'SET #status = :status, freeSlotPk = :freePk, freeSlotSk = :freeSk',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':status': 'FREE', ':occupied': 'OCCUPIED', ':freePk': 'FREE#loc-1', ':freeSk': '1M#A#02' },
-          },
-        },
-        { Put: { TableName: table, Item: eventItemOf(event) } },
-      ],
+    expect(sent()?.TransactItems?.[0]).toEqual({
+      Update: {
+        TableName: table,
+        Key: { PK: 'LOC#loc-1', SK: 'LOCKER#A' },
+        ConditionExpression:
+          'attribute_exists(PK) AND (attribute_not_exists(presenceVersion) OR presenceVersion < :version OR (presenceVersion = :version AND #online = :true))',
+        UpdateExpression: 'SET #online = :online, presenceVersion = :version, presenceAt = :at',
+        ExpressionAttributeNames: { '#online': 'online' },
+        ExpressionAttributeValues: { ':online': false, ':version': 7, ':at': '2026-11-22T11:00:00.000Z', ':true': true },
+      },
     });
   });
 
-  it('returns the slot with its new status', async () => {
+  it('answers false when a newer event was applied or the locker is gone', async () => {
     // Prepare
-    mock.on(GetCommand).resolves({ Item: slotItem('02', 'OUT_OF_SERVICE') });
-    mock.on(TransactWriteCommand).resolves({});
-
-    // Act
-    const slot = await repository.setSlotStatus(address, 'FREE', adminEvent('SLOT_STATUS_CHANGED'));
-
-    // Assess
-    expect(slot).toEqual({ locationId: 'loc-1', lockerId: 'A', slotId: '02', size: 'M', status: 'FREE' });
-  });
-
-  it('refuses an OCCUPIED slot with SLOT_OCCUPIED and writes nothing', async () => {
-    // Prepare
-    mock.on(GetCommand).resolves({ Item: slotItem('02', 'OCCUPIED', { parcelId: 'p-1' }) });
-
-    // Act
-    const setting = repository.setSlotStatus(address, 'OUT_OF_SERVICE', adminEvent('SLOT_STATUS_CHANGED'));
-
-    // Assess
-    await expect(setting).rejects.toEqual(new ConflictError('SLOT_OCCUPIED', 'The slot holds a parcel'));
-    expect(mock.commandCalls(TransactWriteCommand)).toEqual([]);
-  });
-
-  it('answers SLOT_OCCUPIED when the slot was claimed between the read and the write', async () => {
-    // Prepare
-    mock.on(GetCommand).resolves({ Item: slotItem('02', 'FREE') });
     mock.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None'));
 
     // Act
-    const setting = repository.setSlotStatus(address, 'OUT_OF_SERVICE', adminEvent('SLOT_STATUS_CHANGED'));
+    const applied = await repository.recordPresence(locker, { online: true, version: 6, at: '2026-11-22T09:00:00.000Z' }, online);
 
     // Assess
-    await expect(setting).rejects.toEqual(new ConflictError('SLOT_OCCUPIED', 'The slot holds a parcel'));
+    expect(applied).toBe(false);
   });
 
-  it('answers SLOT_NOT_FOUND for an unknown slot', async () => {
+  it('throws, naming the reasons, when the write fails for another reason', async () => {
     // Prepare
-    mock.on(GetCommand).resolves({});
+    mock.on(TransactWriteCommand).rejects(cancelled('TransactionConflict', 'None'));
 
     // Act
-    const setting = repository.setSlotStatus(address, 'FREE', adminEvent('SLOT_STATUS_CHANGED'));
+    const recording = repository.recordPresence(locker, { online: true, version: 7, at: '2026-11-22T10:00:00.000Z' }, online);
 
     // Assess
-    await expect(setting).rejects.toEqual(new NotFoundError('SLOT_NOT_FOUND', 'No such slot'));
+    await expect(recording).rejects.toThrow('Recording presence failed: TransactionConflict,None');
   });
 });
 
 describe('DynamoLocationRepository reads', () => {
-  it('follows every page of the location range and groups slots under their lockers', async () => {
+  it('reads a location by id', async () => {
     // Prepare
+    mock.on(GetCommand).resolves({ Item: { PK: 'LOC#loc-1', SK: 'META', entity: 'LOCATION', entityTypePk: 'LOCATION', entityTypeSk: 'loc-1', ...location } });
+
+    // Act
+    const read = await repository.get('loc-1');
+
+    // Assess
+    expect({ read, input: mock.commandCalls(GetCommand)[0]?.args[0].input }).toEqual({
+      read: location,
+      input: { TableName: table, Key: { PK: 'LOC#loc-1', SK: 'META' } },
+    });
+  });
+
+  it('answers undefined for an unknown location', async () => {
+    // Prepare
+    mock.on(GetCommand).resolves({});
+
+    // Act
+    const read = await repository.get('loc-9');
+
+    // Assess
+    expect(read).toBeUndefined();
+  });
+
+  it('lists every location by type, following every page', async () => {
+    // Prepare
+    const other = { ...location, locationId: 'loc-2' };
+    const lastKey = { PK: 'LOC#loc-1', SK: 'META', entityTypePk: 'LOCATION', entityTypeSk: 'loc-1' };
+    mock.on(QueryCommand).resolvesOnce({ Items: [{ PK: 'LOC#loc-1', SK: 'META', ...location }], LastEvaluatedKey: lastKey }).resolvesOnce({ Items: [other] });
+
+    // Act
+    const locations = await repository.list();
+
+    // Assess
+    const query = { TableName: table, IndexName: 'entities-by-type', KeyConditionExpression: 'entityTypePk = :type', ExpressionAttributeValues: { ':type': 'LOCATION' } };
+    expect({ locations, queries: queries() }).toEqual({
+      locations: [location, other],
+      queries: [
+        { ...query, ExclusiveStartKey: undefined },
+        { ...query, ExclusiveStartKey: lastKey },
+      ],
+    });
+  });
+
+  it('reads the layout in one range from the lockers to the slots, following every page, and groups slots under their lockers', async () => {
+    // Prepare
+    const lockerB: Locker = { ...locker, lockerId: 'B', thingName: 'loc-1:B', slotIds: ['01'] };
+    const slotB = newSlot({ locationId: 'loc-1', lockerId: 'B', slotId: '01', size: 'M' });
     mock
       .on(QueryCommand)
       .resolvesOnce({
-        Items: [{ PK: 'LOC#loc-1', SK: 'LOCKER#A', ...locker }, { PK: 'LOC#loc-1', SK: 'META', ...location }],
+        Items: [lockerItem, { ...lockerItem, SK: 'LOCKER#B', ...lockerB }, { PK: 'LOC#loc-1', SK: 'META', ...location }],
         LastEvaluatedKey: { PK: 'LOC#loc-1', SK: 'META' },
       })
-      .resolvesOnce({ Items: [slotItem('01', 'FREE'), slotItem('02', 'OCCUPIED', { parcelId: 'p-1' })] });
+      .resolvesOnce({ Items: [slotItem(slots[0]!, { freeSlotPk: 'FREE#loc-1', freeSlotSk: '0S#A#01' }), slotItem(occupied), slotItem(slotB)] });
 
     // Act
     const layout = await repository.layout('loc-1');
 
     // Assess
-    expect({ layout, start: mock.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey }).toEqual({
-      layout: {
-        lockers: [
-          {
-            ...locker,
-            slots: [
-              { locationId: 'loc-1', lockerId: 'A', slotId: '01', size: 'M', status: 'FREE' },
-              { locationId: 'loc-1', lockerId: 'A', slotId: '02', size: 'M', status: 'OCCUPIED', parcelId: 'p-1' },
-            ],
-          },
-        ],
-      },
-      start: { PK: 'LOC#loc-1', SK: 'META' },
+    const range = {
+      TableName: table,
+      KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': 'LOC#loc-1', ':from': 'LOCKER#', ':to': 'SLOT#\uffff' },
+    };
+    expect({ layout, queries: queries() }).toEqual({
+      layout: { lockers: [{ ...locker, slots: [slots[0], occupied] }, { ...lockerB, slots: [slotB] }] },
+      queries: [
+        { ...range, ExclusiveStartKey: undefined },
+        { ...range, ExclusiveStartKey: { PK: 'LOC#loc-1', SK: 'META' } },
+      ],
+    });
+  });
+
+  it('lists the lockers of a location without their slots', async () => {
+    // Prepare
+    mock.on(QueryCommand).resolves({ Items: [lockerItem] });
+
+    // Act
+    const lockers = await repository.lockers('loc-1');
+
+    // Assess
+    expect({ lockers, queries: queries() }).toEqual({
+      lockers: [locker],
+      queries: [
+        {
+          TableName: table,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': 'LOC#loc-1', ':prefix': 'LOCKER#' },
+          ExclusiveStartKey: undefined,
+        },
+      ],
+    });
+  });
+
+  it('reads one locker consistently', async () => {
+    // Prepare
+    mock.on(GetCommand).resolves({ Item: lockerItem });
+
+    // Act
+    const read = await repository.getLocker('loc-1', 'A');
+
+    // Assess
+    expect({ read, input: mock.commandCalls(GetCommand)[0]?.args[0].input }).toEqual({
+      read: locker,
+      input: { TableName: table, Key: { PK: 'LOC#loc-1', SK: 'LOCKER#A' }, ConsistentRead: true },
     });
   });
 
@@ -385,15 +496,79 @@ describe('DynamoLocationRepository reads', () => {
     const counts = await repository.freeCounts('loc-1');
 
     // Assess
-    expect({ counts, input: mock.commandCalls(QueryCommand)[0]?.args[0].input }).toEqual({
+    expect({ counts, queries: queries() }).toEqual({
       counts: { S: 1, M: 0, L: 2 },
-      input: {
-        TableName: table,
-        IndexName: 'free-slots',
-        KeyConditionExpression: 'freeSlotPk = :pk',
-        ExpressionAttributeValues: { ':pk': 'FREE#loc-1' },
-        ExclusiveStartKey: undefined,
-      },
+      queries: [{ TableName: table, IndexName: 'free-slots', KeyConditionExpression: 'freeSlotPk = :pk', ExpressionAttributeValues: { ':pk': 'FREE#loc-1' }, ExclusiveStartKey: undefined }],
     });
+  });
+
+  it('reads one slot consistently, without its index keys', async () => {
+    // Prepare
+    const depositing: Slot = {
+      ...occupied,
+      command: { commandId: 'cmd-1', reason: 'DEPOSIT', parcelId: 'p-1', expiresAt: '2026-11-22T10:00:30.000Z' },
+      deadline: '2026-11-22T10:00:35.000Z',
+    };
+    mock.on(GetCommand).resolves({ Item: slotItem(depositing, { deadlinePk: 'DEADLINE#2', deadlineSk: '2026-11-22T10:00:35.000Z#loc-1#A#02' }) });
+
+    // Act
+    const read = await repository.getSlot({ locationId: 'loc-1', lockerId: 'A', slotId: '02' });
+
+    // Assess
+    expect({ read, input: mock.commandCalls(GetCommand)[0]?.args[0].input }).toEqual({
+      read: depositing,
+      input: { TableName: table, Key: { PK: 'LOC#loc-1', SK: 'SLOT#A#02' }, ConsistentRead: true },
+    });
+  });
+
+  it('answers undefined for an unknown slot', async () => {
+    // Prepare
+    mock.on(GetCommand).resolves({});
+
+    // Act
+    const read = await repository.getSlot({ locationId: 'loc-1', lockerId: 'A', slotId: '09' });
+
+    // Assess
+    expect(read).toBeUndefined();
+  });
+});
+
+describe('DynamoLocationRepository.slotsDue', () => {
+  const due = (slotId: string, deadline: string): Slot => ({ ...occupied, slotId, deadline });
+
+  it('queries every deadline shard for deadlines up to now', async () => {
+    // Prepare
+    mock.on(QueryCommand).resolves({ Items: [] });
+
+    // Act
+    await repository.slotsDue(new Date('2026-11-22T10:05:00.000Z'), 50);
+
+    // Assess
+    expect(queries()).toEqual(
+      [0, 1, 2, 3].map((shard) => ({
+        TableName: table,
+        IndexName: 'slots-by-deadline',
+        KeyConditionExpression: 'deadlinePk = :pk AND deadlineSk <= :upTo',
+        ExpressionAttributeValues: { ':pk': `DEADLINE#${shard}`, ':upTo': '2026-11-22T10:05:00.000Z\uffff' },
+        Limit: 50,
+      })),
+    );
+  });
+
+  it('merges the shards oldest deadline first, keeps at most the limit, and strips index keys', async () => {
+    // Prepare
+    mock
+      .on(QueryCommand)
+      .resolves({ Items: [] })
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'DEADLINE#1' } }, false)
+      .resolves({ Items: [slotItem(due('03', '2026-11-22T10:04:00.000Z'), { deadlinePk: 'DEADLINE#1', deadlineSk: 'x' })] })
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'DEADLINE#3' } }, false)
+      .resolves({ Items: [slotItem(due('01', '2026-11-22T10:01:00.000Z')), slotItem(due('02', '2026-11-22T10:05:00.000Z'))] });
+
+    // Act
+    const slotsDue = await repository.slotsDue(new Date('2026-11-22T10:05:00.000Z'), 2);
+
+    // Assess
+    expect(slotsDue).toEqual([due('01', '2026-11-22T10:01:00.000Z'), due('03', '2026-11-22T10:04:00.000Z')]);
   });
 });

@@ -1,18 +1,18 @@
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDocumentClient } from '#shared/adapters/dynamodb/client';
 import { DynamoParcelRepository } from '#shared/adapters/dynamodb/parcel-repository';
 import { ValidationError } from '#shared/domain/errors';
 import type { AuditEvent } from '#shared/domain/events';
-import type { NewParcel, StoredParcel } from '#shared/ports';
+import type { StoredParcel } from '#shared/ports';
 
 const table = 'locker-table';
 const mock = mockClient(DynamoDBDocumentClient);
 const repository = new DynamoParcelRepository(createDocumentClient(new DynamoDBClient({ region: 'eu-west-1' })), table);
 
-const storedParcel: NewParcel['parcel'] = {
+const storedParcel: StoredParcel = {
   parcelId: 'p-1',
   locationId: 'loc-1',
   lockerId: 'A',
@@ -23,7 +23,8 @@ const storedParcel: NewParcel['parcel'] = {
   carrierId: 'carrier-1',
   status: 'STORED',
   createdAt: '2026-11-22T10:00:00.000Z',
-  updatedAt: '2026-11-22T10:00:00.000Z',
+  updatedAt: '2026-11-22T10:01:00.000Z',
+  pickupWindowHours: 72,
   expiresAt: '2026-11-25T10:00:00.000Z',
   failedAttempts: 0,
   version: 1,
@@ -31,23 +32,15 @@ const storedParcel: NewParcel['parcel'] = {
   sealedPickupCode: 'sealed-1',
 };
 
-const storedEvent: AuditEvent = {
-  eventId: 'evt-1',
-  type: 'PARCEL_STORED',
-  at: '2026-11-22T10:00:00.000Z',
-  actor: { sub: 'carrier-1', role: 'carrier' },
+const laterEvent = (type: AuditEvent['type'], from: string, to: string): AuditEvent => ({
+  eventId: 'evt-2',
+  type,
+  at: '2026-11-23T08:00:00.000Z',
+  actor: { sub: 'cust-1', role: 'customer' },
   locationId: 'loc-1',
   lockerId: 'A',
   slotId: '02',
   parcelId: 'p-1',
-  to: 'STORED',
-};
-
-const laterEvent = (type: AuditEvent['type'], from: string, to: string): AuditEvent => ({
-  ...storedEvent,
-  eventId: 'evt-2',
-  type,
-  at: '2026-11-23T08:00:00.000Z',
   from,
   to,
 });
@@ -65,6 +58,7 @@ const cancelled = (...codes: string[]) =>
 const parcelItem = {
   PK: 'PARCEL#p-1',
   SK: 'META',
+  entity: 'PARCEL',
   ...storedParcel,
   recipientPk: 'USER#cust-1',
   recipientSk: '2026-11-22T10:00:00.000Z#p-1',
@@ -76,154 +70,14 @@ const parcelItem = {
   expirySk: '2026-11-25T10:00:00.000Z#p-1',
 };
 
-const storedEventItem = { PK: 'PARCEL#p-1', SK: 'EVT#2026-11-22T10:00:00.000Z#evt-1', entity: 'EVENT', ...storedEvent };
-
 beforeEach(() => {
   mock.reset();
+  // transact backs off randomly between conflict retries: no waiting in unit tests.
+  vi.spyOn(Math, 'random').mockReturnValue(0);
 });
 
-describe('DynamoParcelRepository.store', () => {
-  it('claims the slot, puts the parcel, its code index entry and its event in one transaction', async () => {
-    // Prepare
-    mock.on(TransactWriteCommand).resolves({});
-
-    // Act
-    await repository.store({ parcel: storedParcel, event: storedEvent });
-
-    // Assess
-    expect(transactInput()).toEqual({
-      TransactItems: [
-        {
-          Update: {
-            TableName: table,
-            Key: { PK: 'LOC#loc-1', SK: 'SLOT#A#02' },
-            ConditionExpression: '#status = :free',
-            UpdateExpression: 'SET #status = :occupied, parcelId = :parcelId REMOVE freeSlotPk, freeSlotSk',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':free': 'FREE', ':occupied': 'OCCUPIED', ':parcelId': 'p-1' },
-          },
-        },
-        { Put: { TableName: table, Item: parcelItem, ConditionExpression: 'attribute_not_exists(PK)' } },
-        {
-          Put: {
-            TableName: table,
-            Item: { PK: 'LOC#loc-1#CODE#hash-1', SK: 'CODE', parcelId: 'p-1' },
-            ConditionExpression: 'attribute_not_exists(PK)',
-          },
-        },
-        { Put: { TableName: table, Item: storedEventItem } },
-      ],
-      ClientRequestToken: 'bEmIb_0LvZVyYjxTVksdPHI_jDZEIwzO5O7A',
-    });
-  });
-
-  it('adds the idempotency record, with its TTL in epoch seconds, as the fifth item', async () => {
-    // Prepare
-    mock.on(TransactWriteCommand).resolves({});
-
-    // Act
-    await repository.store({
-      parcel: { ...storedParcel, idempotencyKey: 'key-12345' },
-      event: storedEvent,
-      idempotency: { ownerSub: 'carrier-1', key: 'key-12345', requestHash: 'request-hash', expiresAt: new Date('2026-11-23T10:00:00.500Z') },
-    });
-
-    // Assess
-    expect(transactInput()?.TransactItems?.[4]).toEqual({
-      Put: {
-        TableName: table,
-        Item: { PK: 'IDEMPOTENCY#carrier-1#key-12345', SK: 'IDEMPOTENCY', parcelId: 'p-1', requestHash: 'request-hash', ttl: 1_795_428_000 },
-        ConditionExpression: 'attribute_not_exists(PK)',
-      },
-    });
-  });
-
-  it('sends the same request token for the same claim, so an SDK retry of a committed claim is a no-op', async () => {
-    // Prepare
-    mock.on(TransactWriteCommand).resolves({});
-
-    // Act
-    await repository.store({ parcel: storedParcel, event: storedEvent });
-    await repository.store({ parcel: storedParcel, event: { ...storedEvent, eventId: 'evt-other' } });
-
-    // Assess
-    expect(transactInput(1)?.ClientRequestToken).toBe(transactInput(0)?.ClientRequestToken);
-  });
-
-  it('sends another request token when the same parcel claims another slot', async () => {
-    // Prepare
-    mock.on(TransactWriteCommand).resolves({});
-
-    // Act
-    await repository.store({ parcel: storedParcel, event: storedEvent });
-    await repository.store({ parcel: { ...storedParcel, slotId: '03' }, event: storedEvent });
-
-    // Assess
-    expect(transactInput(1)?.ClientRequestToken).not.toBe(transactInput(0)?.ClientRequestToken);
-  });
-
-  it('answers stored when the transaction commits', async () => {
-    // Prepare
-    mock.on(TransactWriteCommand).resolves({});
-
-    // Act
-    const outcome = await repository.store({ parcel: storedParcel, event: storedEvent });
-
-    // Assess
-    expect(outcome).toEqual({ kind: 'stored' });
-  });
-
-  it.each([
-    { reasons: ['ConditionalCheckFailed', 'None', 'None', 'None'], kind: 'slot-taken' },
-    { reasons: ['None', 'None', 'ConditionalCheckFailed', 'None'], kind: 'code-taken' },
-    { reasons: ['None', 'ConditionalCheckFailed', 'None', 'None'], kind: 'parcel-exists' },
-    { reasons: ['None', 'None', 'None', 'None', 'ConditionalCheckFailed'], kind: 'idempotency-key-taken' },
-    { reasons: ['TransactionConflict', 'None', 'None', 'None'], kind: 'conflict' },
-    { reasons: ['None', 'None', 'None', 'TransactionConflict'], kind: 'conflict' },
-  ])('maps cancellation reasons $reasons to $kind', async ({ reasons, kind }) => {
-    // Prepare
-    mock.on(TransactWriteCommand).rejects(cancelled(...reasons));
-
-    // Act
-    const outcome = await repository.store({ parcel: storedParcel, event: storedEvent });
-
-    // Assess
-    expect(outcome).toEqual({ kind });
-  });
-
-  it('prefers idempotency-key-taken over slot-taken, so a replay is not retried on another slot', async () => {
-    // Prepare
-    mock.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None', 'None', 'None', 'ConditionalCheckFailed'));
-
-    // Act
-    const outcome = await repository.store({ parcel: storedParcel, event: storedEvent });
-
-    // Assess
-    expect(outcome).toEqual({ kind: 'idempotency-key-taken' });
-  });
-
-  it('throws on a cancellation it cannot map', async () => {
-    // Prepare
-    mock.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'None', 'ValidationError'));
-
-    // Act
-    const storing = repository.store({ parcel: storedParcel, event: storedEvent });
-
-    // Assess
-    await expect(storing).rejects.toThrow('Storing parcel failed: None,None,None,ValidationError');
-  });
-
-  it('lets an error other than a cancelled transaction through', async () => {
-    // Prepare
-    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException' });
-    mock.on(TransactWriteCommand).rejects(throttled);
-
-    // Act
-    const storing = repository.store({ parcel: storedParcel, event: storedEvent });
-
-    // Assess
-    await expect(storing).rejects.toBe(throttled);
-  });
+afterEach(() => {
+  vi.restoreAllMocks();
 });
 
 describe('DynamoParcelRepository.findFreeSlots', () => {
@@ -265,149 +119,6 @@ describe('DynamoParcelRepository.findFreeSlots', () => {
       { locationId: 'loc-1', lockerId: 'A', slotId: '02', size: 'M' },
       { locationId: 'loc-1', lockerId: 'B', slotId: '01', size: 'L' },
     ]);
-  });
-});
-
-describe('DynamoParcelRepository.transition', () => {
-  it('retrieving updates the parcel on its version, drops code and expiry keys, frees the slot and deletes the code index entry', async () => {
-    // Prepare
-    mock.on(TransactWriteCommand).resolves({});
-    const event = laterEvent('PARCEL_RETRIEVED', 'STORED', 'RETRIEVED');
-
-    // Act
-    await repository.transition({ parcel: storedParcel, to: 'RETRIEVED', freeSlot: true, event, at: new Date('2026-11-23T08:00:00.000Z') });
-
-    // Assess
-    expect(transactInput()).toEqual({
-      TransactItems: [
-        {
-          Update: {
-            TableName: table,
-            Key: { PK: 'PARCEL#p-1', SK: 'META' },
-            ConditionExpression: 'version = :version',
-            UpdateExpression:
-              'SET #status = :to, updatedAt = :at, version = :next REMOVE pickupCodeHash, sealedPickupCode, expiryPk, expirySk',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':to': 'RETRIEVED', ':at': '2026-11-23T08:00:00.000Z', ':version': 1, ':next': 2 },
-          },
-        },
-        { Put: { TableName: table, Item: { PK: 'PARCEL#p-1', SK: 'EVT#2026-11-23T08:00:00.000Z#evt-2', entity: 'EVENT', ...event } } },
-        { Delete: { TableName: table, Key: { PK: 'LOC#loc-1#CODE#hash-1', SK: 'CODE' } } },
-        {
-          Update: {
-            TableName: table,
-            Key: { PK: 'LOC#loc-1', SK: 'SLOT#A#02' },
-            ConditionExpression: 'parcelId = :parcelId',
-            UpdateExpression: 'SET #status = :free, freeSlotPk = :freePk, freeSlotSk = :freeSk REMOVE parcelId',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':parcelId': 'p-1', ':free': 'FREE', ':freePk': 'FREE#loc-1', ':freeSk': '1M#A#02' },
-          },
-        },
-      ],
-    });
-  });
-
-  it('expiring keeps the slot occupied but still drops the code and its index entry', async () => {
-    // Prepare
-    mock.on(TransactWriteCommand).resolves({});
-    const event = laterEvent('PARCEL_EXPIRED', 'STORED', 'EXPIRED');
-
-    // Act
-    await repository.transition({ parcel: storedParcel, to: 'EXPIRED', freeSlot: false, event, at: new Date('2026-11-25T10:05:00.000Z') });
-
-    // Assess
-    expect(transactInput()?.TransactItems).toEqual([
-      {
-        Update: {
-          TableName: table,
-          Key: { PK: 'PARCEL#p-1', SK: 'META' },
-          ConditionExpression: 'version = :version',
-          UpdateExpression: 'SET #status = :to, updatedAt = :at, version = :next REMOVE pickupCodeHash, sealedPickupCode, expiryPk, expirySk',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':to': 'EXPIRED', ':at': '2026-11-25T10:05:00.000Z', ':version': 1, ':next': 2 },
-        },
-      },
-      { Put: { TableName: table, Item: { PK: 'PARCEL#p-1', SK: 'EVT#2026-11-23T08:00:00.000Z#evt-2', entity: 'EVENT', ...event } } },
-      { Delete: { TableName: table, Key: { PK: 'LOC#loc-1#CODE#hash-1', SK: 'CODE' } } },
-    ]);
-  });
-
-  it('returning an expired parcel frees the slot without touching code attributes it no longer has', async () => {
-    // Prepare
-    mock.on(TransactWriteCommand).resolves({});
-    const { pickupCodeHash: _hash, sealedPickupCode: _sealed, ...rest } = storedParcel;
-    const expired: StoredParcel = { ...rest, status: 'EXPIRED', version: 2 };
-    const event = laterEvent('PARCEL_RETURNED', 'EXPIRED', 'RETURNED');
-
-    // Act
-    await repository.transition({ parcel: expired, to: 'RETURNED', freeSlot: true, event, at: new Date('2026-11-26T09:00:00.000Z') });
-
-    // Assess
-    expect(transactInput()?.TransactItems).toEqual([
-      {
-        Update: {
-          TableName: table,
-          Key: { PK: 'PARCEL#p-1', SK: 'META' },
-          ConditionExpression: 'version = :version',
-          UpdateExpression: 'SET #status = :to, updatedAt = :at, version = :next',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':to': 'RETURNED', ':at': '2026-11-26T09:00:00.000Z', ':version': 2, ':next': 3 },
-        },
-      },
-      { Put: { TableName: table, Item: { PK: 'PARCEL#p-1', SK: 'EVT#2026-11-23T08:00:00.000Z#evt-2', entity: 'EVENT', ...event } } },
-      {
-        Update: {
-          TableName: table,
-          Key: { PK: 'LOC#loc-1', SK: 'SLOT#A#02' },
-          ConditionExpression: 'parcelId = :parcelId',
-          UpdateExpression: 'SET #status = :free, freeSlotPk = :freePk, freeSlotSk = :freeSk REMOVE parcelId',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':parcelId': 'p-1', ':free': 'FREE', ':freePk': 'FREE#loc-1', ':freeSk': '1M#A#02' },
-        },
-      },
-    ]);
-  });
-
-  it('answers true when the transaction commits', async () => {
-    // Prepare
-    mock.on(TransactWriteCommand).resolves({});
-
-    // Act
-    const changed = await repository.transition({
-      parcel: storedParcel, to: 'CANCELLED', freeSlot: true, event: laterEvent('PARCEL_CANCELLED', 'STORED', 'CANCELLED'), at: new Date(),
-    });
-
-    // Assess
-    expect(changed).toBe(true);
-  });
-
-  it.each([
-    { reasons: ['ConditionalCheckFailed', 'None', 'None', 'None'], why: 'the version moved on' },
-    { reasons: ['None', 'None', 'None', 'TransactionConflict'], why: 'a concurrent transaction touched the items' },
-  ])('answers false when $why', async ({ reasons }) => {
-    // Prepare
-    mock.on(TransactWriteCommand).rejects(cancelled(...reasons));
-
-    // Act
-    const changed = await repository.transition({
-      parcel: storedParcel, to: 'CANCELLED', freeSlot: true, event: laterEvent('PARCEL_CANCELLED', 'STORED', 'CANCELLED'), at: new Date(),
-    });
-
-    // Assess
-    expect(changed).toBe(false);
-  });
-
-  it('throws when the slot no longer holds the parcel', async () => {
-    // Prepare
-    mock.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'None', 'ConditionalCheckFailed'));
-
-    // Act
-    const changing = repository.transition({
-      parcel: storedParcel, to: 'CANCELLED', freeSlot: true, event: laterEvent('PARCEL_CANCELLED', 'STORED', 'CANCELLED'), at: new Date(),
-    });
-
-    // Assess
-    await expect(changing).rejects.toThrow('Parcel transition to CANCELLED failed: None,None,None,ConditionalCheckFailed');
   });
 });
 
@@ -459,9 +170,12 @@ describe('DynamoParcelRepository.recordWrongCode', () => {
     });
   });
 
-  it('answers false when the count it read is stale', async () => {
+  it.each([
+    { why: 'a concurrent write kept conflicting', reasons: ['TransactionConflict', 'None'] },
+    { why: 'the parcel changed since it was read', reasons: ['ConditionalCheckFailed', 'None'] },
+  ])('answers false when $why', async ({ reasons }) => {
     // Prepare
-    mock.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None'));
+    mock.on(TransactWriteCommand).rejects(cancelled(...reasons));
 
     // Act
     const recorded = await repository.recordWrongCode(storedParcel, { failedAttempts: 0 }, { failedAttempts: 1 }, rejected);
@@ -469,75 +183,27 @@ describe('DynamoParcelRepository.recordWrongCode', () => {
     // Assess
     expect(recorded).toBe(false);
   });
-});
 
-describe('DynamoParcelRepository.replaceCode', () => {
-  const reissued = laterEvent('PICKUP_CODE_REISSUED', 'STORED', 'STORED');
-
-  it('swaps the code on the version it read while STORED, adds the new index entry and deletes the old one', async () => {
+  it('answers true when the count is recorded', async () => {
     // Prepare
     mock.on(TransactWriteCommand).resolves({});
 
     // Act
-    await repository.replaceCode(storedParcel, { hash: 'hash-2', sealed: 'sealed-2' }, reissued);
+    const recorded = await repository.recordWrongCode(storedParcel, { failedAttempts: 0 }, { failedAttempts: 1 }, rejected);
 
     // Assess
-    expect(transactInput()).toEqual({
-      TransactItems: [
-        {
-          Update: {
-            TableName: table,
-            Key: { PK: 'PARCEL#p-1', SK: 'META' },
-            ConditionExpression: 'version = :version AND #status = :stored',
-            UpdateExpression: 'SET pickupCodeHash = :hash, sealedPickupCode = :sealed, version = :next',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':version': 1, ':next': 2, ':stored': 'STORED', ':hash': 'hash-2', ':sealed': 'sealed-2' },
-          },
-        },
-        {
-          Put: {
-            TableName: table,
-            Item: { PK: 'LOC#loc-1#CODE#hash-2', SK: 'CODE', parcelId: 'p-1' },
-            ConditionExpression: 'attribute_not_exists(PK)',
-          },
-        },
-        { Put: { TableName: table, Item: { PK: 'PARCEL#p-1', SK: 'EVT#2026-11-23T08:00:00.000Z#evt-2', entity: 'EVENT', ...reissued } } },
-        { Delete: { TableName: table, Key: { PK: 'LOC#loc-1#CODE#hash-1', SK: 'CODE' } } },
-      ],
-    });
+    expect(recorded).toBe(true);
   });
 
-  it.each([
-    { reasons: ['None', 'None', 'None', 'None'], outcome: 'replaced', commits: true },
-    { reasons: ['None', 'ConditionalCheckFailed', 'None', 'None'], outcome: 'code-taken', commits: false },
-    { reasons: ['ConditionalCheckFailed', 'None', 'None', 'None'], outcome: 'stale', commits: false },
-    { reasons: ['None', 'None', 'TransactionConflict', 'None'], outcome: 'stale', commits: false },
-  ])('answers $outcome for cancellation reasons $reasons', async ({ reasons, outcome, commits }) => {
+  it('throws, naming the reasons, when the write fails for another reason', async () => {
     // Prepare
-    if (commits) mock.on(TransactWriteCommand).resolves({});
-    else mock.on(TransactWriteCommand).rejects(cancelled(...reasons));
+    mock.on(TransactWriteCommand).rejects(cancelled('None', 'ValidationError'));
 
     // Act
-    const result = await repository.replaceCode(storedParcel, { hash: 'hash-2', sealed: 'sealed-2' }, reissued);
+    const recording = repository.recordWrongCode(storedParcel, { failedAttempts: 0 }, { failedAttempts: 1 }, rejected);
 
     // Assess
-    expect(result).toBe(outcome);
-  });
-
-  it('never sends two operations on one item when the new code hashes like the current one', async () => {
-    // Prepare: one draw in a million repeats the current code; DynamoDB refuses a transaction
-    // that touches one item twice with a ValidationException, not a cancellation.
-    mock.on(TransactWriteCommand).resolves({});
-
-    // Act
-    await repository.replaceCode(storedParcel, { hash: 'hash-1', sealed: 'sealed-again' }, reissued);
-
-    // Assess
-    const keys = (transactInput()?.TransactItems ?? []).map((item) => {
-      const key = item.Put?.Item ?? item.Update?.Key ?? item.Delete?.Key ?? item.ConditionCheck?.Key ?? {};
-      return `${String(key.PK)}|${String(key.SK)}`;
-    });
-    expect(keys.filter((key, index) => keys.indexOf(key) !== index)).toEqual([]);
+    await expect(recording).rejects.toThrow('Recording a wrong code failed: None,ValidationError');
   });
 });
 
@@ -673,6 +339,44 @@ describe('DynamoParcelRepository listings and cursors', () => {
     expect(mock.commandCalls(QueryCommand)).toEqual([]);
   });
 
+  it('lists a location\'s parcels newest first from the location index', async () => {
+    // Prepare
+    mock.on(QueryCommand).resolves({ Items: [] });
+
+    // Act
+    await repository.listByLocation('loc-1', { limit: 10 });
+
+    // Assess
+    expect(mock.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
+      TableName: table,
+      IndexName: 'parcels-by-location',
+      KeyConditionExpression: 'locationPk = :pk',
+      ExpressionAttributeValues: { ':pk': 'LOC#loc-1' },
+      Limit: 10,
+      ScanIndexForward: false,
+      ExclusiveStartKey: undefined,
+    });
+  });
+
+  it('lists every parcel newest first from the by-type index', async () => {
+    // Prepare
+    mock.on(QueryCommand).resolves({ Items: [] });
+
+    // Act
+    await repository.listAll({ limit: 10 });
+
+    // Assess
+    expect(mock.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
+      TableName: table,
+      IndexName: 'entities-by-type',
+      KeyConditionExpression: 'entityTypePk = :type',
+      ExpressionAttributeValues: { ':type': 'PARCEL' },
+      Limit: 10,
+      ScanIndexForward: false,
+      ExclusiveStartKey: undefined,
+    });
+  });
+
   it('filters a recipient\'s listing by location when asked', async () => {
     // Prepare
     mock.on(QueryCommand).resolves({ Items: [] });
@@ -718,5 +422,57 @@ describe('DynamoParcelRepository reads', () => {
 
     // Assess
     expect(parcelId).toBe('p-1');
+  });
+
+  it('answers undefined for an unknown parcel', async () => {
+    // Prepare
+    mock.on(GetCommand).resolves({});
+
+    // Act
+    const parcel = await repository.get('p-9');
+
+    // Assess
+    expect(parcel).toBeUndefined();
+  });
+
+  it('looks a code up consistently, so a code just issued is found at once', async () => {
+    // Prepare
+    mock.on(GetCommand).resolves({});
+
+    // Act
+    const parcelId = await repository.findByPickupCode('loc-1', 'hash-9');
+
+    // Assess
+    expect({ parcelId, input: mock.commandCalls(GetCommand)[0]?.args[0].input }).toEqual({
+      parcelId: undefined,
+      input: { TableName: table, Key: { PK: 'LOC#loc-1#CODE#hash-9', SK: 'CODE' }, ConsistentRead: true },
+    });
+  });
+
+  it('finds a carrier\'s idempotency record consistently, with the parcel and the request it answered', async () => {
+    // Prepare
+    mock.on(GetCommand).resolves({
+      Item: { PK: 'IDEMPOTENCY#carrier-1#key-1', SK: 'IDEMPOTENCY', entity: 'IDEMPOTENCY', parcelId: 'p-1', requestHash: 'request-hash', ttl: 1_795_428_000 },
+    });
+
+    // Act
+    const record = await repository.findIdempotencyRecord('carrier-1', 'key-1');
+
+    // Assess
+    expect({ record, input: mock.commandCalls(GetCommand)[0]?.args[0].input }).toEqual({
+      record: { parcelId: 'p-1', requestHash: 'request-hash' },
+      input: { TableName: table, Key: { PK: 'IDEMPOTENCY#carrier-1#key-1', SK: 'IDEMPOTENCY' }, ConsistentRead: true },
+    });
+  });
+
+  it('answers undefined for an idempotency key never used', async () => {
+    // Prepare
+    mock.on(GetCommand).resolves({});
+
+    // Act
+    const record = await repository.findIdempotencyRecord('carrier-1', 'key-9');
+
+    // Assess
+    expect(record).toBeUndefined();
   });
 });
