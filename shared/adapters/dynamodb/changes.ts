@@ -44,8 +44,10 @@ export class DynamoChangeWriter implements ChangeWriter {
     const result = await transact(this.client, this.tableName, parts.map((part) => part.item), change.requestToken && tokenOf(change.requestToken));
     if (result.ok) return 'committed';
     const refused = new Set(parts.filter((_, index) => result.reasons[index] === 'ConditionalCheckFailed').map((part) => part.role));
-    if (refused.has('parcel')) return parcel?.previous ? 'stale' : 'parcel-exists';
+    // A retry racing its own first attempt is refused on both the parcel and the key: the key
+    // tells the caller to replay the winner's answer.
     if (refused.has('idempotency')) return 'idempotency-key-taken';
+    if (refused.has('parcel')) return parcel?.previous ? 'stale' : 'parcel-exists';
     if (refused.has('slot')) return 'stale';
     if (refused.has('claim')) return 'slot-taken';
     if (refused.has('code')) return 'code-taken';

@@ -136,8 +136,10 @@ export class DynamoLocationRepository implements LocationRepository {
           // One connection's connected and disconnected events share a versionNumber; the disconnect comes second.
           ConditionExpression: presence.online
             ? 'attribute_exists(PK) AND (attribute_not_exists(presenceVersion) OR presenceVersion < :version)'
-            : 'attribute_exists(PK) AND (attribute_not_exists(presenceVersion) OR presenceVersion < :version OR (presenceVersion = :version AND online = :true))',
-          UpdateExpression: 'SET online = :online, presenceVersion = :version, presenceAt = :at',
+            : 'attribute_exists(PK) AND (attribute_not_exists(presenceVersion) OR presenceVersion < :version OR (presenceVersion = :version AND #online = :true))',
+          UpdateExpression: 'SET #online = :online, presenceVersion = :version, presenceAt = :at',
+          // `online` is a DynamoDB reserved word.
+          ExpressionAttributeNames: { '#online': 'online' },
           ExpressionAttributeValues: {
             ':online': presence.online,
             ':version': presence.version,
