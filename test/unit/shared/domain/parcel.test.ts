@@ -9,13 +9,21 @@ import {
   expiryTime,
   isOwner,
   parcelStatuses,
+  transitioned,
   type ParcelStatus,
 } from '#shared/domain/parcel';
 
+/** DESIGN.md §1: the whole lifecycle, door states included. */
 const allowed: [ParcelStatus, ParcelStatus][] = [
-  ['STORED', 'RETRIEVED'],
+  ['DEPOSITING', 'STORED'],
+  ['DEPOSITING', 'DEPOSITING'],
+  ['DEPOSITING', 'DEPOSIT_FAILED'],
+  ['DEPOSITING', 'CANCELLED'],
+  ['STORED', 'COLLECTING'],
   ['STORED', 'CANCELLED'],
   ['STORED', 'EXPIRED'],
+  ['COLLECTING', 'RETRIEVED'],
+  ['COLLECTING', 'STORED'],
   ['EXPIRED', 'RETURNED'],
 ];
 const isAllowed = (from: ParcelStatus, to: ParcelStatus) => allowed.some(([a, b]) => a === from && b === to);
@@ -122,5 +130,35 @@ describe('who may see and handle a parcel', () => {
 
     // Assess
     expect(results).toEqual([true, true, false, false]);
+  });
+});
+
+describe('the effects of a transition', () => {
+  const base = {
+    parcelId: 'p1', locationId: 'l', lockerId: 'k', slotId: '01', slotSize: 'S', size: 'S', recipientId: 'r', carrierId: 'c',
+    createdAt: '2026-11-23T10:00:00.000Z', updatedAt: '2026-11-23T10:00:00.000Z', pickupWindowHours: 72, failedAttempts: 0,
+    pickupCodeHash: 'h', sealedPickupCode: 's',
+  } as const;
+  const now = new Date('2026-11-23T12:00:00.000Z');
+
+  it('starts the pickup window when the door closes on a deposit, and keeps the code', () => {
+    const next = transitioned({ ...base, status: 'DEPOSITING', commandId: 'c1' }, 'STORED', now);
+    expect(next).toMatchObject({ status: 'STORED', expiresAt: '2026-11-26T12:00:00.000Z', pickupCodeHash: 'h' });
+    expect(next.commandId).toBeUndefined();
+  });
+
+  it('drops the code when the parcel is retrieved', () => {
+    const next = transitioned({ ...base, status: 'COLLECTING', commandId: 'c1' }, 'RETRIEVED', now);
+    expect(next.pickupCodeHash).toBeUndefined();
+    expect(next.sealedPickupCode).toBeUndefined();
+  });
+
+  it('keeps the code when a pickup fails and the parcel is STORED again', () => {
+    const next = transitioned({ ...base, status: 'COLLECTING', commandId: 'c1', expiresAt: '2026-11-25T00:00:00.000Z' }, 'STORED', now);
+    expect(next).toMatchObject({ pickupCodeHash: 'h', expiresAt: '2026-11-25T00:00:00.000Z' });
+  });
+
+  it('refuses a transition the lifecycle does not list', () => {
+    expect(() => transitioned({ ...base, status: 'RETRIEVED' }, 'STORED', now)).toThrow(ConflictError);
   });
 });
