@@ -5,6 +5,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { functionDefinitions, type FunctionDefinition, type Needs } from '#shared/manifest';
 import { entryFor } from '#infra/constructs/bundling';
+import type { DoorsBinding } from '#infra/constructs/doors';
 import { LockerFunction } from '#infra/constructs/locker-function';
 import type { StageConfig } from '#infra/stacks/stage';
 
@@ -12,6 +13,7 @@ import type { StageConfig } from '#infra/stacks/stage';
 export interface NeedResources {
   readonly table: ITable;
   readonly pickupCodeSecret: ISecret;
+  readonly doors: DoorsBinding;
 }
 
 export interface FunctionsProps {
@@ -25,7 +27,8 @@ export interface FunctionsProps {
  * One Lambda per entry of the function manifest, each given what its `needs` declare and nothing
  * more: the environment variable and the IAM grant of each need are set together by the function
  * construct's `bind…()` helpers. A function without `needs.table` never learns the table name; one
- * without `needs.pickupCodeSecret` can neither name nor read the secret.
+ * without `needs.pickupCodeSecret` can neither name nor read the secret; one without `needs.doors`
+ * neither knows the IoT endpoint nor may touch a shadow.
  */
 export class Functions extends Construct {
   readonly byName: ReadonlyMap<string, LockerFunction>;
@@ -38,13 +41,7 @@ export class Functions extends Construct {
         name: definition.name,
         entry: entryFor(definition),
         stage: props.stage,
-        ...(definition.kind === 'http'
-          ? { description: `${definition.method} ${definition.path}` }
-          : {
-              description: `${definition.name} every ${definition.everyMinutes} minutes`,
-              // Well inside one period, so two runs overlap only when one is stuck.
-              timeout: Duration.minutes(Math.min(15, Math.max(1, definition.everyMinutes - 1))),
-            }),
+        ...triggerSettings(definition),
       });
       bindNeeds(fn, definition.needs, props.resources);
       byName.set(definition.name, fn);
@@ -63,7 +60,23 @@ export class Functions extends Construct {
   }
 }
 
+function triggerSettings(definition: FunctionDefinition): { description: string; timeout?: Duration } {
+  switch (definition.kind) {
+    case 'http':
+      return { description: `${definition.method} ${definition.path}` };
+    case 'schedule':
+      return {
+        description: `${definition.name} every ${definition.everyMinutes} minutes`,
+        // Well inside one period, so two runs overlap only when one is stuck.
+        timeout: Duration.minutes(Math.min(15, Math.max(1, definition.everyMinutes - 1))),
+      };
+    case 'iot':
+      return { description: `${definition.name} on ${definition.rule.topicFilter}` };
+  }
+}
+
 function bindNeeds(fn: LockerFunction, needs: Needs, resources: NeedResources): void {
   if (needs.table !== undefined) fn.bindTable(resources.table, needs.table);
   if (needs.pickupCodeSecret === true) fn.bindPickupCodeSecret(resources.pickupCodeSecret);
+  if (needs.doors === true) fn.bindDoors(resources.doors);
 }

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { type Duration, Validations } from 'aws-cdk-lib';
+import { type Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, type CfnFunction, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -10,6 +10,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { indexList } from '#shared/adapters/dynamodb/table';
 import type { TableAccess } from '#shared/manifest';
+import type { DoorsBinding } from '#infra/constructs/doors';
 import { bundlingOptions, repoRoot } from '#infra/constructs/bundling';
 import type { StageConfig } from '#infra/stacks/stage';
 
@@ -33,6 +34,9 @@ export const tableActions: Readonly<Record<TableAccess, readonly string[]>> = {
     'dynamodb:ConditionCheckItem',
   ],
 };
+
+/** What commanding a door takes: read a door's shadow, write its `desired` section. */
+export const shadowActions: readonly string[] = ['iot:GetThingShadow', 'iot:UpdateThingShadow'];
 
 /** Indexes are only ever queried: GetItem and writes do not apply to them. */
 export const indexActions: readonly string[] = ['dynamodb:Query'];
@@ -111,6 +115,10 @@ export class LockerFunction extends Construct {
         ...(props.stage.defaultPickupWindowHours === undefined
           ? {}
           : { DEFAULT_PICKUP_WINDOW_HOURS: props.stage.defaultPickupWindowHours }),
+        // Every function that writes a slot derives its door deadlines from these, not only the ones
+        // commanding doors, so all of them get the stage's values rather than some falling back to defaults.
+        DOOR_COMMAND_TIMEOUT_SECONDS: String(props.stage.doorTimings.commandTimeoutSeconds),
+        DOOR_LEFT_OPEN_SECONDS: String(props.stage.doorTimings.leftOpenSeconds),
       },
     };
 
@@ -186,6 +194,23 @@ export class LockerFunction extends Construct {
     this.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
     );
+    return this;
+  }
+
+  /**
+   * Sets IOT_DATA_ENDPOINT and allows reading and updating device shadows. Things are created per
+   * locker at run time (npm run locker:provision), so the grant names every thing of the account
+   * and region rather than a list known at deploy time.
+   */
+  bindDoors(doors: DoorsBinding): this {
+    this.function.addEnvironment('IOT_DATA_ENDPOINT', doors.dataEndpoint);
+    const things = Stack.of(this).formatArn({ service: 'iot', resource: 'thing', resourceName: '*' });
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...shadowActions], resources: [things] }));
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:thing/*]',
+      reason:
+        'Shadow reads and updates on the lockers\' things: one thing per locker, created at run time by npm run locker:provision, so no list exists at deploy time. Only the two shadow actions are granted; no thing, certificate or policy action.',
+    });
     return this;
   }
 }

@@ -6,7 +6,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * Reads a synthesized cloud assembly (`cdk.out`) the way CloudFormation would deploy it, for
  * `npm run start:assembly`: every Lambda with its bundle and exactly its environment (intrinsics
  * resolved against local resources), the REST API's routes, authorizers and gateway responses,
- * the EventBridge schedules and the table. Nothing here knows the app's source: only the templates.
+ * the EventBridge schedules, the IoT topic rules and the table. Nothing here knows the app's
+ * source: only the templates.
  */
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -33,6 +34,11 @@ export interface LocalResources {
   readonly region: string;
   readonly accountId: string;
   readonly tableName: string;
+  /**
+   * The local IoT Data Plane's URL: what a function's IOT_DATA_ENDPOINT becomes where the template
+   * builds it from the account's IoT data endpoint (a deploy-time `iot:DescribeEndpoint`).
+   */
+  readonly iotDataEndpoint: string;
 }
 
 export interface AssemblyFunction {
@@ -68,6 +74,13 @@ export interface AssemblySchedule {
   readonly rateMs: number;
 }
 
+/** An enabled AWS IoT topic rule with a Lambda action: the local rules engine plays its SQL. */
+export interface AssemblyIotRule {
+  /** The manifest name of the function the rule invokes. */
+  readonly functionName: string;
+  readonly sql: string;
+}
+
 export interface Assembly {
   readonly functions: readonly AssemblyFunction[];
   readonly api: {
@@ -76,6 +89,7 @@ export interface Assembly {
     readonly gatewayResponses: readonly AssemblyGatewayResponse[];
   };
   readonly schedules: readonly AssemblySchedule[];
+  readonly iotRules: readonly AssemblyIotRule[];
   /** The local ARN of every Secrets Manager secret the templates declare. */
   readonly secretArns: readonly string[];
   /** CreateTable input for DynamoDB Local, from the template's table. */
@@ -106,12 +120,17 @@ export function readAssembly(directory: string, local: LocalResources): Assembly
   const routes: AssemblyRoute[] = [];
   const gatewayResponses: AssemblyGatewayResponse[] = [];
   const schedules: AssemblySchedule[] = [];
+  const iotRules: AssemblyIotRule[] = [];
   const secretArns: string[] = [];
   let stage = 'local';
 
   for (const stack of stacks) {
+    const providers = customResourceProviders(stack.template);
     for (const [logicalId, resource] of Object.entries(stack.template.Resources ?? {})) {
       if (resource.Type !== 'AWS::Lambda::Function') continue;
+      // CloudFormation runs these at deploy time for custom resources; locally the resolver answers
+      // for the custom resources themselves, so they never run.
+      if (providers.has(logicalId)) continue;
       const assetPath = resource.Metadata?.['aws:asset:path'];
       if (typeof assetPath !== 'string') {
         throw new Error(`${logicalId} has no bundled asset: synthesize with asset metadata and without inline code`);
@@ -169,11 +188,58 @@ export function readAssembly(directory: string, local: LocalResources): Assembly
           }
           break;
         }
+        case 'AWS::IoT::TopicRule': {
+          const payload = (properties.TopicRulePayload ?? {}) as JsonObject;
+          if (payload.RuleDisabled === true) break;
+          for (const action of (payload.Actions ?? []) as JsonObject[]) {
+            const lambda = action.Lambda as JsonObject | undefined;
+            const targetFunction = referencedFunction(lambda?.FunctionArn, functionNameByLogicalId);
+            if (targetFunction !== undefined) iotRules.push({ functionName: targetFunction, sql: String(payload.Sql) });
+          }
+          break;
+        }
       }
     }
   }
   if (table === undefined) throw new Error('The assembly declares no DynamoDB table');
-  return { functions, api: { stage, routes, gatewayResponses }, schedules, secretArns, table };
+  return { functions, api: { stage, routes, gatewayResponses }, schedules, iotRules, secretArns, table };
+}
+
+/** The Lambdas that custom resources name as their ServiceToken. */
+function customResourceProviders(template: Template): Set<string> {
+  const providers = new Set<string>();
+  for (const resource of Object.values(template.Resources ?? {})) {
+    if (!resource.Type.startsWith('Custom::') && resource.Type !== 'AWS::CloudFormation::CustomResource') continue;
+    const token = resource.Properties?.ServiceToken;
+    const getAtt = isObject(token) ? token['Fn::GetAtt'] : undefined;
+    if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') providers.add(getAtt[0]);
+  }
+  return providers;
+}
+
+/**
+ * Whether a resource is a custom resource that reads the account's IoT data endpoint
+ * (`iot:DescribeEndpoint` for `iot:Data-ATS`, as CDK's AwsCustomResource records its SDK call).
+ */
+function isIotDataEndpoint(resource: Resource): boolean {
+  if (!resource.Type.startsWith('Custom::')) return false;
+  const call = resource.Properties?.Create;
+  if (typeof call !== 'string') return false;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(call);
+  } catch {
+    return false;
+  }
+  const { service, action, parameters } = (isObject(parsed as Json) ? parsed : {}) as JsonObject;
+  return (
+    typeof service === 'string' &&
+    /^(@aws-sdk\/client-)?iot$/i.test(service) &&
+    typeof action === 'string' &&
+    /^describeEndpoint(Command)?$/i.test(action) &&
+    isObject(parameters) &&
+    parameters.endpointType === 'iot:Data-ATS'
+  );
 }
 
 /** The manifest name the function construct records in the resource's metadata (`locker:function`). */
@@ -276,7 +342,8 @@ function isObject(value: Json | undefined): value is JsonObject {
 /**
  * Resolves the intrinsic functions CloudFormation would, against local resources: `Ref`,
  * `Fn::GetAtt`, `Fn::Join`, `Fn::Select`, `Fn::Split`, `Fn::Sub`, and the references between stacks
- * (`Fn::ImportValue`, `Fn::GetStackOutput`), and the pseudo parameters. Anything it cannot resolve fails loudly: a value
+ * (`Fn::ImportValue`, `Fn::GetStackOutput`), and the pseudo parameters. The one custom resource it
+ * knows is the deploy-time read of the IoT data endpoint, answered with the local IoT endpoint. Anything it cannot resolve fails loudly: a value
  * silently left as an object would only break at run time.
  */
 export class IntrinsicResolver {
@@ -309,6 +376,7 @@ export class IntrinsicResolver {
       }
       case 'Fn::Join': {
         const [separator, items] = argument as [string, Json[]];
+        if (this.isIotDataEndpointUrl(stack, separator, items)) return this.local.iotDataEndpoint;
         return (this.resolve(stack, items) as Json[]).map(String).join(separator);
       }
       case 'Fn::Select': {
@@ -375,8 +443,22 @@ export class IntrinsicResolver {
     }
   }
 
+  /**
+   * `https://` joined to the IoT data endpoint's address is the URL the functions call. The local
+   * stand-in speaks plain HTTP on its own port, so the whole URL becomes the local one rather than
+   * `https://` + a local address.
+   */
+  private isIotDataEndpointUrl(stack: StackTemplate, separator: string, items: Json[]): boolean {
+    if (separator !== '' || items.length !== 2 || items[0] !== 'https://') return false;
+    const getAtt = isObject(items[1]) ? items[1]['Fn::GetAtt'] : undefined;
+    if (!Array.isArray(getAtt) || getAtt[1] !== 'endpointAddress') return false;
+    const resource = stack.template.Resources?.[String(getAtt[0])];
+    return resource !== undefined && isIotDataEndpoint(resource);
+  }
+
   private getAtt(stack: StackTemplate, logicalId: string, attribute: string): Json {
     const resource = this.resource(stack, logicalId);
+    if (attribute === 'endpointAddress' && isIotDataEndpoint(resource)) return new URL(this.local.iotDataEndpoint).host;
     const { region, accountId, tableName } = this.local;
     switch (`${resource.Type}.${attribute}`) {
       case 'AWS::DynamoDB::Table.Arn':

@@ -1,6 +1,8 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { serviceSettings } from '#shared/config';
+import type { DoorTimings } from '#shared/domain/door';
 
 export const stageNames = ['dev', 'prod'] as const;
 export type StageName = (typeof stageNames)[number];
@@ -26,6 +28,11 @@ export interface StageConfig {
   /** Optional service settings passed through to the functions when set (see shared/config.ts). */
   readonly allocationStrategy?: string;
   readonly defaultPickupWindowHours?: string;
+  /**
+   * How long a locker may take to act on a door command, and how long a door may stand open
+   * before its slot goes out of service (context `doorCommandTimeoutSeconds`, `doorLeftOpenSeconds`).
+   */
+  readonly doorTimings: DoorTimings;
   /** Tests only: inline placeholder code instead of esbuild bundles (see LockerFunction). */
   readonly inlineCode: boolean;
   readonly httpTimeout: Duration;
@@ -60,7 +67,22 @@ export function readStageConfig(node: Node): StageConfig {
     logLevel: 'INFO',
     ...(allocationStrategy === undefined ? {} : { allocationStrategy }),
     ...(defaultPickupWindowHours === undefined ? {} : { defaultPickupWindowHours }),
+    doorTimings: readDoorTimings(node),
     inlineCode: String(node.tryGetContext('locker:inlineCode')) === 'true',
     httpTimeout: Duration.seconds(10),
   };
+}
+
+/**
+ * Read with the schema the functions apply at cold start (defaults included), so a timing they
+ * would refuse fails the synth instead of every function's first invocation.
+ */
+function readDoorTimings(node: Node): DoorTimings {
+  const commandTimeout = optionalString(node, 'doorCommandTimeoutSeconds');
+  const leftOpen = optionalString(node, 'doorLeftOpenSeconds');
+  const settings = serviceSettings({
+    ...(commandTimeout === undefined ? {} : { DOOR_COMMAND_TIMEOUT_SECONDS: commandTimeout }),
+    ...(leftOpen === undefined ? {} : { DOOR_LEFT_OPEN_SECONDS: leftOpen }),
+  });
+  return { commandTimeoutSeconds: settings.DOOR_COMMAND_TIMEOUT_SECONDS, leftOpenSeconds: settings.DOOR_LEFT_OPEN_SECONDS };
 }

@@ -5,6 +5,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { httpFunctions } from '#shared/manifest';
 import { Api } from '#infra/constructs/api';
+import { Doors } from '#infra/constructs/doors';
 import { Firewall } from '#infra/constructs/firewall';
 import { Functions } from '#infra/constructs/functions';
 import { Schedules } from '#infra/constructs/schedules';
@@ -23,14 +24,19 @@ export class StatelessStack extends Stack {
   readonly api: Api;
   readonly schedules: Schedules;
   readonly firewall: Firewall;
+  readonly doors: Doors;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
 
+    this.doors = new Doors(this, 'Doors', { stage: props.stage });
+
     this.functions = new Functions(this, 'Functions', {
       stage: props.stage,
-      resources: { table: props.table, pickupCodeSecret: props.pickupCodeSecret },
+      resources: { table: props.table, pickupCodeSecret: props.pickupCodeSecret, doors: this.doors },
     });
+
+    this.doors.addRules(this.functions);
 
     this.api = new Api(this, 'Api', {
       stage: props.stage,
@@ -47,5 +53,10 @@ export class StatelessStack extends Stack {
     this.schedules = new Schedules(this, 'Schedules', { functions: this.functions });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.restApi.url });
+    // Read by `npm run locker:provision` from the deploy's outputs file.
+    new CfnOutput(this, 'LockerPolicyName', {
+      value: this.doors.lockerPolicy.ref,
+      description: 'The IoT policy attached to every locker certificate',
+    });
   }
 }
