@@ -133,10 +133,12 @@ export class DynamoLocationRepository implements LocationRepository {
         Update: {
           TableName: undefined,
           Key: lockerKey(locker.locationId, locker.lockerId),
-          // One connection's connected and disconnected events share a versionNumber; the disconnect comes second.
+          // One connection's connected and disconnected events share a versionNumber; the disconnect
+          // comes second. AWS restarts a client's versionNumber after about an hour disconnected, so
+          // an event an hour newer than the one applied wins whatever its number.
           ConditionExpression: presence.online
-            ? 'attribute_exists(PK) AND (attribute_not_exists(presenceVersion) OR presenceVersion < :version)'
-            : 'attribute_exists(PK) AND (attribute_not_exists(presenceVersion) OR presenceVersion < :version OR (presenceVersion = :version AND #online = :true))',
+            ? 'attribute_exists(PK) AND (attribute_not_exists(presenceVersion) OR presenceVersion < :version OR presenceAt < :reset)'
+            : 'attribute_exists(PK) AND (attribute_not_exists(presenceVersion) OR presenceVersion < :version OR presenceAt < :reset OR (presenceVersion = :version AND #online = :true))',
           UpdateExpression: 'SET #online = :online, presenceVersion = :version, presenceAt = :at',
           // `online` is a DynamoDB reserved word.
           ExpressionAttributeNames: { '#online': 'online' },
@@ -144,6 +146,7 @@ export class DynamoLocationRepository implements LocationRepository {
             ':online': presence.online,
             ':version': presence.version,
             ':at': presence.at,
+            ':reset': new Date(Date.parse(presence.at) - 3_600_000).toISOString(),
             ...(presence.online ? {} : { ':true': true }),
           },
         },

@@ -321,10 +321,11 @@ describe('DynamoLocationRepository.recordPresence', () => {
             Update: {
               TableName: table,
               Key: { PK: 'LOC#loc-1', SK: 'LOCKER#A' },
-              ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(presenceVersion) OR presenceVersion < :version)',
+              ConditionExpression:
+                'attribute_exists(PK) AND (attribute_not_exists(presenceVersion) OR presenceVersion < :version OR presenceAt < :reset)',
               UpdateExpression: 'SET #online = :online, presenceVersion = :version, presenceAt = :at',
               ExpressionAttributeNames: { '#online': 'online' },
-              ExpressionAttributeValues: { ':online': true, ':version': 7, ':at': '2026-11-22T10:00:00.000Z' },
+              ExpressionAttributeValues: { ':online': true, ':version': 7, ':at': '2026-11-22T10:00:00.000Z', ':reset': '2026-11-22T09:00:00.000Z' },
             },
           },
           eventPut(online),
@@ -346,10 +347,10 @@ describe('DynamoLocationRepository.recordPresence', () => {
         TableName: table,
         Key: { PK: 'LOC#loc-1', SK: 'LOCKER#A' },
         ConditionExpression:
-          'attribute_exists(PK) AND (attribute_not_exists(presenceVersion) OR presenceVersion < :version OR (presenceVersion = :version AND #online = :true))',
+          'attribute_exists(PK) AND (attribute_not_exists(presenceVersion) OR presenceVersion < :version OR presenceAt < :reset OR (presenceVersion = :version AND #online = :true))',
         UpdateExpression: 'SET #online = :online, presenceVersion = :version, presenceAt = :at',
         ExpressionAttributeNames: { '#online': 'online' },
-        ExpressionAttributeValues: { ':online': false, ':version': 7, ':at': '2026-11-22T11:00:00.000Z', ':true': true },
+        ExpressionAttributeValues: { ':online': false, ':version': 7, ':at': '2026-11-22T11:00:00.000Z', ':reset': '2026-11-22T10:00:00.000Z', ':true': true },
       },
     });
   });
