@@ -27,6 +27,9 @@ export class ManualClock implements Clock {
   advanceMinutes(minutes: number): void {
     this.current = new Date(this.current.getTime() + minutes * 60_000);
   }
+  advanceSeconds(seconds: number): void {
+    this.current = new Date(this.current.getTime() + seconds * 1000);
+  }
 }
 
 /** Keeps what use cases count, so a test can assert on it. */
@@ -48,6 +51,7 @@ export class ScriptedCodes implements CodeGenerator {
 export interface TestDeps extends Deps {
   readonly clock: ManualClock;
   readonly documentClient: DynamoDBDocumentClient;
+  readonly tableName: string;
   readonly doors: ShadowDoors;
 }
 
@@ -68,7 +72,7 @@ export function buildDeps(
     doors: doors satisfies DoorController,
     doorTimings: defaultDoorTimings,
   });
-  return { ...deps, clock: options.clock ?? new ManualClock(), codes: options.codes ?? deps.codes, documentClient, doors };
+  return { ...deps, clock: options.clock ?? new ManualClock(), codes: options.codes ?? deps.codes, documentClient, tableName: table.tableName, doors };
 }
 
 export const actors = {

@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { keys } from '#shared/adapters/dynamodb/keys';
-import { cancelParcel, expireParcels, getParcel, listParcels, retrieveParcel, returnParcel } from '#shared/use-cases/parcels';
+import { parcelKey } from '#shared/adapters/dynamodb/entities/parcel';
+import { expireParcels } from '#shared/use-cases/expire-parcels';
+import { getParcel } from '#shared/use-cases/get-parcel';
+import { kioskPickup } from '#shared/use-cases/kiosk-pickup';
+import { listParcels } from '#shared/use-cases/list-parcels';
+import { cancelParcel, returnParcel } from '#shared/use-cases/release-parcel';
+import { retrieveParcel } from '#shared/use-cases/retrieve-parcel';
 import { storeParcel } from '#shared/use-cases/store-parcel';
+import type { StoredParcel } from '#shared/ports';
 import { createTestTable } from '#test/helpers/dynamodb';
 import { actors, buildDeps, itemsUnder, ManualClock, ScriptedCodes, type TestDeps } from '#test/helpers/deps';
+import { depositThroughDoor, doorOf, openDoorForPickup, slotAt, storeThroughDoor } from '#test/helpers/doors';
 import { givenLocation } from '#test/helpers/fixtures';
 
 // The sweep reads every shard of the expiry index, so each sweep test gets a table of its own.
@@ -12,17 +19,20 @@ async function freshDeps(codes?: string[]) {
   return { table, deps: buildDeps(table, { clock: new ManualClock(), ...(codes ? { codes: new ScriptedCodes(codes) } : {}) }) };
 }
 
+/** Parcels whose deposit doors opened and closed: STORED, their pickup windows running. */
 async function givenStored(deps: TestDeps, count = 1, slots = { S: 3 }) {
   const { locationId } = await givenLocation(deps, slots);
-  const parcels = [];
+  const parcels: StoredParcel[] = [];
   for (let i = 0; i < count; i++) {
-    parcels.push(await storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' }));
+    parcels.push(await storeThroughDoor(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' }));
   }
   return { locationId, parcels };
 }
 
 const eventTypes = async (deps: TestDeps, tableName: string, parcelId: string) =>
-  (await itemsUnder(deps, tableName, keys.parcel(parcelId).PK)).filter((item) => item.entity === 'EVENT').map((item) => item.type);
+  (await itemsUnder(deps, tableName, parcelKey(parcelId).PK)).filter((item) => item.entity === 'EVENT').map((item) => item.type);
+
+const stored = ['PARCEL_DEPOSITING', 'PARCEL_STORED'];
 
 describe('the expiry sweep', () => {
   it('expires only parcels whose pickup window has passed', async () => {
@@ -55,7 +65,7 @@ describe('the expiry sweep', () => {
     // Assess
     expect([first, second]).toEqual([{ expired: 3 }, { expired: 0 }]);
     for (const parcel of parcels) {
-      expect(await eventTypes(deps, table.tableName, parcel.parcelId)).toEqual(['PARCEL_STORED', 'PARCEL_EXPIRED']);
+      expect(await eventTypes(deps, table.tableName, parcel.parcelId)).toEqual([...stored, 'PARCEL_EXPIRED']);
     }
   });
 
@@ -71,8 +81,48 @@ describe('the expiry sweep', () => {
     // Assess
     expect(results.reduce((sum, result) => sum + result.expired, 0)).toBe(3);
     for (const parcel of parcels) {
-      expect(await eventTypes(deps, table.tableName, parcel.parcelId)).toEqual(['PARCEL_STORED', 'PARCEL_EXPIRED']);
+      expect(await eventTypes(deps, table.tableName, parcel.parcelId)).toEqual([...stored, 'PARCEL_EXPIRED']);
     }
+  });
+
+  it('counts the pickup window from the door closing, not from the store request', async () => {
+    // Prepare
+    const { deps } = await freshDeps();
+    const { locationId } = await givenLocation(deps, { S: 1 });
+    const depositing = await storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' });
+    deps.clock.advanceMinutes(10);
+    await depositThroughDoor(deps, depositing);
+    // 72 h 5 min after the request, 71 h 55 min after the door closed.
+    deps.clock.advanceHours(71);
+    deps.clock.advanceMinutes(55);
+
+    // Act
+    const early = await expireParcels(deps);
+    deps.clock.advanceMinutes(5);
+    const onTime = await expireParcels(deps);
+
+    // Assess
+    expect([early, onTime]).toEqual([{ expired: 0 }, { expired: 1 }]);
+  });
+
+  it('leaves DEPOSITING and COLLECTING parcels alone, even past the window of a stored one', async () => {
+    // Prepare
+    const { deps } = await freshDeps(['640001', '640002']);
+    const { locationId, parcels: [collecting] } = await givenStored(deps, 1, { S: 3 });
+    deps.clock.advanceHours(71);
+    await retrieveParcel(deps, actors.customer, collecting!.parcelId, '640001');
+    const depositing = await storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' });
+    deps.clock.advanceHours(80);
+
+    // Act
+    const result = await expireParcels(deps);
+
+    // Assess
+    expect(result).toEqual({ expired: 0 });
+    expect([(await deps.parcels.get(collecting!.parcelId))?.status, (await deps.parcels.get(depositing.parcelId))?.status]).toEqual([
+      'COLLECTING',
+      'DEPOSITING',
+    ]);
   });
 
   it('keeps the slot occupied and stops the code from working', async () => {
@@ -85,10 +135,25 @@ describe('the expiry sweep', () => {
     await expireParcels(deps);
 
     // Assess
-    const slot = (await deps.locations.layout(locationId)).lockers[0]?.slots.find((s) => s.slotId === parcel!.slotId);
-    expect(slot).toMatchObject({ status: 'OCCUPIED', parcelId: parcel!.parcelId });
+    expect(await slotAt(deps, parcel!)).toMatchObject({ occupancy: 'OCCUPIED', service: 'IN_SERVICE', parcelId: parcel!.parcelId });
     expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '640211'))).toBeUndefined();
-    await expect(retrieveParcel(deps, actors.customer, parcel!.parcelId, '640211')).rejects.toMatchObject({ code: 'PARCEL_EXPIRED' });
+    await expect(kioskPickup(deps, actors.kiosk(locationId), locationId, '640211')).rejects.toMatchObject({ code: 'INVALID_PICKUP_CODE' });
+    expect(deps.doors.commands.filter(({ command }) => command.reason === 'PICKUP')).toEqual([]);
+  });
+
+  it('refuses the owner\'s pickup of an expired parcel with PARCEL_EXPIRED, not as a wrong code', async () => {
+    // Prepare
+    const { deps } = await freshDeps(['640212']);
+    const { parcels: [parcel] } = await givenStored(deps);
+    deps.clock.advanceHours(73);
+    await expireParcels(deps);
+
+    // Act
+    const attempt = retrieveParcel(deps, actors.customer, parcel!.parcelId, '640212');
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ code: 'PARCEL_EXPIRED' });
+    expect((await deps.parcels.get(parcel!.parcelId))?.failedAttempts).toBe(0);
   });
 });
 
@@ -132,7 +197,47 @@ describe('returning and cancelling', () => {
     expect(result).toEqual({ parcelId: parcel!.parcelId, status: 'CANCELLED' });
     expect(await deps.locations.freeCounts(locationId)).toEqual({ S: 3, M: 0, L: 0 });
     expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '777001'))).toBeUndefined();
-    expect(await eventTypes(deps, table.tableName, parcel!.parcelId)).toEqual(['PARCEL_STORED', 'PARCEL_CANCELLED']);
+    expect(await eventTypes(deps, table.tableName, parcel!.parcelId)).toEqual([...stored, 'PARCEL_CANCELLED']);
+  });
+
+  it('cancels a DEPOSITING parcel: its door command ends, the slot is free again and the code retired', async () => {
+    // Prepare
+    const { deps, table } = await freshDeps(['777003']);
+    const { locationId } = await givenLocation(deps, { S: 1 });
+    const depositing = await storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' });
+
+    // Act
+    const result = await cancelParcel(deps, actors.carrier, depositing.parcelId);
+
+    // Assess
+    expect(result).toEqual({ parcelId: depositing.parcelId, status: 'CANCELLED' });
+    const slot = await slotAt(deps, depositing);
+    expect({ occupancy: slot.occupancy, command: slot.command, lastCommand: slot.lastCommand, deadline: slot.deadline }).toEqual({
+      occupancy: 'FREE',
+      command: undefined,
+      lastCommand: { commandId: depositing.commandId, reason: 'DEPOSIT', parcelId: depositing.parcelId, outcome: 'CANCELLED' },
+      deadline: undefined,
+    });
+    expect(deps.doors.desired(doorOf(depositing))).toBeUndefined();
+    expect(await deps.locations.freeCounts(locationId)).toEqual({ S: 1, M: 0, L: 0 });
+    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '777003'))).toBeUndefined();
+    expect(await eventTypes(deps, table.tableName, depositing.parcelId)).toEqual(['PARCEL_DEPOSITING', 'PARCEL_CANCELLED']);
+  });
+
+  it('records a late opening of a cancelled deposit\'s door without raising a forced-open alarm', async () => {
+    // Prepare
+    const { deps } = await freshDeps();
+    const { locationId } = await givenLocation(deps, { S: 1 });
+    const depositing = await storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' });
+    await cancelParcel(deps, actors.carrier, depositing.parcelId);
+
+    // Act
+    await depositThroughDoor(deps, depositing);
+
+    // Assess
+    expect((await deps.parcels.get(depositing.parcelId))?.status).toBe('CANCELLED');
+    expect(await slotAt(deps, depositing)).toMatchObject({ occupancy: 'FREE', service: 'IN_SERVICE' });
+    expect(await deps.locations.freeCounts(locationId)).toEqual({ S: 1, M: 0, L: 0 });
   });
 
   it('hides a parcel from a carrier who did not deposit it', async () => {
@@ -148,11 +253,26 @@ describe('returning and cancelling', () => {
     await expect(getParcel(deps, actors.otherCarrier, parcel!.parcelId)).rejects.toMatchObject({ code: 'PARCEL_NOT_FOUND' });
   });
 
+  it('refuses to cancel a parcel while its door is opening for a pickup', async () => {
+    // Prepare
+    const { deps } = await freshDeps(['777004']);
+    const { parcels: [parcel] } = await givenStored(deps);
+    await retrieveParcel(deps, actors.customer, parcel!.parcelId, '777004');
+
+    // Act
+    const attempt = cancelParcel(deps, actors.admin, parcel!.parcelId);
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    expect((await deps.parcels.get(parcel!.parcelId))?.status).toBe('COLLECTING');
+  });
+
   it('refuses to cancel a retrieved parcel', async () => {
     // Prepare
     const { deps } = await freshDeps(['777002']);
     const { parcels: [parcel] } = await givenStored(deps);
-    await retrieveParcel(deps, actors.customer, parcel!.parcelId, '777002');
+    const pickup = await retrieveParcel(deps, actors.customer, parcel!.parcelId, '777002');
+    await openDoorForPickup(deps, parcel!, pickup);
 
     // Act
     const attempt = cancelParcel(deps, actors.admin, parcel!.parcelId);

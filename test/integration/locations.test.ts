@@ -1,8 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { addLocker, createLocation, getLocation, listLocations, removeLocker, setSlotStatus } from '#shared/use-cases/locations';
+import { addLocker } from '#shared/use-cases/add-locker';
+import { createLocation } from '#shared/use-cases/create-location';
+import { getLocation } from '#shared/use-cases/get-location';
+import { listLocations } from '#shared/use-cases/list-locations';
+import { removeLocker } from '#shared/use-cases/remove-locker';
+import { setSlotStatus } from '#shared/use-cases/set-slot-status';
+import { trackPresence } from '#shared/use-cases/track-presence';
 import { storeParcel } from '#shared/use-cases/store-parcel';
 import { createTestTable, type TestTable } from '#test/helpers/dynamodb';
 import { actors, buildDeps } from '#test/helpers/deps';
+import { presence, storeThroughDoor } from '#test/helpers/doors';
 import { givenLocation } from '#test/helpers/fixtures';
 
 let table: TestTable;
@@ -23,7 +30,7 @@ describe('locations and lockers', () => {
     await expect(attempt).rejects.toMatchObject({ code: 'LOCATION_EXISTS' });
   });
 
-  it('numbers a new locker\'s doors small to large, all FREE', async () => {
+  it('numbers a new locker\'s doors small to large, all FREE, and names its IoT thing', async () => {
     // Prepare
     const deps = buildDeps(table);
     const location = await createLocation(deps, actors.admin, { name: 'North', address: '3 North Rd' });
@@ -32,11 +39,76 @@ describe('locations and lockers', () => {
     const locker = await addLocker(deps, actors.admin, location.locationId, { lockerId: 'B', slots: { L: 1, S: 2 } });
 
     // Assess
-    expect(locker.slots.map(({ slotId, size, status }) => ({ slotId, size, status }))).toEqual([
-      { slotId: '01', size: 'S', status: 'FREE' },
-      { slotId: '02', size: 'S', status: 'FREE' },
-      { slotId: '03', size: 'L', status: 'FREE' },
+    expect(locker.slots.map(({ slotId, size, status, occupancy, service }) => ({ slotId, size, status, occupancy, service }))).toEqual([
+      { slotId: '01', size: 'S', status: 'FREE', occupancy: 'FREE', service: 'IN_SERVICE' },
+      { slotId: '02', size: 'S', status: 'FREE', occupancy: 'FREE', service: 'IN_SERVICE' },
+      { slotId: '03', size: 'L', status: 'FREE', occupancy: 'FREE', service: 'IN_SERVICE' },
     ]);
+    expect({ thingName: locker.thingName, slotIds: locker.slotIds }).toEqual({
+      thingName: `${location.locationId}:B`,
+      slotIds: ['01', '02', '03'],
+    });
+  });
+
+  it('keeps a new locker offline until its thing connects', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 1 }, { online: false });
+    const offline = await deps.locations.getLocker(locationId, 'A');
+
+    // Act
+    const connected = await presence(deps, { locationId, lockerId: 'A' }, true, 1);
+
+    // Assess
+    expect({ before: offline?.online, applied: connected.applied, after: (await deps.locations.getLocker(locationId, 'A'))?.online }).toEqual({
+      before: false,
+      applied: true,
+      after: true,
+    });
+  });
+
+  it('applies lifecycle events in versionNumber order, so a late disconnect never undoes a newer connect', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 1 }, { online: false });
+    const locker = { locationId, lockerId: 'A' };
+    await presence(deps, locker, true, 1);
+    await presence(deps, locker, true, 2);
+
+    // Act
+    const late = await presence(deps, locker, false, 1);
+
+    // Assess
+    expect(late).toEqual({ applied: false });
+    expect((await deps.locations.getLocker(locationId, 'A'))?.online).toBe(true);
+  });
+
+  it('takes a locker offline on the disconnect of its current connection', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 1 });
+
+    // Act
+    const disconnected = await presence(deps, { locationId, lockerId: 'A' }, false, 1);
+
+    // Assess
+    expect(disconnected).toEqual({ applied: true });
+    expect((await deps.locations.getLocker(locationId, 'A'))?.online).toBe(false);
+  });
+
+  it('ignores a lifecycle event for a thing that is not one of our lockers', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 1 });
+
+    // Act
+    const results = await Promise.all([
+      presence(deps, { locationId, lockerId: 'Z' }, true, 5),
+      trackPresence(deps, { clientId: 'not-a-locker', eventType: 'connected', timestamp: Date.now(), versionNumber: 5 }),
+    ]);
+
+    // Assess
+    expect(results).toEqual([{ applied: false }, { applied: false }]);
   });
 
   it('refuses a locker for an unknown location, writing nothing', async () => {
@@ -68,6 +140,44 @@ describe('locations and lockers', () => {
     expect(customerView.freeSlots).toEqual({ S: 1, M: 2, L: 0 });
   });
 
+  it('shows admins each locker\'s thing name and online flag, and carriers only the flag', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 1 });
+
+    // Act
+    const [adminView, carrierView] = await Promise.all([
+      getLocation(deps, actors.admin, locationId),
+      getLocation(deps, actors.carrier, locationId),
+    ]);
+
+    // Assess
+    expect(adminView.lockers?.map(({ lockerId, online, thingName }) => ({ lockerId, online, thingName }))).toEqual([
+      { lockerId: 'A', online: true, thingName: `${locationId}:A` },
+    ]);
+    expect(carrierView.lockers?.map(({ lockerId, online, thingName }) => ({ lockerId, online, thingName }))).toEqual([
+      { lockerId: 'A', online: true, thingName: undefined },
+    ]);
+  });
+
+  it('shows a slot\'s parcel and door command to admins only', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 1 });
+    const depositing = await storeParcel(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'S' });
+
+    // Act
+    const [adminView, carrierView] = await Promise.all([
+      getLocation(deps, actors.admin, locationId),
+      getLocation(deps, actors.carrier, locationId),
+    ]);
+
+    // Assess
+    const base = { locationId, lockerId: 'A', slotId: '01', size: 'S', status: 'OCCUPIED', occupancy: 'OCCUPIED', service: 'IN_SERVICE' };
+    expect(adminView.lockers?.[0]?.slots).toEqual([{ ...base, parcelId: depositing.parcelId, commandId: depositing.commandId }]);
+    expect(carrierView.lockers?.[0]?.slots).toEqual([base]);
+  });
+
   it('lists every location with its free counts', async () => {
     // Prepare
     const deps = buildDeps(table);
@@ -80,11 +190,25 @@ describe('locations and lockers', () => {
     expect(locations.find((location) => location.locationId === locationId)?.freeSlots).toEqual({ S: 0, M: 0, L: 2 });
   });
 
-  it('refuses to remove a locker that holds a parcel', async () => {
+  it('refuses to remove a locker whose door is opening for a deposit', async () => {
     // Prepare
     const deps = buildDeps(table);
     const { locationId } = await givenLocation(deps, { S: 2 });
     await storeParcel(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'S' });
+
+    // Act
+    const attempt = removeLocker(deps, actors.admin, locationId, 'A');
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ code: 'LOCKER_NOT_EMPTY' });
+    expect((await deps.locations.layout(locationId)).lockers).toHaveLength(1);
+  });
+
+  it('refuses to remove a locker that holds a parcel', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 2 });
+    await storeThroughDoor(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'S' });
 
     // Act
     const attempt = removeLocker(deps, actors.admin, locationId, 'A');
@@ -124,14 +248,54 @@ describe('locations and lockers', () => {
     expect((await storeParcel(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'S' })).slotId).toBe('01');
   });
 
-  it('refuses to change an occupied slot with SLOT_OCCUPIED', async () => {
+  it('takes an occupied slot out of service with the parcel inside and the admin\'s note', async () => {
     // Prepare
     const deps = buildDeps(table);
     const { locationId } = await givenLocation(deps, { S: 1 });
-    await storeParcel(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'S' });
+    const stored = await storeThroughDoor(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'S' });
 
     // Act
-    const attempt = setSlotStatus(deps, actors.admin, { locationId, lockerId: 'A', slotId: '01' }, 'OUT_OF_SERVICE');
+    const view = await setSlotStatus(deps, actors.admin, { locationId, lockerId: 'A', slotId: '01' }, 'OUT_OF_SERVICE', 'Hinge squeaks');
+
+    // Assess
+    expect(view).toMatchObject({
+      status: 'OUT_OF_SERVICE',
+      occupancy: 'OCCUPIED',
+      service: 'OUT_OF_SERVICE',
+      fault: 'MAINTENANCE',
+      note: 'Hinge squeaks',
+      parcelId: stored.parcelId,
+    });
+  });
+
+  it('returns an occupied slot to service still OCCUPIED', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 1 });
+    await storeThroughDoor(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'S' });
+    const slot = { locationId, lockerId: 'A', slotId: '01' };
+    await setSlotStatus(deps, actors.admin, slot, 'OUT_OF_SERVICE');
+
+    // Act
+    const view = await setSlotStatus(deps, actors.admin, slot, 'FREE');
+
+    // Assess
+    expect({ status: view.status, occupancy: view.occupancy, service: view.service, fault: view.fault }).toEqual({
+      status: 'OCCUPIED',
+      occupancy: 'OCCUPIED',
+      service: 'IN_SERVICE',
+      fault: undefined,
+    });
+  });
+
+  it('refuses FREE for an occupied slot in service with SLOT_OCCUPIED', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 1 });
+    await storeThroughDoor(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'S' });
+
+    // Act
+    const attempt = setSlotStatus(deps, actors.admin, { locationId, lockerId: 'A', slotId: '01' }, 'FREE');
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ code: 'SLOT_OCCUPIED' });

@@ -1,9 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { keys } from '#shared/adapters/dynamodb/keys';
-import { getParcel, kioskPickup, reissuePickupCode, retrieveParcel } from '#shared/use-cases/parcels';
+import { parcelKey } from '#shared/adapters/dynamodb/entities/parcel';
+import { getParcel } from '#shared/use-cases/get-parcel';
+import { kioskPickup } from '#shared/use-cases/kiosk-pickup';
+import { reissuePickupCode } from '#shared/use-cases/reissue-code';
+import { retrieveParcel } from '#shared/use-cases/retrieve-parcel';
 import { storeParcel } from '#shared/use-cases/store-parcel';
 import { createTestTable, type TestTable } from '#test/helpers/dynamodb';
 import { actors, buildDeps, itemsUnder, ScriptedCodes, type TestDeps } from '#test/helpers/deps';
+import { closeDoor, doorOf, openDoorForPickup, slotAt, storeThroughDoor } from '#test/helpers/doors';
 import { givenLocation } from '#test/helpers/fixtures';
 
 let table: TestTable;
@@ -11,9 +15,10 @@ beforeAll(async () => {
   table = await createTestTable();
 });
 
+/** A parcel whose deposit door has opened and closed: STORED, its code valid. */
 async function givenStoredParcel(deps: TestDeps) {
   const { locationId } = await givenLocation(deps, { S: 2 });
-  const parcel = await storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' });
+  const parcel = await storeThroughDoor(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' });
   return { locationId, parcel };
 }
 
@@ -23,28 +28,74 @@ const wrongCodes = (deps: TestDeps, parcelId: string, times: number) =>
     Promise.resolve(),
   );
 
+const pickupCommands = (deps: TestDeps) => deps.doors.commands.filter(({ command }) => command.reason === 'PICKUP');
+
 describe('retrieving a parcel in the app', () => {
-  it('marks it RETRIEVED, frees the slot and retires the code in one change', async () => {
+  it('answers COLLECTING and commands the parcel\'s door open for the pickup', async () => {
     // Prepare
     const deps = buildDeps(table, { codes: new ScriptedCodes(['482913']) });
-    const { locationId, parcel } = await givenStoredParcel(deps);
+    const { parcel } = await givenStoredParcel(deps);
 
     // Act
     const result = await retrieveParcel(deps, actors.customer, parcel.parcelId, '482913');
 
     // Assess
-    expect(result).toEqual({ parcelId: parcel.parcelId, status: 'RETRIEVED', lockerId: 'A', slotId: parcel.slotId });
-    const layout = await deps.locations.layout(locationId);
-    expect(layout.lockers[0]?.slots.find((slot) => slot.slotId === parcel.slotId)).toEqual({
-      locationId,
-      lockerId: 'A',
-      slotId: parcel.slotId,
-      size: 'S',
-      status: 'FREE',
+    expect(result).toEqual({ parcelId: parcel.parcelId, status: 'COLLECTING', lockerId: 'A', slotId: parcel.slotId, commandId: expect.any(String) });
+    const command = { lock: 'UNLOCKED', commandId: result.commandId, reason: 'PICKUP', expiresAt: Date.parse('2026-11-22T10:00:30.000Z') / 1000 };
+    expect(pickupCommands(deps).map(({ door, command }) => ({ door: doorOf(door), command }))).toEqual([{ door: doorOf(parcel), command }]);
+    expect(deps.doors.desired(doorOf(parcel))).toEqual(command);
+    expect((await deps.parcels.get(parcel.parcelId))?.status).toBe('COLLECTING');
+  });
+
+  it('keeps the code and the slot while the door has not opened yet', async () => {
+    // Prepare
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['482914']) });
+    const { locationId, parcel } = await givenStoredParcel(deps);
+
+    // Act
+    await retrieveParcel(deps, actors.customer, parcel.parcelId, '482914');
+
+    // Assess
+    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '482914'))).toBe(parcel.parcelId);
+    expect(await slotAt(deps, parcel)).toMatchObject({ occupancy: 'OCCUPIED', parcelId: parcel.parcelId });
+  });
+
+  it('marks it RETRIEVED and retires the code when the door opens, and frees the slot once it closes and locks', async () => {
+    // Prepare
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['482915']) });
+    const { locationId, parcel } = await givenStoredParcel(deps);
+    deps.clock.advanceMinutes(1);
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '482915');
+    deps.clock.advanceMinutes(1);
+
+    // Act
+    await openDoorForPickup(deps, parcel, pickup);
+    const whileOpen = await slotAt(deps, parcel);
+    deps.clock.advanceMinutes(1);
+    await closeDoor(deps, parcel, pickup);
+
+    // Assess
+    expect((await deps.parcels.get(parcel.parcelId))?.status).toBe('RETRIEVED');
+    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '482915'))).toBeUndefined();
+    expect({ occupancy: whileOpen.occupancy, free: await deps.locations.freeCounts(locationId) }).toEqual({
+      occupancy: 'FREE',
+      free: { S: 2, M: 0, L: 0 },
     });
-    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '482913'))).toBeUndefined();
-    const events = (await itemsUnder(deps, table.tableName, keys.parcel(parcel.parcelId).PK)).filter((item) => item.entity === 'EVENT');
-    expect(events.map((event) => event.type)).toEqual(['PARCEL_STORED', 'PARCEL_RETRIEVED']);
+    const events = (await itemsUnder(deps, table.tableName, parcelKey(parcel.parcelId).PK)).filter((item) => item.entity === 'EVENT');
+    expect(events.map((event) => event.type)).toEqual(['PARCEL_DEPOSITING', 'PARCEL_STORED', 'PARCEL_COLLECTING', 'PARCEL_RETRIEVED']);
+  });
+
+  it('does not count a slot as free while its door still stands open after the pickup', async () => {
+    // Prepare
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['482916']) });
+    const { locationId, parcel } = await givenStoredParcel(deps);
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '482916');
+
+    // Act
+    await openDoorForPickup(deps, parcel, pickup);
+
+    // Assess
+    expect(await deps.locations.freeCounts(locationId)).toEqual({ S: 1, M: 0, L: 0 });
   });
 
   it('refuses a wrong code with INVALID_PICKUP_CODE and counts it', async () => {
@@ -58,6 +109,7 @@ describe('retrieving a parcel in the app', () => {
     // Assess
     await expect(attempt).rejects.toMatchObject({ code: 'INVALID_PICKUP_CODE' });
     expect((await deps.parcels.get(parcel.parcelId))?.failedAttempts).toBe(1);
+    expect(pickupCommands(deps)).toEqual([]);
   });
 
   it('locks the parcel after five wrong codes in a row, even against the right code', async () => {
@@ -71,6 +123,7 @@ describe('retrieving a parcel in the app', () => {
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ code: 'TOO_MANY_ATTEMPTS', retryAfterSeconds: 900 });
+    expect(pickupCommands(deps)).toEqual([]);
   });
 
   it('accepts the right code again once the 15-minute lock has passed', async () => {
@@ -84,7 +137,7 @@ describe('retrieving a parcel in the app', () => {
     const result = await retrieveParcel(deps, actors.customer, parcel.parcelId, '482913');
 
     // Assess
-    expect(result.status).toBe('RETRIEVED');
+    expect(result.status).toBe('COLLECTING');
   });
 
   it('counts concurrent wrong codes without losing any', async () => {
@@ -109,9 +162,10 @@ describe('retrieving a parcel in the app', () => {
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ code: 'PARCEL_NOT_FOUND' });
+    expect(pickupCommands(deps)).toEqual([]);
   });
 
-  it('refuses a second retrieval with INVALID_STATE', async () => {
+  it('refuses a second pickup while the door is opening with INVALID_STATE, without counting it', async () => {
     // Prepare
     const deps = buildDeps(table, { codes: new ScriptedCodes(['482913']) });
     const { parcel } = await givenStoredParcel(deps);
@@ -122,6 +176,23 @@ describe('retrieving a parcel in the app', () => {
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    expect((await deps.parcels.get(parcel.parcelId))?.failedAttempts).toBe(0);
+    expect(pickupCommands(deps)).toHaveLength(1);
+  });
+
+  it('refuses a second retrieval with INVALID_STATE, without counting a wrong code', async () => {
+    // Prepare
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['482913']) });
+    const { parcel } = await givenStoredParcel(deps);
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '482913');
+    await openDoorForPickup(deps, parcel, pickup);
+
+    // Act
+    const attempt = retrieveParcel(deps, actors.customer, parcel.parcelId, '482913');
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    expect((await deps.parcels.get(parcel.parcelId))?.failedAttempts).toBe(0);
   });
 
   it('refuses a parcel past its pickup window with PARCEL_EXPIRED even before the sweep ran', async () => {
@@ -135,6 +206,21 @@ describe('retrieving a parcel in the app', () => {
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ code: 'PARCEL_EXPIRED' });
+    expect(pickupCommands(deps)).toEqual([]);
+  });
+
+  it('refuses a parcel whose deposit door has not closed yet with INVALID_STATE', async () => {
+    // Prepare
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['482917']) });
+    const { locationId } = await givenLocation(deps, { S: 1 });
+    const depositing = await storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' });
+
+    // Act
+    const attempt = retrieveParcel(deps, actors.customer, depositing.parcelId, '482917');
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    expect(pickupCommands(deps)).toEqual([]);
   });
 });
 
@@ -155,11 +241,26 @@ describe('the pickup code', () => {
     expect(views.map((view) => view.pickupCode)).toEqual(['482913', undefined, undefined]);
   });
 
+  it('is not shown while the parcel is still DEPOSITING', async () => {
+    // Prepare
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['482918']) });
+    const { locationId } = await givenLocation(deps, { S: 1 });
+    const depositing = await storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' });
+
+    // Act
+    const view = await getParcel(deps, actors.customer, depositing.parcelId);
+
+    // Assess
+    expect(view.status).toBe('DEPOSITING');
+    expect(view).not.toHaveProperty('pickupCode');
+  });
+
   it('is no longer shown once the parcel is retrieved', async () => {
     // Prepare
     const deps = buildDeps(table, { codes: new ScriptedCodes(['482913']) });
     const { parcel } = await givenStoredParcel(deps);
-    await retrieveParcel(deps, actors.customer, parcel.parcelId, '482913');
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '482913');
+    await openDoorForPickup(deps, parcel, pickup);
 
     // Act
     const view = await getParcel(deps, actors.customer, parcel.parcelId);
@@ -180,12 +281,25 @@ describe('the pickup code', () => {
     // Assess
     expect(reissued).toEqual({ parcelId: parcel.parcelId, pickupCode: '730001' });
     await expect(kioskPickup(deps, actors.kiosk(locationId), locationId, '482913')).rejects.toMatchObject({ code: 'INVALID_PICKUP_CODE' });
-    expect((await kioskPickup(deps, actors.kiosk(locationId), locationId, '730001')).status).toBe('RETRIEVED');
+    expect((await kioskPickup(deps, actors.kiosk(locationId), locationId, '730001')).status).toBe('COLLECTING');
+  });
+
+  it('cannot be reissued while the door is opening for a pickup', async () => {
+    // Prepare
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['482919', '730002']) });
+    const { parcel } = await givenStoredParcel(deps);
+    await retrieveParcel(deps, actors.customer, parcel.parcelId, '482919');
+
+    // Act
+    const attempt = reissuePickupCode(deps, actors.customer, parcel.parcelId);
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ code: 'INVALID_STATE' });
   });
 });
 
 describe('picking up at a kiosk', () => {
-  it('finds the parcel from the code alone and retrieves it', async () => {
+  it('finds the parcel from the code alone and commands its door open', async () => {
     // Prepare
     const deps = buildDeps(table, { codes: new ScriptedCodes(['555123']) });
     const { parcel, locationId } = await givenStoredParcel(deps);
@@ -194,7 +308,38 @@ describe('picking up at a kiosk', () => {
     const result = await kioskPickup(deps, actors.kiosk(locationId), locationId, '555123');
 
     // Assess
-    expect(result).toEqual({ parcelId: parcel.parcelId, status: 'RETRIEVED', lockerId: 'A', slotId: parcel.slotId });
+    expect(result).toEqual({ parcelId: parcel.parcelId, status: 'COLLECTING', lockerId: 'A', slotId: parcel.slotId, commandId: expect.any(String) });
+    expect(pickupCommands(deps).map(({ door, command }) => [doorOf(door), command.commandId])).toEqual([[doorOf(parcel), result.commandId]]);
+  });
+
+  it('hands over the parcel when the door opens', async () => {
+    // Prepare
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['555128']) });
+    const { parcel, locationId } = await givenStoredParcel(deps);
+    const pickup = await kioskPickup(deps, actors.kiosk(locationId), locationId, '555128');
+
+    // Act
+    await openDoorForPickup(deps, parcel, pickup);
+
+    // Assess
+    expect((await deps.parcels.get(parcel.parcelId))?.status).toBe('RETRIEVED');
+    await expect(kioskPickup(deps, actors.kiosk(locationId), locationId, '555128')).rejects.toMatchObject({ code: 'INVALID_PICKUP_CODE' });
+  });
+
+  it('refuses a code typed again while the door is opening with INVALID_STATE, not counting it as a guess', async () => {
+    // Prepare
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['555129']) });
+    const { locationId } = await givenStoredParcel(deps);
+    const kiosk = actors.kiosk(locationId);
+    await kioskPickup(deps, kiosk, locationId, '555129');
+
+    // Act
+    const attempt = kioskPickup(deps, kiosk, locationId, '555129');
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    const now = deps.clock.now();
+    expect(await deps.kioskGuard.recentFailures(locationId, new Date(now.getTime() - 15 * 60_000), now)).toBe(0);
   });
 
   it('refuses a kiosk of another location', async () => {
@@ -234,6 +379,7 @@ describe('picking up at a kiosk', () => {
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ code: 'TOO_MANY_ATTEMPTS' });
+    expect(pickupCommands(deps)).toEqual([]);
   });
 
   it('lets the location try again once the wrong codes are older than 15 minutes', async () => {
@@ -248,6 +394,6 @@ describe('picking up at a kiosk', () => {
     const result = await kioskPickup(deps, kiosk, locationId, '555127');
 
     // Assess
-    expect(result.status).toBe('RETRIEVED');
+    expect(result.status).toBe('COLLECTING');
   });
 });

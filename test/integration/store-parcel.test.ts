@@ -1,12 +1,16 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { keys } from '#shared/adapters/dynamodb/keys';
+import { parcelKey } from '#shared/adapters/dynamodb/entities/parcel';
+import { commandDocument } from '#shared/domain/door';
 import { ConflictError, NotFoundError } from '#shared/domain/errors';
+import { getLocation } from '#shared/use-cases/get-location';
+import { getParcel } from '#shared/use-cases/get-parcel';
+import { setSlotStatus } from '#shared/use-cases/set-slot-status';
 import { storeParcel } from '#shared/use-cases/store-parcel';
-import { getLocation, setSlotStatus } from '#shared/use-cases/locations';
 import { createLocalDynamoDbClient } from '#infra/local/dynamodb-local';
 import { createTestTable, type TestTable } from '#test/helpers/dynamodb';
 import { actors, buildDeps, CountingMetrics, itemsUnder, ScriptedCodes } from '#test/helpers/deps';
+import { depositThroughDoor, doorOf } from '#test/helpers/doors';
 import { awsError, failCalls } from '#test/helpers/faults';
 import { givenLocation } from '#test/helpers/fixtures';
 
@@ -16,10 +20,10 @@ beforeAll(async () => {
 });
 
 const occupiedSlots = async (deps: ReturnType<typeof buildDeps>, locationId: string) =>
-  (await deps.locations.layout(locationId)).lockers.flatMap((locker) => locker.slots).filter((slot) => slot.status === 'OCCUPIED');
+  (await deps.locations.layout(locationId)).lockers.flatMap((locker) => locker.slots).filter((slot) => slot.occupancy === 'OCCUPIED');
 
 describe('storing a parcel', () => {
-  it('claims the smallest free slot that fits (best fit)', async () => {
+  it('claims the smallest free slot that fits (best fit) and answers DEPOSITING with its door command', async () => {
     // Prepare
     const deps = buildDeps(table);
     const { locationId } = await givenLocation(deps, { S: 1, M: 1, L: 1 });
@@ -30,13 +34,27 @@ describe('storing a parcel', () => {
     // Assess
     expect(stored).toEqual({
       parcelId: expect.any(String),
-      status: 'STORED',
+      status: 'DEPOSITING',
       locationId,
       lockerId: 'A',
       slotId: '02',
       slotSize: 'M',
-      expiresAt: '2026-11-25T10:00:00.000Z',
+      commandId: expect.any(String),
     });
+  });
+
+  it('commands the door of the claimed slot open for the deposit, with a 30-second deadline', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 1 });
+
+    // Act
+    const stored = await storeParcel(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'S' });
+
+    // Assess
+    const command = { lock: 'UNLOCKED', commandId: stored.commandId!, reason: 'DEPOSIT', expiresAt: Date.parse('2026-11-22T10:00:30.000Z') / 1000 } as const;
+    expect(deps.doors.commands).toEqual([{ door: { locationId, lockerId: 'A', slotId: '01', size: 'S' }, command }]);
+    expect(deps.doors.desired(doorOf(stored))).toEqual(commandDocument(command).state.desired);
   });
 
   it('takes the first slot that fits in door order with the first-available strategy', async () => {
@@ -53,16 +71,37 @@ describe('storing a parcel', () => {
     expect(stored.slotSize).toBe('L');
   });
 
-  it('uses the location pickup window for the expiry time', async () => {
+  it('starts the location pickup window when the door closes on the parcel, not at the request', async () => {
     // Prepare
     const deps = buildDeps(table);
     const { locationId } = await givenLocation(deps, { S: 1 }, { pickupWindowHours: 24 });
+    const depositing = await storeParcel(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'S' });
+    deps.clock.advanceSeconds(20);
 
     // Act
-    const stored = await storeParcel(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'S' });
+    await depositThroughDoor(deps, depositing);
 
     // Assess
-    expect(stored.expiresAt).toBe('2026-11-23T10:00:00.000Z');
+    const view = await getParcel(deps, actors.carrier, depositing.parcelId);
+    expect({ status: view.status, expiresAt: view.expiresAt, commandId: view.commandId }).toEqual({
+      status: 'STORED',
+      expiresAt: '2026-11-23T10:00:20.000Z',
+      commandId: undefined,
+    });
+  });
+
+  it('has no pickup window while the parcel is DEPOSITING', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 1 });
+
+    // Act
+    const depositing = await storeParcel(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'S' });
+
+    // Assess
+    const view = await getParcel(deps, actors.carrier, depositing.parcelId);
+    expect(view).toMatchObject({ status: 'DEPOSITING', commandId: depositing.commandId });
+    expect(view).not.toHaveProperty('expiresAt');
   });
 
   it('writes the parcel, the occupied slot, the code index entry and the audit event together', async () => {
@@ -74,12 +113,23 @@ describe('storing a parcel', () => {
     const stored = await storeParcel(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'S' });
 
     // Assess
-    const parcelItems = await itemsUnder(deps, table.tableName, keys.parcel(stored.parcelId).PK);
-    expect(parcelItems.map((item) => item.type ?? item.SK)).toEqual(['PARCEL_STORED', 'META']);
+    const parcelItems = await itemsUnder(deps, table.tableName, parcelKey(stored.parcelId).PK);
+    expect(parcelItems.map((item) => item.type ?? item.SK)).toEqual(['PARCEL_DEPOSITING', 'META']);
     expect(parcelItems.find((item) => item.SK === 'META')).not.toHaveProperty('pickupCode');
     expect(JSON.stringify(parcelItems)).not.toContain('123456');
     const [slot] = await occupiedSlots(deps, locationId);
-    expect(slot).toEqual({ locationId, lockerId: 'A', slotId: '01', size: 'S', status: 'OCCUPIED', parcelId: stored.parcelId });
+    expect(slot).toEqual({
+      locationId,
+      lockerId: 'A',
+      slotId: '01',
+      size: 'S',
+      occupancy: 'OCCUPIED',
+      service: 'IN_SERVICE',
+      parcelId: stored.parcelId,
+      command: { commandId: stored.commandId, reason: 'DEPOSIT', parcelId: stored.parcelId, expiresAt: '2026-11-22T10:00:30.000Z' },
+      deadline: '2026-11-22T10:00:35.000Z',
+      version: 1,
+    });
     expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '123456'))).toBe(stored.parcelId);
   });
 
@@ -132,7 +182,7 @@ describe('storing a parcel', () => {
     const attempt = storeParcel(deps, actors.carrier, { parcelId: 'dup-1', locationId, recipientId: 'customer-1', size: 'S' });
 
     // Assess
-    await expect(attempt).rejects.toThrow(ConflictError);
+    await expect(attempt).rejects.toThrow(new ConflictError('PARCEL_EXISTS', 'A parcel with this id already exists'));
     expect(await occupiedSlots(deps, locationId)).toHaveLength(1);
   });
 });
@@ -151,6 +201,31 @@ describe('idempotent stores', () => {
     // Assess
     expect(second).toEqual(first);
     expect(await occupiedSlots(deps, locationId)).toHaveLength(1);
+    expect(deps.doors.commands).toHaveLength(1);
+  });
+
+  it('answers a replay after the door closed with the parcel as it is now, STORED', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 3 });
+    const request = { locationId, recipientId: 'customer-1', size: 'S' as const, idempotencyKey: 'key-0003' };
+    const first = await storeParcel(deps, actors.carrier, request);
+    await depositThroughDoor(deps, first);
+
+    // Act
+    const replay = await storeParcel(deps, actors.carrier, request);
+
+    // Assess
+    expect(replay).toEqual({
+      parcelId: first.parcelId,
+      status: 'STORED',
+      locationId,
+      lockerId: 'A',
+      slotId: first.slotId,
+      slotSize: 'S',
+      expiresAt: '2026-11-25T10:00:00.000Z',
+    });
+    expect(deps.doors.commands).toHaveLength(1);
   });
 
   it('claims one slot when the same key arrives many times at once', async () => {
@@ -165,6 +240,7 @@ describe('idempotent stores', () => {
     // Assess
     expect(new Set(results.map((result) => result.parcelId)).size).toBe(1);
     expect(await occupiedSlots(deps, locationId)).toHaveLength(1);
+    expect(deps.doors.commands).toHaveLength(1);
   });
 
   it('refuses the same key with a different body', async () => {
@@ -214,9 +290,10 @@ describe('storing under contention and faults', () => {
     expect(new Set(stored.map((parcel) => `${parcel.lockerId}/${parcel.slotId}`)).size).toBe(6);
     const occupied = await occupiedSlots(deps, locationId);
     expect(occupied.map((slot) => slot.parcelId).sort()).toEqual(stored.map((parcel) => parcel.parcelId).sort());
+    expect(deps.doors.commands.map(({ command }) => command.commandId).sort()).toEqual(stored.map((parcel) => parcel.commandId).sort());
   });
 
-  it('counts each parcel stored and each slot claim lost to a concurrent store', async () => {
+  it('counts each slot claim lost to a concurrent store, and each parcel stored once its door closed', async () => {
     // Prepare: the second store is offered the slot the first one has just taken, as a stale index read would.
     const metrics = new CountingMetrics();
     const deps = buildDeps(table, { metrics });
@@ -229,9 +306,13 @@ describe('storing under contention and faults', () => {
 
     // Act
     const second = await storeParcel(stale, actors.carrier, { locationId, recipientId: 'customer-2', size: 'S' });
+    const beforeDoors = Object.fromEntries(metrics.counts);
+    await depositThroughDoor(deps, first);
+    await depositThroughDoor(deps, second);
 
     // Assess
     expect({ first: first.slotSize, second: second.slotSize }).toEqual({ first: 'S', second: 'M' });
+    expect(beforeDoors).toEqual({ SlotClaimLost: 1 });
     expect(Object.fromEntries(metrics.counts)).toEqual({ ParcelStored: 2, SlotClaimLost: 1 });
   });
 
@@ -297,5 +378,6 @@ describe('storing under contention and faults', () => {
     expect(occupied.map((slot) => slot.parcelId)).toEqual([stored.parcelId]);
     const view = await getLocation(deps, actors.admin, locationId);
     expect(view.freeSlots).toEqual({ S: 1, M: 0, L: 0 });
+    expect(deps.doors.commands.map(({ command }) => command.commandId)).toEqual([stored.commandId]);
   });
 });
