@@ -88,6 +88,9 @@ export function decideDoor(slot: Slot, parcel: Parcel | undefined, input: DoorIn
     const previous = slot.door;
     if (previous && version === previous.version) return unchanged(slot);
     const newest = !previous || version > previous.version;
+    // The service's own writes (commands, clears) produce documents that repeat the last report
+    // at a newer version: they say nothing about the door.
+    if (newest && previous && sameReport(previous, report)) return unchanged(slot);
     if (newest) {
       const openSince = report.door === 'OPEN' ? (previous?.door === 'OPEN' ? (previous.openSince ?? at) : at) : undefined;
       next = { ...next, door: { ...report, version, at, ...(openSince ? { openSince } : {}) } };
@@ -190,6 +193,10 @@ function isUnexplainedOpening(slot: Slot, version: number, report: DoorReport): 
     return last.closedVersion !== undefined && version > last.closedVersion;
   }
   return true;
+}
+
+function sameReport(a: DoorReport, b: DoorReport): boolean {
+  return a.lock === b.lock && a.door === b.door && a.lastCommandId === b.lastCommandId && a.fault === b.fault;
 }
 
 function withoutFault(slot: Slot): Slot {

@@ -27,7 +27,9 @@ const leave: TransitionEffects = { dropsCode: true, releasesSlot: true, startsWi
 const transitions: Record<ParcelStatus, Partial<Record<ParcelStatus, TransitionEffects>>> = {
   // DEPOSITING → DEPOSITING: the door jammed or never opened, and the parcel moved to another slot.
   DEPOSITING: { STORED: { ...keep, startsWindow: true }, DEPOSITING: { ...keep, releasesSlot: true }, DEPOSIT_FAILED: leave, CANCELLED: leave },
-  STORED: { COLLECTING: keep, CANCELLED: leave, EXPIRED: { ...keep, dropsCode: true } },
+  // STORED → RETRIEVED only when a pickup that timed out turns out to have opened the door after all:
+  // the door is the source of truth (door-reconcile.ts).
+  STORED: { COLLECTING: keep, RETRIEVED: leave, CANCELLED: leave, EXPIRED: { ...keep, dropsCode: true } },
   // Back to STORED when the door never opened: the code stays valid and the parcel stays in its slot.
   COLLECTING: { RETRIEVED: leave, STORED: keep },
   EXPIRED: { RETURNED: { ...keep, releasesSlot: true } },

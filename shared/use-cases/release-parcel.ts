@@ -48,7 +48,8 @@ export async function releaseParcel(
     return outcome === 'committed' ? { parcel, endedCommand } : stale;
   });
   if (ended.endedCommand && deps.doors) {
-    await sendDoorEffects({ doors: deps.doors }, { clear: { door: ended.parcel, commandId: ended.endedCommand } });
+    const { locationId, lockerId, slotId } = ended.parcel;
+    await sendDoorEffects({ doors: deps.doors }, { clear: { door: { locationId, lockerId, slotId }, commandId: ended.endedCommand } });
   }
   return { parcelId, status: to };
 }

@@ -1,6 +1,6 @@
 import type { Actor } from '#shared/domain/actor';
 import { ForbiddenError } from '#shared/domain/errors';
-import { isOwner } from '#shared/domain/parcel';
+import { assertCollectable, isOwner } from '#shared/domain/parcel';
 import { afterWrongCode } from '#shared/domain/pickup-code';
 import { auditEvent, type Deps } from './deps.ts';
 import { stale, untilSettled } from './support/fresh-state.ts';
@@ -10,7 +10,7 @@ import { refuseWhileLocked, startPickup, type PickupDeps, type PickupResult } fr
 /**
  * Primary course (the recipient, in the app, at the locker):
  * 1. Read the parcel if the caller is its recipient.
- * 2. Refuse while it is locked by wrong codes.
+ * 2. Refuse while it is locked by wrong codes, or when it can no longer be collected.
  * 3. Compare the code; a wrong one is counted (the fifth in a row locks the parcel for 15 minutes).
  * 4. Open its door (startPickup): the parcel is COLLECTING until the door reports open.
  */
@@ -24,6 +24,8 @@ export async function retrieveParcel(
     const parcel = await visibleParcel(deps, parcelId, (p) => isOwner(actor, p));
     const now = deps.clock.now();
     refuseWhileLocked(parcel, now);
+    // A parcel that cannot be collected any more is refused as such, never counted as a wrong guess.
+    assertCollectable(parcel, now);
     if (!parcel.pickupCodeHash || !deps.vault.matches(parcel.locationId, pickupCode, parcel.pickupCodeHash)) {
       const recorded = await deps.parcels.recordWrongCode(
         parcel,

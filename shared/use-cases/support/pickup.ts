@@ -53,7 +53,7 @@ export async function startPickup(deps: PickupDeps, actor: Actor, parcel: Stored
   });
   if (outcome !== 'committed') return stale;
   try {
-    await deps.doors.command(parcel, command.shadow);
+    await deps.doors.command({ locationId: parcel.locationId, lockerId: parcel.lockerId, slotId: parcel.slotId }, command.shadow);
   } catch (error) {
     logger.warn('Could not command a door for a pickup', { parcelId: parcel.parcelId, error: errorName(error) });
     if (await withdraw(deps, parcel.parcelId, command.record.commandId)) {

@@ -20,6 +20,7 @@ const allowed: [ParcelStatus, ParcelStatus][] = [
   ['DEPOSITING', 'DEPOSIT_FAILED'],
   ['DEPOSITING', 'CANCELLED'],
   ['STORED', 'COLLECTING'],
+  ['STORED', 'RETRIEVED'],
   ['STORED', 'CANCELLED'],
   ['STORED', 'EXPIRED'],
   ['COLLECTING', 'RETRIEVED'],
