@@ -1,9 +1,8 @@
-import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { issueToken } from '#infra/local/auth';
-import type { TokenRequest } from '#infra/local/auth';
 import { startLocalStack } from '#infra/local/stack';
 import type { LocalStack } from '#infra/local/stack';
+import { client, errorBody, id } from './support.ts';
 
 /**
  * The service as a client sees it: real HTTP against the local gateway, the real handlers, and
@@ -11,8 +10,12 @@ import type { LocalStack } from '#infra/local/stack';
  * project runs the same tests against the synthesized bundles (`npm run start:assembly`).
  * One stack for the file; every test makes its own location, users and parcels.
  * The service clock only moves forward here, so no test depends on another having run.
+ * Doors move on their own time: a new locker is online once its simulated locker connects, a
+ * parcel is STORED once its door opened and closed, and a pickup frees its slot once the door
+ * closes, so tests wait for those states (`eventually`), never for a fixed delay.
  */
 let stack: LocalStack;
+const { call, token, eventually } = client(() => stack);
 
 beforeAll(async () => {
   const assemblyDirectory = inject('assemblyDirectory');
@@ -26,45 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-interface Reply {
-  readonly status: number;
-  readonly body: unknown;
-  readonly headers: Headers;
-}
-
-interface CallOptions {
-  readonly token?: string;
-  /** Serialised as JSON. */
-  readonly json?: unknown;
-  /** Sent as is, for bodies that are not valid JSON. */
-  readonly raw?: string;
-  readonly headers?: Record<string, string>;
-}
-
-async function call(method: string, path: string, options: CallOptions = {}): Promise<Reply> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.token !== undefined) headers.Authorization = `Bearer ${options.token}`;
-  const body = options.raw ?? (options.json === undefined ? undefined : JSON.stringify(options.json));
-  if (body !== undefined) headers['Content-Type'] ??= 'application/json';
-  const response = await fetch(`${stack.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text === '' ? null : JSON.parse(text);
-  } catch {
-    // Kept as text: the assertion shows what came back.
-  }
-  return { status: response.status, body: parsed, headers: response.headers };
-}
-
-const id = (prefix: string) => `${prefix}-${ulid().toLowerCase()}`;
-
-const token = (role: TokenRequest['role'], extra: Partial<TokenRequest> = {}) => stack.issueToken({ sub: id(role), role, ...extra });
-
-function errorBody(code: string) {
-  return { error: { code, message: expect.any(String) } };
-}
 
 /** For refusals whose status the issue fixes but whose code it leaves to the implementation. */
 function someErrorBody() {
@@ -104,21 +68,36 @@ async function locationWithLocker(admin: string, slots: { S?: number; M?: number
   expect(created.status).toBe(201);
   const locker = await call('POST', `/locations/${locationId}/lockers`, { token: admin, json: { lockerId, slots } });
   expect(locker.status).toBe(201);
+  const online = await eventually(
+    async () => ((await call('GET', `/locations/${locationId}`, { token: admin })).body as { lockers?: { lockerId: string; online: boolean }[] }).lockers,
+    (lockers) => lockers?.some((candidate) => candidate.lockerId === lockerId && candidate.online) === true,
+  );
+  expect(online?.find((candidate) => candidate.lockerId === lockerId)?.online).toBe(true);
   return { locationId, lockerId };
 }
 
 interface StoredParcel {
   readonly parcelId: string;
+  readonly status: string;
   readonly lockerId: string;
   readonly slotId: string;
   readonly slotSize: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
   readonly expiresAt: string;
 }
 
+/** Stores a parcel and waits until its door has opened and closed on it (STORED). */
 async function storeParcel(carrier: string, locationId: string, recipientId: string, size = 'S'): Promise<StoredParcel> {
-  const stored = await call('POST', '/parcels', { token: carrier, json: { locationId, recipientId, size } });
-  expect(stored.status).toBe(201);
-  return stored.body as StoredParcel;
+  const created = await call('POST', '/parcels', { token: carrier, json: { locationId, recipientId, size } });
+  expect(created.status).toBe(201);
+  const { parcelId } = created.body as { parcelId: string };
+  const stored = await eventually(
+    async () => (await call('GET', `/parcels/${parcelId}`, { token: carrier })).body as StoredParcel,
+    (view) => view.status === 'STORED',
+  );
+  expect(stored.status).toBe('STORED');
+  return stored;
 }
 
 async function pickupCodeOf(parcelId: string, owner: string): Promise<string> {
@@ -133,6 +112,19 @@ const wrong = (code: string, offset = 1) => String((Number(code) + offset) % 1_0
 async function freeSlots(locationId: string, viewer: string): Promise<unknown> {
   const location = await call('GET', `/locations/${locationId}`, { token: viewer });
   return (location.body as { freeSlots: unknown }).freeSlots;
+}
+
+/** The free counts once they match: a slot is free again only after its door has closed. */
+function freeSlotsOnceThey(locationId: string, viewer: string, expected: unknown): Promise<unknown> {
+  return eventually(
+    () => freeSlots(locationId, viewer),
+    (free) => JSON.stringify(free) === JSON.stringify(expected),
+  );
+}
+
+/** The parcel as its carrier sees it once `check` holds. */
+function parcelOnce(parcelId: string, viewer: string, check: (view: { status: string }) => boolean) {
+  return eventually(async () => (await call('GET', `/parcels/${parcelId}`, { token: viewer })).body as { status: string }, check);
 }
 
 describe('GET /health', () => {
@@ -365,14 +357,15 @@ describe('locations, lockers and slots', () => {
     ]);
   });
 
-  it('refuses to change an occupied slot with 409 SLOT_OCCUPIED', async () => {
+  it('refuses to free an occupied slot in service with 409 SLOT_OCCUPIED', async () => {
     // Prepare
     const { admin, carrier, customerSub } = await actors();
     const { locationId, lockerId } = await locationWithLocker(admin, { S: 1 });
     await storeParcel(carrier, locationId, customerSub);
 
     // Act
-    const reply = await call('PATCH', `/locations/${locationId}/lockers/${lockerId}/slots/01`, { token: admin, json: { status: 'OUT_OF_SERVICE' } });
+    // Taking an occupied slot out of service is allowed now (the parcel stays inside); FREE is not.
+    const reply = await call('PATCH', `/locations/${locationId}/lockers/${lockerId}/slots/01`, { token: admin, json: { status: 'FREE' } });
 
     // Assess
     expect({ status: reply.status, body: reply.body }).toEqual({ status: 409, body: errorBody('SLOT_OCCUPIED') });
@@ -499,7 +492,7 @@ describe('request validation', () => {
 });
 
 describe('POST /parcels', () => {
-  it('stores a parcel in the smallest free slot that fits and never returns the code', async () => {
+  it('starts storing a parcel in the smallest free slot that fits and never returns the code', async () => {
     // Prepare
     const { admin, carrier, customerSub } = await actors();
     const { locationId, lockerId } = await locationWithLocker(admin, { S: 1, M: 1, L: 1 });
@@ -510,7 +503,25 @@ describe('POST /parcels', () => {
     // Assess
     expect({ status: reply.status, body: reply.body }).toEqual({
       status: 201,
-      body: { parcelId: expect.any(String), status: 'STORED', locationId, lockerId, slotId: '02', slotSize: 'M', expiresAt: expect.any(String) },
+      body: { parcelId: expect.any(String), status: 'DEPOSITING', locationId, lockerId, slotId: '02', slotSize: 'M', commandId: expect.any(String) },
+    });
+  });
+
+  it('answers DEPOSITING without expiresAt, and the parcel is STORED with expiresAt once its door closed', async () => {
+    // Prepare
+    const { admin, carrier, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin, { S: 1 });
+
+    // Act
+    const reply = await call('POST', '/parcels', { token: carrier, json: { locationId, recipientId: customerSub, size: 'S' } });
+
+    // Assess
+    const { parcelId } = reply.body as { parcelId: string };
+    const stored = await parcelOnce(parcelId, carrier, (view) => view.status === 'STORED');
+    expect({ status: reply.status, hasExpiry: 'expiresAt' in (reply.body as object), stored }).toEqual({
+      status: 201,
+      hasExpiry: false,
+      stored: expect.objectContaining({ parcelId, status: 'STORED', slotId: '01', expiresAt: expect.any(String) }),
     });
   });
 
@@ -523,10 +534,16 @@ describe('POST /parcels', () => {
     const parcel = await storeParcel(carrier, locationId, customerSub);
 
     // Assess
+    // The window starts when the door closes on the parcel: the STORED transition's updatedAt.
     const viewed = (await call('GET', `/parcels/${parcel.parcelId}`, { token: customer })).body as { createdAt: string; expiresAt: string };
-    expect({ expiresAt: parcel.expiresAt, windowHours: (Date.parse(viewed.expiresAt) - Date.parse(viewed.createdAt)) / 3_600_000 }).toEqual({
+    expect({
+      expiresAt: parcel.expiresAt,
+      windowHours: (Date.parse(parcel.expiresAt) - Date.parse(parcel.updatedAt)) / 3_600_000,
+      notBeforeCreation: Date.parse(viewed.expiresAt) - Date.parse(viewed.createdAt) >= 24 * 3_600_000,
+    }).toEqual({
       expiresAt: viewed.expiresAt,
       windowHours: 24,
+      notBeforeCreation: true,
     });
   });
 
@@ -576,9 +593,11 @@ describe('POST /parcels', () => {
     const second = await call('POST', '/parcels', request);
 
     // Assess
+    const { parcelId, lockerId, slotId, slotSize, commandId } = first.body as Record<string, string>;
     expect({ first: [first.status, first.body], second: [second.status, second.body], free: await freeSlots(locationId, admin) }).toEqual({
-      first: [201, first.body],
-      second: [201, first.body],
+      first: [201, expect.objectContaining({ status: 'DEPOSITING' })],
+      // The replay answers the same parcel as it is now: still DEPOSITING or already STORED.
+      second: [201, expect.objectContaining({ parcelId, locationId, lockerId, slotId, slotSize, ...(second.body as { status?: string }).status === 'DEPOSITING' ? { commandId } : {} })],
       free: { S: 2, M: 0, L: 0 },
     });
   });
@@ -623,6 +642,7 @@ describe('GET /parcels/{parcelId}', () => {
     const { locationId } = await locationWithLocker(admin);
     const parcel = await storeParcel(carrier, locationId, customerSub);
     await call('POST', `/parcels/${parcel.parcelId}/retrieve`, { token: customer, json: { pickupCode: await pickupCodeOf(parcel.parcelId, customer) } });
+    await parcelOnce(parcel.parcelId, carrier, (view) => view.status === 'RETRIEVED');
 
     // Act
     const reply = await call('GET', `/parcels/${parcel.parcelId}`, { token: customer });
@@ -698,9 +718,11 @@ describe('POST /parcels/{parcelId}/retrieve', () => {
     const reply = await call('POST', `/parcels/${parcel.parcelId}/retrieve`, { token: customer, json: { pickupCode } });
 
     // Assess
-    expect({ status: reply.status, body: reply.body, free: await freeSlots(locationId, customer) }).toEqual({
-      status: 200,
-      body: { parcelId: parcel.parcelId, status: 'RETRIEVED', lockerId: parcel.lockerId, slotId: parcel.slotId },
+    const collected = await parcelOnce(parcel.parcelId, carrier, (view) => view.status === 'RETRIEVED');
+    expect({ status: reply.status, body: reply.body, collected: collected.status, free: await freeSlotsOnceThey(locationId, customer, { S: 1, M: 0, L: 0 }) }).toEqual({
+      status: 202,
+      body: { parcelId: parcel.parcelId, status: 'COLLECTING', lockerId: parcel.lockerId, slotId: parcel.slotId, commandId: expect.any(String) },
+      collected: 'RETRIEVED',
       free: { S: 1, M: 0, L: 0 },
     });
   });
@@ -757,8 +779,8 @@ describe('POST /parcels/{parcelId}/retrieve', () => {
 
     // Assess
     expect({ status: reply.status, body: reply.body }).toEqual({
-      status: 200,
-      body: { parcelId: parcel.parcelId, status: 'RETRIEVED', lockerId: parcel.lockerId, slotId: parcel.slotId },
+      status: 202,
+      body: { parcelId: parcel.parcelId, status: 'COLLECTING', lockerId: parcel.lockerId, slotId: parcel.slotId, commandId: expect.any(String) },
     });
   });
 
@@ -769,6 +791,7 @@ describe('POST /parcels/{parcelId}/retrieve', () => {
     const parcel = await storeParcel(carrier, locationId, customerSub);
     const pickupCode = await pickupCodeOf(parcel.parcelId, customer);
     await call('POST', `/parcels/${parcel.parcelId}/retrieve`, { token: customer, json: { pickupCode } });
+    await parcelOnce(parcel.parcelId, carrier, (view) => view.status === 'RETRIEVED');
 
     // Act
     const reply = await call('POST', `/parcels/${parcel.parcelId}/retrieve`, { token: customer, json: { pickupCode } });
@@ -824,7 +847,7 @@ describe('POST /parcels/{parcelId}/code', () => {
       reissued: 200,
       changed: true,
       withOld: [403, errorBody('INVALID_PICKUP_CODE')],
-      withNew: 200,
+      withNew: 202,
     });
   });
 
@@ -834,6 +857,7 @@ describe('POST /parcels/{parcelId}/code', () => {
     const { locationId } = await locationWithLocker(admin);
     const parcel = await storeParcel(carrier, locationId, customerSub);
     await call('POST', `/parcels/${parcel.parcelId}/retrieve`, { token: customer, json: { pickupCode: await pickupCodeOf(parcel.parcelId, customer) } });
+    await parcelOnce(parcel.parcelId, carrier, (view) => view.status === 'RETRIEVED');
 
     // Act
     const reply = await call('POST', `/parcels/${parcel.parcelId}/code`, { token: customer });
@@ -868,9 +892,11 @@ describe('POST /locations/{locationId}/pickup', () => {
     const reply = await call('POST', `/locations/${locationId}/pickup`, { token: kiosk, json: { pickupCode: await pickupCodeOf(parcel.parcelId, customer) } });
 
     // Assess
-    expect({ status: reply.status, body: reply.body }).toEqual({
-      status: 200,
-      body: { parcelId: parcel.parcelId, status: 'RETRIEVED', lockerId: parcel.lockerId, slotId: parcel.slotId },
+    const collected = await parcelOnce(parcel.parcelId, carrier, (view) => view.status === 'RETRIEVED');
+    expect({ status: reply.status, body: reply.body, collected: collected.status }).toEqual({
+      status: 202,
+      body: { parcelId: parcel.parcelId, status: 'COLLECTING', lockerId: parcel.lockerId, slotId: parcel.slotId, commandId: expect.any(String) },
+      collected: 'RETRIEVED',
     });
   });
 
@@ -951,7 +977,31 @@ describe('POST /parcels/{parcelId}/cancel', () => {
     const reply = await call('POST', `/parcels/${parcel.parcelId}/cancel`, { token: carrier });
 
     // Assess
-    expect({ status: reply.status, body: reply.body, free: await freeSlots(locationId, admin) }).toEqual({
+    expect({ status: reply.status, body: reply.body, free: await freeSlotsOnceThey(locationId, admin, { S: 1, M: 0, L: 0 }) }).toEqual({
+      status: 200,
+      body: expect.objectContaining({ status: 'CANCELLED' }),
+      free: { S: 1, M: 0, L: 0 },
+    });
+  });
+
+  it('cancels a parcel still DEPOSITING and frees its slot', async () => {
+    // Prepare
+    const { admin, carrier, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin, { S: 1 });
+    const created = await call('POST', '/parcels', { token: carrier, json: { locationId, recipientId: customerSub, size: 'S' } });
+    const { parcelId, status } = created.body as { parcelId: string; status: string };
+
+    // Act
+    const reply = await call('POST', `/parcels/${parcelId}/cancel`, { token: carrier });
+
+    // Assess
+    expect({
+      created: [created.status, status],
+      status: reply.status,
+      body: reply.body,
+      free: await freeSlotsOnceThey(locationId, admin, { S: 1, M: 0, L: 0 }),
+    }).toEqual({
+      created: [201, 'DEPOSITING'],
       status: 200,
       body: expect.objectContaining({ status: 'CANCELLED' }),
       free: { S: 1, M: 0, L: 0 },
@@ -1008,7 +1058,7 @@ describe('expiry and return', () => {
       viewed: [(viewed.body as { status: string }).status, 'pickupCode' in (viewed.body as object)],
       pickup: [pickup.status, pickup.body],
       returned: [returned.status, returned.body],
-      free: await freeSlots(locationId, admin),
+      free: await freeSlotsOnceThey(locationId, admin, { S: 1, M: 0, L: 0 }),
     }).toEqual({
       clock: 200,
       sweep: 200,
