@@ -594,13 +594,13 @@ export const routeDocs = {
     description: `Only the parcel's recipient; anyone else gets a 404. ${afterTheDoorOpens} Wrong codes are counted: the 5th in a row locks the parcel for 15 minutes, during which even the right code gets 429.`,
     success: { status: 202, description: 'The door is opening.', schema: pickupResult },
     refusals: [
-      {
-        code: 'INVALID_PICKUP_CODE',
-        when: 'the code is wrong, or the parcel has no code any more (collected, cancelled, expired or returned); the attempt is counted',
-      },
+      { code: 'INVALID_PICKUP_CODE', when: 'the code is wrong (the attempt is counted)' },
       { code: 'PARCEL_NOT_FOUND', when: 'no such parcel, or not addressed to the caller' },
-      { code: 'INVALID_STATE', when: 'the parcel is not STORED yet (its deposit door has not closed), or is already being collected (its door is opening)' },
-      { code: 'PARCEL_EXPIRED', when: 'its pickup window has passed' },
+      {
+        code: 'INVALID_STATE',
+        when: 'the parcel is not STORED (not yet, as its deposit door has not closed; already being collected, as its door is opening; or collected, cancelled or returned); whatever the code, nothing is counted',
+      },
+      { code: 'PARCEL_EXPIRED', when: 'its pickup window has passed; whatever the code, nothing is counted' },
       { code: 'LOCKER_OFFLINE', when: "the parcel's locker is not connected: its door cannot open now (nothing changed)" },
       { code: 'SLOT_OUT_OF_SERVICE', when: "the parcel's slot is out of service; staff have been alerted" },
       { code: 'DOOR_BUSY', when: "the parcel's door is already executing a command" },
