@@ -563,7 +563,7 @@ function writeResults(rows: Row[]) {
     '## Reading it',
     '',
     '- A store request is 5 round trips here: the location, one GetItem to refuse a duplicate `parcelId` early (the benchmark sends its own; without it there is none), the free slots and the lockers (which are online) at once, and one transaction. A retrieve request is 4: the parcel, its locker and its slot at once, and one transaction. Under contention a store retries its transaction on another slot (the `TransactWriteItems` count above 1).',
-    "- The HTTP rows' counts are the request's plus its door's reports: compare them with the floor's request and door-report rows added together. The service's reconciler also sees the shadow documents of its own `desired` writes (the command, and clearing it), and concurrent reports of one door retry on each other, so it does more than the floor's four reports.",
+    "- The HTTP rows' counts are the request's plus its door's reports: compare them with the floor's request and door-report rows added together. The service's reconciler also reads the slot and the parcel for the shadow documents of its own `desired` writes (the command, and clearing it), which repeat the last report and change nothing, and concurrent reports of one door retry on each other: hence more reads, and a few more transactions, than the floor's four reports.",
     '- DynamoDB Local serialises writes, so throughput at concurrency 16 is the engine\'s, not the service\'s; the comparison that matters is HTTP against the floor at the same concurrency.',
     '- Bundle sizes and import times: see BUNDLES.md (`npm run bench:bundles`).',
     '',
