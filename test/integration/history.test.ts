@@ -6,7 +6,7 @@ import { toParcel } from '#shared/adapters/dynamodb/entities/parcel';
 import { toSlot } from '#shared/adapters/dynamodb/entities/slot';
 import { createLocalDynamoDbClient } from '#infra/local/dynamodb-local';
 import type { Actor } from '#shared/domain/actor';
-import { DomainError } from '#shared/domain/errors';
+import { toErrorResponse } from '#shared/http/errors';
 import { canTransition, parcelStatuses, type ParcelStatus } from '#shared/domain/parcel';
 import { statusOf, type Slot } from '#shared/domain/slot';
 import type { StoredParcel } from '#shared/ports';
@@ -91,14 +91,16 @@ function injectFaults(client: DynamoDBClient, random: () => number, log: FaultLo
   );
 }
 
-type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly code: string; readonly status?: number };
+type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly code: string; readonly status: number };
 
 async function attempt(run: () => Promise<unknown>): Promise<Outcome> {
   try {
     return { ok: true, value: await run() };
   } catch (error) {
-    if (error instanceof DomainError) return { ok: false, code: error.code, status: error.status };
-    return { ok: false, code: error instanceof Error ? error.name : 'unknown' };
+    // What the caller would be told: the HTTP layer's one mapping of errors to statuses.
+    const response = toErrorResponse(error);
+    const body = JSON.parse(response.body) as { error: { code: string } };
+    return { ok: false, code: body.error.code, status: response.statusCode };
   }
 }
 
@@ -152,7 +154,7 @@ async function runWorkload(seed: number, operations: number, concurrency: number
         outcomes.forEach(noteError);
         const answered = outcomes.find((outcome) => outcome.ok);
         if (answered?.ok) record.parcelId = (answered.value as { parcelId: string }).parcelId;
-        if (outcomes.some((outcome) => outcome.ok || (outcome.status !== undefined && outcome.status < 500))) break;
+        if (outcomes.some((outcome) => outcome.ok || (outcome.status < 500))) break;
       }
     },
     async deposit(parcels) {
@@ -292,10 +294,10 @@ async function assertInvariants(run: Awaited<ReturnType<typeof runWorkload>>, se
     }
     // A request for a key that did store must never be told it was refused (only "unknown", a 5xx).
     if (withKey.length === 1) {
-      const refusals = record.outcomes.filter((outcome) => !outcome.ok && outcome.status !== undefined && outcome.status < 500);
-      expect(refusals, `${where}: key ${record.key} stored ${withKey[0]!.parcelId} but a copy was refused`).toEqual([]);
+      const refusals = record.outcomes.filter((outcome) => !outcome.ok && outcome.status < 500);
+      expect(refusals.map((outcome) => (outcome.ok ? '' : outcome.code)), `${where}: key ${record.key} stored ${withKey[0]!.parcelId} but a copy was refused`).toEqual([]);
     }
-    const refusedOnly = record.outcomes.every((outcome) => !outcome.ok && outcome.status !== undefined && outcome.status < 500);
+    const refusedOnly = record.outcomes.every((outcome) => !outcome.ok && outcome.status < 500);
     if (refusedOnly) expect(withKey, `${where}: key ${record.key} was refused (${record.outcomes.map((o) => (o.ok ? 'ok' : o.code)).join(',')}) yet stored`).toEqual([]);
   }
   const keys = new Set(history.stores.map((record) => record.key));
@@ -326,6 +328,8 @@ describe('a randomized history with injected faults', () => {
       // Assess
       expect(run.faults.throttled + run.faults.conflicts + run.faults.lostResponses, 'faults were injected').toBeGreaterThan(10);
       expect(run.history.stores.some((record) => record.parcelId), 'some stores succeeded').toBe(true);
+      // Every answer is true: an outcome the service cannot know is a 503 TRY_AGAIN, never a bare 500.
+      expect(run.history.errors.get('INTERNAL_ERROR') ?? 0, `seed ${seed}: answers ${JSON.stringify([...run.history.errors])}`).toBe(0);
       await assertInvariants(run, seed);
     }, 120_000);
   }
