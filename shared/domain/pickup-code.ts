@@ -1,5 +1,8 @@
-/** Six digits: short enough to type on a kiosk, guarded by attempt limits rather than length. */
-export const pickupCodePattern = /^\d{6}$/;
+/**
+ * Eight digits: still quick to type on a kiosk, and long enough that the location's attempt budget
+ * keeps a guesser's daily odds below 0.1% (docs/decisions.md, "Code guessing").
+ */
+export const pickupCodePattern = /^\d{8}$/;
 
 /** Per parcel: five wrong codes in a row lock it for fifteen minutes, even against the right code. */
 export const parcelAttemptPolicy = { maxFailedAttempts: 5, lockMinutes: 15 } as const;

@@ -106,8 +106,8 @@ async function pickupCodeOf(parcelId: string, owner: string): Promise<string> {
   return (parcel.body as { pickupCode: string }).pickupCode;
 }
 
-/** Another six digits, never the right ones. */
-const wrong = (code: string, offset = 1) => String((Number(code) + offset) % 1_000_000).padStart(6, '0');
+/** Another eight digits, never the right ones. */
+const wrong = (code: string, offset = 1) => String((Number(code) + offset) % 100_000_000).padStart(8, '0');
 
 async function freeSlots(locationId: string, viewer: string): Promise<unknown> {
   const location = await call('GET', `/locations/${locationId}`, { token: viewer });
@@ -616,7 +616,7 @@ describe('GET /parcels/{parcelId}', () => {
     // Assess
     expect({ status: reply.status, body: reply.body }).toEqual({
       status: 200,
-      body: expect.objectContaining({ parcelId: parcel.parcelId, status: 'STORED', pickupCode: expect.stringMatching(/^\d{6}$/) }),
+      body: expect.objectContaining({ parcelId: parcel.parcelId, status: 'STORED', pickupCode: expect.stringMatching(/^\d{8}$/) }),
     });
   });
 
@@ -814,7 +814,7 @@ describe('POST /parcels/{parcelId}/retrieve', () => {
     expect({ status: reply.status, body: reply.body }).toEqual({ status: 404, body: someErrorBody() });
   });
 
-  it('refuses a code that is not six digits with 400', async () => {
+  it('refuses a code that is not eight digits with 400', async () => {
     // Prepare
     const { admin, carrier, customer, customerSub } = await actors();
     const { locationId } = await locationWithLocker(admin);
