@@ -992,7 +992,6 @@ describe('POST /locations/{locationId}/pickup', () => {
     expect(Number(reply.headers.get('retry-after'))).toBeGreaterThan(200);
     expect(Number(reply.headers.get('retry-after'))).toBeLessThanOrEqual(300);
   });
-  });
 });
 
 describe('POST /parcels/{parcelId}/cancel', () => {
