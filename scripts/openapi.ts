@@ -183,9 +183,9 @@ function refusalsOf(fn: HttpFunction, docs: RouteDocs): Map<Refusal['code'], str
   }
   for (const { code, when } of docs.refusals ?? []) add(code, when);
 
-  const countsAttempts = cases.has('TOO_MANY_ATTEMPTS');
-  if (countsAttempts !== (fn.guessable === true)) {
-    throw new Error(`${fn.name}: a guessable route, and only one, documents TOO_MANY_ATTEMPTS`);
+  // A guessable route counts attempts; a route may also limit its own use (reissue-code: 3 an hour).
+  if (fn.guessable === true && !cases.has('TOO_MANY_ATTEMPTS')) {
+    throw new Error(`${fn.name}: a guessable route documents TOO_MANY_ATTEMPTS`);
   }
   for (const code of codesWithRetryAfter) if (cases.has(code)) add(code, sharedText.retryAfter);
   add('TOO_MANY_REQUESTS', sharedText.throttled(fn.guessable === true));

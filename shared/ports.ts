@@ -1,7 +1,7 @@
 import type { AuditEvent } from '#shared/domain/events';
 import type { Location, LocationLayout, Locker } from '#shared/domain/location';
 import type { Parcel } from '#shared/domain/parcel';
-import type { AttemptState } from '#shared/domain/pickup-code';
+import type { AttemptState, KioskWindow } from '#shared/domain/pickup-code';
 import type { DoorCommand } from '#shared/domain/door';
 import type { ActiveCommand, FreeCounts, Slot, SlotAddress, SlotSize } from '#shared/domain/slot';
 
@@ -157,8 +157,13 @@ export interface DoorController {
   clear(door: DoorAddress, commandId: string): Promise<void>;
 }
 
-/** Counts a location's wrong kiosk codes over a sliding window. */
+/**
+ * A location's budget of kiosk attempts: one counter per fixed window. An attempt is reserved
+ * before its code is looked at, so concurrent guesses can never be checked past the budget.
+ */
 export interface KioskGuard {
-  recentFailures(locationId: string, since: Date, now: Date): Promise<number>;
-  recordFailure(locationId: string, at: Date, expiresAt: Date): Promise<void>;
+  /** Takes one attempt from the window's budget, atomically. @returns false when the budget is spent. */
+  reserve(locationId: string, window: KioskWindow, budget: number): Promise<boolean>;
+  /** Gives a reserved attempt back (a right code is not a guess); never below zero. */
+  giveBack(locationId: string, window: KioskWindow): Promise<void>;
 }

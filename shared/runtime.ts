@@ -127,7 +127,7 @@ export function tablePorts(client: DynamoDBDocumentClient, tableName: string): T
   return {
     locations: new DynamoLocationRepository(client, tableName),
     parcels: new DynamoParcelRepository(client, tableName),
-    kioskGuard: new DynamoKioskGuard(client, tableName, ulidIds),
+    kioskGuard: new DynamoKioskGuard(client, tableName),
     changes: new DynamoChangeWriter(client, tableName),
   };
 }

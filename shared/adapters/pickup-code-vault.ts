@@ -44,7 +44,7 @@ function derive(secret: string, label: string): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, 'locker-service', label, 32));
 }
 
-/** Uniform over 000000-999999 from the CSPRNG (randomInt avoids modulo bias). */
+/** Uniform over 00000000-99999999 from the CSPRNG (randomInt avoids modulo bias). */
 export const randomPickupCodes: CodeGenerator = {
-  next: () => String(randomInt(0, 1_000_000)).padStart(6, '0'),
+  next: () => String(randomInt(0, 100_000_000)).padStart(8, '0'),
 };

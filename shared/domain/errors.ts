@@ -52,12 +52,15 @@ export class ForbiddenError extends DomainError {
   }
 }
 
-/** Too many wrong pickup codes: the caller must wait. */
+/** Too many attempts (wrong pickup codes, new codes): the caller must wait. */
 export class TooManyAttemptsError extends DomainError {
   override readonly name = 'TooManyAttemptsError';
   readonly code = 'TOO_MANY_ATTEMPTS';
-  constructor(readonly retryAfterSeconds: number) {
-    super('Too many wrong pickup codes; try again later');
+  constructor(
+    readonly retryAfterSeconds: number,
+    message = 'Too many wrong pickup codes; try again later',
+  ) {
+    super(message);
   }
 }
 

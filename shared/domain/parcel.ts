@@ -76,6 +76,8 @@ export interface Parcel {
   /** Wrong pickup codes in a row since the last lock. */
   readonly failedAttempts: number;
   readonly lockedUntil?: string;
+  /** When the code was reissued lately: the reissue limit (pickup-code.ts, reissuePolicy). */
+  readonly codeReissuedAt?: readonly string[];
 }
 
 /** Refuses a transition the lifecycle does not allow, naming the reason callers can act on. */

@@ -1,14 +1,65 @@
-/** Six digits: short enough to type on a kiosk, guarded by attempt limits rather than length. */
-export const pickupCodePattern = /^\d{6}$/;
+/**
+ * Eight digits: still quick to type on a kiosk, and long enough that the location's attempt budget
+ * keeps a guesser's daily odds below 0.1% (docs/decisions.md, "Code guessing").
+ */
+export const pickupCodePattern = /^\d{8}$/;
 
 /** Per parcel: five wrong codes in a row lock it for fifteen minutes, even against the right code. */
 export const parcelAttemptPolicy = { maxFailedAttempts: 5, lockMinutes: 15 } as const;
 
 /**
- * Per location: a kiosk guesses among every parcel there, not one, so it is limited as a whole:
- * ten wrong codes within fifteen minutes throttle the location's kiosks.
+ * Per location: a kiosk guesses among every parcel there, not one, so the location has a budget of
+ * attempts: five per fixed five-minute window, reserved before a code is looked at. A right code
+ * gives its attempt back, so only wrong codes spend it: at most 5 × 288 = 1,440 guesses a day, each
+ * hitting one of ~60 codes among 10^8 (0.086% a day), and a closed location reopens within minutes.
  */
-export const kioskAttemptPolicy = { maxFailures: 10, windowMinutes: 15 } as const;
+export const kioskAttemptPolicy = { attemptsPerWindow: 5, windowMinutes: 5 } as const;
+
+/** One fixed window of a location's kiosk budget, aligned to the clock so every kiosk agrees on it. */
+export interface KioskWindow {
+  readonly start: Date;
+  readonly end: Date;
+}
+
+export function kioskWindowAt(now: Date): KioskWindow {
+  const length = kioskAttemptPolicy.windowMinutes * 60_000;
+  const start = Math.floor(now.getTime() / length) * length;
+  return { start: new Date(start), end: new Date(start + length) };
+}
+
+/** Whole seconds until `end`, at least one: what Retry-After says. */
+export function secondsUntil(end: Date, now: Date): number {
+  return Math.max(1, Math.ceil((end.getTime() - now.getTime()) / 1000));
+}
+
+/**
+ * Per parcel: a new code at most three times an hour. Each reissue writes the parcel, and an
+ * unlimited stream of them would starve a carrier's or an admin's change of the same parcel.
+ */
+export const reissuePolicy = { maxPerWindow: 3, windowMinutes: 60 } as const;
+
+export interface ReissueState {
+  /** When the code was reissued within the last window, oldest first (at most `maxPerWindow`). */
+  readonly codeReissuedAt?: readonly string[];
+}
+
+function reissuesSince(state: ReissueState, now: Date): string[] {
+  const since = now.getTime() - reissuePolicy.windowMinutes * 60_000;
+  return (state.codeReissuedAt ?? []).filter((at) => Date.parse(at) > since);
+}
+
+/** Seconds until another reissue is allowed; 0 when it is allowed now. */
+export function reissueBlockedFor(state: ReissueState, now: Date): number {
+  const recent = reissuesSince(state, now);
+  if (recent.length < reissuePolicy.maxPerWindow) return 0;
+  const oldest = Date.parse(recent[recent.length - reissuePolicy.maxPerWindow]!);
+  return secondsUntil(new Date(oldest + reissuePolicy.windowMinutes * 60_000), now);
+}
+
+/** The state after one more reissue: only the reissues that still count are kept. */
+export function afterReissue(state: ReissueState, now: Date): Required<ReissueState> {
+  return { codeReissuedAt: [...reissuesSince(state, now), now.toISOString()].slice(-reissuePolicy.maxPerWindow) };
+}
 
 export interface AttemptState {
   readonly failedAttempts: number;

@@ -369,7 +369,7 @@ export const retryAfterHeader = {
 export const apiInfo = {
   title: 'Parcel locker service API',
   description: [
-    "Carriers store parcels in locker slots; recipients collect them with a 6-digit pickup code, in the app or on the locker's kiosk; uncollected parcels expire and carriers return them.",
+    "Carriers store parcels in locker slots; recipients collect them with an 8-digit pickup code, in the app or on the locker's kiosk; uncollected parcels expire and carriers return them.",
     "Every slot has a door, which the service commands through its locker's AWS IoT device shadow (docs/door-contract.md); a parcel follows what its door did. A store answers 201 with the parcel DEPOSITING, and the parcel is STORED (its pickup window starting) once the door has opened and closed on it. A pickup answers 202 with the parcel COLLECTING, and the parcel is RETRIEVED once its door reports open. Follow a parcel with `GET /parcels/{parcelId}`.",
     'Every route except `GET /health` needs a bearer JWT (a Cognito user pool token in AWS, a token from `POST /_local/token` under `npm start`). The role is the token\'s `cognito:groups`: `admin`, `carrier`, `customer` or `kiosk`; a kiosk token also carries `custom:locationId`.',
     'Every error has the body `{"error":{"code":"…","message":"…","details"?:[{"path","message"}]}}` (`Error` below). Common to all authenticated routes: 401 without a valid token, 403 for a role the route does not allow, 400 `VALIDATION_ERROR` for malformed input (including any query parameter on a route that takes none). Any route may also meet the gateway\'s own answers: 404 `NOT_FOUND` for an unknown route, 403 `FORBIDDEN` when the firewall blocks a request, 413 `REQUEST_TOO_LARGE`, 429 `TOO_MANY_REQUESTS` from the rate limits (much tighter on the two pickup-code routes), 500 `INTERNAL_ERROR`. A route that lists 503 `TRY_AGAIN` answers it with `Retry-After` when its write kept meeting concurrent changes, or a locker did not take a door command: nothing was changed, and the same request may be repeated. Objects a caller may not see are 404, never 403, so their existence is not confirmed.',
@@ -534,7 +534,7 @@ export const routeDocs = {
   },
   'kiosk-pickup': {
     tag: 'parcels',
-    description: `Only for the location in the kiosk's token (\`custom:locationId\`). The parcel is found from the code alone. ${afterTheDoorOpens} A wrong code counts against the location: after 10 wrong codes within 15 minutes the location's kiosks are refused with 429 until the window passes.`,
+    description: `Only for the location in the kiosk's token (\`custom:locationId\`). The parcel is found from the code alone. ${afterTheDoorOpens} Each location has a budget of 5 attempts per 5-minute window (windows aligned to the clock), taken before the code is looked at; a right code gives its attempt back, a wrong one keeps it. Once the window's budget is spent, every code, right or wrong, is refused with 429 until the window ends (\`Retry-After\`). A parcel locked by wrong codes in the app is not locked at the kiosk.`,
     success: { status: 202, description: 'The door is opening.', schema: pickupResult },
     refusals: [
       { code: 'FORBIDDEN', when: 'the kiosk serves another location' },
@@ -546,7 +546,7 @@ export const routeDocs = {
       { code: 'DOOR_BUSY', when: "the parcel's door is already executing a command" },
       {
         code: 'TOO_MANY_ATTEMPTS',
-        when: '10 wrong codes at this location within 15 minutes, or 5 wrong codes in a row for this parcel (locked for 15 minutes, even against the right code)',
+        when: "the location's 5 attempts of this 5-minute window are spent; the code was not looked at",
       },
       { code: 'TRY_AGAIN', when: pickupNotTaken },
     ],
@@ -611,12 +611,13 @@ export const routeDocs = {
   'reissue-code': {
     tag: 'parcels',
     description:
-      "Only the parcel's recipient; anyone else gets a 404. A new code replaces the old one at once (the old one stops working) and is returned to the recipient alone. Only while the parcel is STORED within its pickup window.",
+      "Only the parcel's recipient; anyone else gets a 404. A new code replaces the old one at once (the old one stops working) and is returned to the recipient alone. Only while the parcel is STORED within its pickup window, and at most three times an hour.",
     success: { status: 200, description: 'The new pickup code.', schema: issuedPickupCode },
     refusals: [
       { code: 'PARCEL_NOT_FOUND', when: 'no such parcel, or not addressed to the caller' },
       { code: 'INVALID_STATE', when: 'the parcel is not STORED (not yet stored, being collected, or gone)' },
       { code: 'PARCEL_EXPIRED', when: 'its pickup window has passed' },
+      { code: 'TOO_MANY_ATTEMPTS', when: 'three new codes were issued for this parcel within the last hour' },
       { code: 'TRY_AGAIN', when: parcelKeptChanging },
     ],
   },

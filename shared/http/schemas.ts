@@ -19,7 +19,7 @@ export const lockerIdentifier = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9
 
 export const slotSize = z.enum(['S', 'M', 'L']);
 
-export const pickupCode = z.string().check(z.regex(pickupCodePattern, 'must be 6 digits'));
+export const pickupCode = z.string().check(z.regex(pickupCodePattern, 'must be 8 digits'));
 
 const slotCount = z.int().check(z.minimum(0), z.maximum(40));
 

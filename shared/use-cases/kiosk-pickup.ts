@@ -1,6 +1,7 @@
 import type { Actor } from '#shared/domain/actor';
 import { ConflictError, ForbiddenError, TooManyAttemptsError } from '#shared/domain/errors';
-import { kioskAttemptPolicy } from '#shared/domain/pickup-code';
+import { kioskAttemptPolicy, kioskWindowAt, secondsUntil } from '#shared/domain/pickup-code';
+import { logger } from '#shared/adapters/observability';
 import type { Deps } from './deps.ts';
 import { untilSettled } from './support/fresh-state.ts';
 import { startPickup, type PickupDeps, type PickupResult } from './support/pickup.ts';
@@ -8,9 +9,12 @@ import { startPickup, type PickupDeps, type PickupResult } from './support/picku
 /**
  * Primary course (a kiosk at the locker, code typed on its screen):
  * 1. A kiosk acts only for its own location.
- * 2. Refuse while the location has seen too many wrong codes lately (10 in 15 minutes).
- * 3. Find the parcel from the code alone; a miss is counted against the location.
- * 4. Open its door as in retrieveParcel; the code was right, so nothing after this counts as a guess.
+ * 2. Reserve one attempt from the location's budget for this five-minute window (one conditional
+ *    write), before the code is looked at; with the budget spent, refuse right and wrong codes alike.
+ * 3. Find the parcel from the code alone. A miss keeps the attempt spent; a right code gives it back.
+ * 4. Open its door as in retrieveParcel. The parcel's own lock (wrong codes in the app) is not
+ *    consulted: the location budget governs the kiosk, and a lock answering only right codes
+ *    differently would tell a guesser they hit.
  */
 export async function kioskPickup(
   deps: PickupDeps & Pick<Deps, 'vault' | 'kioskGuard' | 'metrics'>,
@@ -19,21 +23,25 @@ export async function kioskPickup(
   pickupCode: string,
 ): Promise<PickupResult> {
   if (actor.locationId !== locationId) throw new ForbiddenError('FORBIDDEN', 'This kiosk serves another location');
-  const windowMs = kioskAttemptPolicy.windowMinutes * 60_000;
   const now = deps.clock.now();
-  const failures = await deps.kioskGuard.recentFailures(locationId, new Date(now.getTime() - windowMs), now);
-  if (failures >= kioskAttemptPolicy.maxFailures) throw new TooManyAttemptsError(kioskAttemptPolicy.windowMinutes * 60);
+  const window = kioskWindowAt(now);
+  if (!(await deps.kioskGuard.reserve(locationId, window, kioskAttemptPolicy.attemptsPerWindow))) {
+    throw new TooManyAttemptsError(secondsUntil(window.end, now));
+  }
 
   const codeHash = deps.vault.hash(locationId, pickupCode);
   const parcelId = await deps.parcels.findByPickupCode(locationId, codeHash);
   const found = parcelId ? await deps.parcels.get(parcelId) : undefined;
-  if (found?.locationId === locationId && found.status === 'COLLECTING') {
-    throw new ConflictError('INVALID_STATE', 'The parcel is being collected: its door is opening');
-  }
-  if (!found || found.locationId !== locationId || found.status !== 'STORED') {
-    await deps.kioskGuard.recordFailure(locationId, now, new Date(now.getTime() + windowMs));
-    throw new ForbiddenError('INVALID_PICKUP_CODE', 'No parcel here has this pickup code');
-  }
+  const opens = (parcel: typeof found) =>
+    parcel?.locationId === locationId && parcel.pickupCodeHash === codeHash && (parcel.status === 'STORED' || parcel.status === 'COLLECTING');
+  if (!found || !opens(found)) throw new ForbiddenError('INVALID_PICKUP_CODE', 'No parcel here has this pickup code');
+
+  await deps.kioskGuard.giveBack(locationId, window).catch((error: unknown) => {
+    // Best effort: a lost give-back only leaves the budget one attempt short until the window ends.
+    logger.warn('Could not give back a kiosk attempt', { locationId, error: error instanceof Error ? error.name : String(error) });
+  });
+  if (found.status === 'COLLECTING') throw new ConflictError('INVALID_STATE', 'The parcel is being collected: its door is opening');
+
   let parcel = found;
   return untilSettled('The parcel', async () => {
     parcel = (await deps.parcels.get(parcel.parcelId)) ?? parcel;

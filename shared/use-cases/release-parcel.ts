@@ -4,8 +4,16 @@ import { assertTransition, canHandle, effectsOf, transitioned, type ParcelStatus
 import { released, settle, type Slot } from '#shared/domain/slot';
 import { auditEvent, type Deps } from './deps.ts';
 import { sendDoorEffects } from './support/doors.ts';
-import { stale, untilSettled } from './support/fresh-state.ts';
+import { defaultRounds, stale, untilSettled } from './support/fresh-state.ts';
 import { placeOf, visibleParcel } from './support/parcel-view.ts';
+
+/**
+ * A customer can write a parcel only so often: 5 wrong codes in the app (then it is locked, and
+ * refused before any write) and 3 new codes an hour; kiosk guesses never write it. Each such write
+ * spoils at most one round of a concurrent cancel or return, so with this many rounds a customer
+ * can delay a carrier's or an admin's change but never make it fail.
+ */
+const handlerRounds = defaultRounds + 6;
 
 type ReleaseDeps = Pick<Deps, 'parcels' | 'locations' | 'changes' | 'clock' | 'ids' | 'doorTimings'> & Partial<Pick<Deps, 'doors'>>;
 
@@ -46,7 +54,7 @@ export async function releaseParcel(
       events: [auditEvent(deps, now, actor, { type, ...placeOf(parcel), from: parcel.status, to, ...(endedCommand ? { commandId: endedCommand } : {}) })],
     });
     return outcome === 'committed' ? { parcel, endedCommand } : stale;
-  });
+  }, handlerRounds);
   if (ended.endedCommand && deps.doors) {
     const { locationId, lockerId, slotId } = ended.parcel;
     await sendDoorEffects({ doors: deps.doors }, { clear: { door: { locationId, lockerId, slotId }, commandId: ended.endedCommand } });

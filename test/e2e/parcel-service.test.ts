@@ -106,8 +106,8 @@ async function pickupCodeOf(parcelId: string, owner: string): Promise<string> {
   return (parcel.body as { pickupCode: string }).pickupCode;
 }
 
-/** Another six digits, never the right ones. */
-const wrong = (code: string, offset = 1) => String((Number(code) + offset) % 1_000_000).padStart(6, '0');
+/** Another eight digits, never the right ones. */
+const wrong = (code: string, offset = 1) => String((Number(code) + offset) % 100_000_000).padStart(8, '0');
 
 async function freeSlots(locationId: string, viewer: string): Promise<unknown> {
   const location = await call('GET', `/locations/${locationId}`, { token: viewer });
@@ -616,7 +616,7 @@ describe('GET /parcels/{parcelId}', () => {
     // Assess
     expect({ status: reply.status, body: reply.body }).toEqual({
       status: 200,
-      body: expect.objectContaining({ parcelId: parcel.parcelId, status: 'STORED', pickupCode: expect.stringMatching(/^\d{6}$/) }),
+      body: expect.objectContaining({ parcelId: parcel.parcelId, status: 'STORED', pickupCode: expect.stringMatching(/^\d{8}$/) }),
     });
   });
 
@@ -814,7 +814,7 @@ describe('POST /parcels/{parcelId}/retrieve', () => {
     expect({ status: reply.status, body: reply.body }).toEqual({ status: 404, body: someErrorBody() });
   });
 
-  it('refuses a code that is not six digits with 400', async () => {
+  it('refuses a code that is not eight digits with 400', async () => {
     // Prepare
     const { admin, carrier, customer, customerSub } = await actors();
     const { locationId } = await locationWithLocker(admin);
@@ -849,6 +849,28 @@ describe('POST /parcels/{parcelId}/code', () => {
       withOld: [403, errorBody('INVALID_PICKUP_CODE')],
       withNew: 202,
     });
+  });
+
+  it('refuses a fourth new code within the hour with 429 and Retry-After, keeping the third', async () => {
+    // Prepare
+    const { admin, carrier, customer, customerSub } = await actors();
+    const { locationId } = await locationWithLocker(admin);
+    const parcel = await storeParcel(carrier, locationId, customerSub);
+    const allowed: number[] = [];
+    for (let i = 0; i < 3; i++) allowed.push((await call('POST', `/parcels/${parcel.parcelId}/code`, { token: customer })).status);
+    const third = await pickupCodeOf(parcel.parcelId, customer);
+
+    // Act
+    const reply = await call('POST', `/parcels/${parcel.parcelId}/code`, { token: customer });
+
+    // Assess
+    expect({ allowed, status: reply.status, body: reply.body, code: await pickupCodeOf(parcel.parcelId, customer) }).toEqual({
+      allowed: [200, 200, 200],
+      status: 429,
+      body: errorBody('TOO_MANY_ATTEMPTS'),
+      code: third,
+    });
+    expect(Number(reply.headers.get('retry-after'))).toBeGreaterThan(3000);
   });
 
   it('refuses a new code for a parcel no longer STORED with 409', async () => {
@@ -942,27 +964,33 @@ describe('POST /locations/{locationId}/pickup', () => {
     expect({ status: reply.status, body: reply.body }).toEqual({ status: 403, body: errorBody('FORBIDDEN') });
   });
 
-  it('throttles a location after 10 wrong codes within 15 minutes with 429', async () => {
+  it("refuses a location's kiosks with 429 and Retry-After once 5 wrong codes spent the 5-minute window, the right code too", async () => {
     // Prepare
     const { admin, carrier, customer, customerSub } = await actors();
     const { locationId } = await locationWithLocker(admin);
     const parcel = await storeParcel(carrier, locationId, customerSub);
     const pickupCode = await pickupCodeOf(parcel.parcelId, customer);
     const kiosk = await token('kiosk', { locationId });
+    // Start at the top of a window, so the guesses below cannot straddle two.
+    const { now } = (await call('POST', '/_local/clock', { json: { advanceHours: 1 / 3_600_000 } })).body as { now: string };
+    const windowMs = 5 * 60_000;
+    await call('POST', '/_local/clock', { json: { advanceHours: (windowMs - (Date.parse(now) % windowMs)) / 3_600_000 } });
     const wrongStatuses: number[] = [];
-    for (let attempt = 1; attempt <= 10; attempt += 1) {
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
       wrongStatuses.push((await call('POST', `/locations/${locationId}/pickup`, { token: kiosk, json: { pickupCode: wrong(pickupCode, attempt) } })).status);
     }
 
     // Act
-    const reply = await call('POST', `/locations/${locationId}/pickup`, { token: kiosk, json: { pickupCode: wrong(pickupCode, 11) } });
+    const reply = await call('POST', `/locations/${locationId}/pickup`, { token: kiosk, json: { pickupCode } });
 
     // Assess
     expect({ wrongStatuses, status: reply.status, body: reply.body }).toEqual({
-      wrongStatuses: Array.from({ length: 10 }, () => 403),
+      wrongStatuses: Array.from({ length: 5 }, () => 403),
       status: 429,
       body: errorBody('TOO_MANY_ATTEMPTS'),
     });
+    expect(Number(reply.headers.get('retry-after'))).toBeGreaterThan(200);
+    expect(Number(reply.headers.get('retry-after'))).toBeLessThanOrEqual(300);
   });
 });
 

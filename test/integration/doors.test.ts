@@ -189,7 +189,7 @@ describe('a deposit through its door', () => {
 
   it('is stored in the slot it moved to once that door opens and closes', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['301001']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['30100100']) });
     const { locationId } = await givenLocation(deps, { S: 2 });
     const depositing = await storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' });
     await reportInTurn(deps, depositing, [jammed(depositing.commandId!)]);
@@ -199,14 +199,14 @@ describe('a deposit through its door', () => {
     await depositThroughDoor(deps, moved);
 
     // Assess
-    expect(await getParcel(deps, actors.customer, depositing.parcelId)).toMatchObject({ status: 'STORED', slotId: moved.slotId, pickupCode: '301001' });
+    expect(await getParcel(deps, actors.customer, depositing.parcelId)).toMatchObject({ status: 'STORED', slotId: moved.slotId, pickupCode: '30100100' });
     expect(await slotAt(deps, moved)).toMatchObject({ occupancy: 'OCCUPIED', parcelId: depositing.parcelId });
     expect((await parcelEvents(deps, depositing.parcelId)).map((event) => event.type)).toEqual(['PARCEL_DEPOSITING', 'PARCEL_MOVED', 'PARCEL_STORED']);
   });
 
   it('ends DEPOSIT_FAILED when no other slot fits: the slot is released and the code index entry gone', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['302001']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['30200100']) });
     const { locationId } = await givenLocation(deps, { S: 1 });
     const depositing = await storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' });
 
@@ -224,7 +224,7 @@ describe('a deposit through its door', () => {
       fault: 'JAMMED',
       command: undefined,
     });
-    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '302001'))).toBeUndefined();
+    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '30200100'))).toBeUndefined();
     expect(deps.doors.desired(doorOf(depositing))).toBeUndefined();
     expect((await parcelEvents(deps, depositing.parcelId)).map((event) => event.type)).toEqual(['PARCEL_DEPOSITING', 'PARCEL_DEPOSIT_FAILED']);
   });
@@ -306,9 +306,9 @@ describe('a deposit through its door', () => {
 describe('a pickup through its door', () => {
   it('is RETRIEVED when the door opens, and the command is cleared from the shadow then', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['401001']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['40100100']) });
     const { parcel } = await givenStored(deps);
-    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '401001');
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '40100100');
     const whileCommanded = deps.doors.desired(doorOf(parcel));
 
     // Act
@@ -322,13 +322,13 @@ describe('a pickup through its door', () => {
 
   it('lets exactly one of two pickups racing for one door command it', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['402001']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['40200100']) });
     const { locationId, parcel } = await givenStored(deps);
 
     // Act
     const results = await Promise.allSettled([
-      retrieveParcel(deps, actors.customer, parcel.parcelId, '402001'),
-      kioskPickup(deps, actors.kiosk(locationId), locationId, '402001'),
+      retrieveParcel(deps, actors.customer, parcel.parcelId, '40200100'),
+      kioskPickup(deps, actors.kiosk(locationId), locationId, '40200100'),
     ]);
 
     // Assess
@@ -343,11 +343,11 @@ describe('a pickup through its door', () => {
 
   it('lets exactly one of several app pickups racing for one door command it', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['402002']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['40200200']) });
     const { parcel } = await givenStored(deps);
 
     // Act
-    const results = await Promise.allSettled(Array.from({ length: 4 }, () => retrieveParcel(deps, actors.customer, parcel.parcelId, '402002')));
+    const results = await Promise.allSettled(Array.from({ length: 4 }, () => retrieveParcel(deps, actors.customer, parcel.parcelId, '40200200')));
 
     // Assess
     const codes = results.map((result) => (result.status === 'fulfilled' ? result.value.status : (result.reason as { code?: string }).code));
@@ -358,7 +358,7 @@ describe('a pickup through its door', () => {
 
   it('ignores late documents of the deposit command once the pickup command has started', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['403001']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['40300100']) });
     const { locationId } = await givenLocation(deps, { S: 1 });
     const depositing = await storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' });
     const door = doorOf(depositing);
@@ -367,7 +367,7 @@ describe('a pickup through its door', () => {
       depositDocuments.push(deps.doors.report(door, report));
       await deliverPending(deps);
     }
-    const pickup = await retrieveParcel(deps, actors.customer, depositing.parcelId, '403001');
+    const pickup = await retrieveParcel(deps, actors.customer, depositing.parcelId, '40300100');
     await deliverPending(deps);
 
     // Act
@@ -389,9 +389,9 @@ describe('a pickup through its door', () => {
 
   it('raises no alarm when the opening of a finished pickup is delivered again', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['403002']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['40300200']) });
     const { locationId, parcel } = await givenStored(deps);
-    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '403002');
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '40300200');
     await deliverPending(deps);
     const documents = cycle(pickup.commandId).map((report) => deps.doors.report(doorOf(parcel), report));
     await deliverPending(deps);
@@ -407,9 +407,9 @@ describe('a pickup through its door', () => {
 
   it('ends RETRIEVED when the opened report arrives just after the deadline, before the timeout ran', async () => {
     // Prepare
-    const deps = await ownTable(['404001']);
+    const deps = await ownTable(['40400100']);
     const { parcel } = await givenStored(deps);
-    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '404001');
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '40400100');
     deps.clock.advanceSeconds(36);
 
     // Act
@@ -424,9 +424,9 @@ describe('a pickup through its door', () => {
 
   it('ends RETRIEVED when the opened report arrives after the timeout gave the pickup up', async () => {
     // Prepare
-    const deps = await ownTable(['404002']);
+    const deps = await ownTable(['40400200']);
     const { locationId, parcel } = await givenStored(deps);
-    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '404002');
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '40400200');
     await deliverPending(deps);
     const late = cycle(pickup.commandId).slice(0, 2).map((report) => deps.doors.report(doorOf(parcel), report));
     deps.doors.take();
@@ -448,14 +448,14 @@ describe('a pickup through its door', () => {
       fault: undefined,
       parcelId: undefined,
     });
-    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '404002'))).toBeUndefined();
+    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '40400200'))).toBeUndefined();
   });
 
   it('goes back to STORED when the door jams: the slot leaves service with the parcel inside, the code stays valid', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['405001']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['40500100']) });
     const { locationId, parcel } = await givenStored(deps);
-    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '405001');
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '40500100');
 
     // Act
     await reportInTurn(deps, parcel, [jammed(pickup.commandId)]);
@@ -464,7 +464,7 @@ describe('a pickup through its door', () => {
     const back = await getParcel(deps, actors.customer, parcel.parcelId);
     expect({ status: back.status, pickupCode: back.pickupCode, failedAttempts: back.failedAttempts, commandId: back.commandId }).toEqual({
       status: 'STORED',
-      pickupCode: '405001',
+      pickupCode: '40500100',
       failedAttempts: 0,
       commandId: undefined,
     });
@@ -475,7 +475,7 @@ describe('a pickup through its door', () => {
       fault: 'JAMMED',
       parcelId: parcel.parcelId,
     });
-    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '405001'))).toBe(parcel.parcelId);
+    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '40500100'))).toBe(parcel.parcelId);
     expect(deps.doors.desired(doorOf(parcel))).toBeUndefined();
     const failed = (await parcelEvents(deps, parcel.parcelId)).filter((event) => event.type === 'PARCEL_PICKUP_FAILED');
     expect(failed.map(({ fault, from, to, commandId }) => ({ fault, from, to, commandId }))).toEqual([
@@ -485,17 +485,17 @@ describe('a pickup through its door', () => {
 
   it('refuses a pickup from a jammed slot with SLOT_OUT_OF_SERVICE, and opens it again once an admin returns the slot to service', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['405002']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['40500200']) });
     const { locationId, parcel } = await givenStored(deps);
-    const first = await retrieveParcel(deps, actors.customer, parcel.parcelId, '405002');
+    const first = await retrieveParcel(deps, actors.customer, parcel.parcelId, '40500200');
     await reportInTurn(deps, parcel, [jammed(first.commandId)]);
-    const whileJammed = await retrieveParcel(deps, actors.customer, parcel.parcelId, '405002').catch((error: { code?: string }) => error.code);
+    const whileJammed = await retrieveParcel(deps, actors.customer, parcel.parcelId, '40500200').catch((error: { code?: string }) => error.code);
     // A technician frees the latch: the door reports closed and locked with no fault.
     await reportInTurn(deps, parcel, [{ lock: 'LOCKED', door: 'CLOSED', lastCommandId: first.commandId, fault: null }]);
     const restored = await setSlotStatus(deps, actors.admin, doorOf(parcel), 'FREE');
 
     // Act
-    const second = await kioskPickup(deps, actors.kiosk(locationId), locationId, '405002');
+    const second = await kioskPickup(deps, actors.kiosk(locationId), locationId, '40500200');
     await openDoorForPickup(deps, parcel, second);
 
     // Assess
@@ -507,9 +507,9 @@ describe('a pickup through its door', () => {
 
   it('goes back to STORED when the door does not open in time, the slot out of service as DID_NOT_OPEN', async () => {
     // Prepare
-    const deps = await ownTable(['406001']);
+    const deps = await ownTable(['40600100']);
     const { parcel } = await givenStored(deps);
-    await retrieveParcel(deps, actors.customer, parcel.parcelId, '406001');
+    await retrieveParcel(deps, actors.customer, parcel.parcelId, '40600100');
     deps.clock.advanceSeconds(36);
 
     // Act
@@ -524,12 +524,12 @@ describe('a pickup through its door', () => {
 
   it('answers TRY_AGAIN when the command cannot be written, and leaves the parcel STORED to try again', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['407001']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['40700100']) });
     const { parcel } = await givenStored(deps);
     deps.doors.failNextCommand = true;
 
     // Act
-    const attempt = retrieveParcel(deps, actors.customer, parcel.parcelId, '407001');
+    const attempt = retrieveParcel(deps, actors.customer, parcel.parcelId, '40700100');
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ name: 'UnavailableError', code: 'TRY_AGAIN' });
@@ -542,16 +542,16 @@ describe('a pickup through its door', () => {
     const slot = await slotAt(deps, parcel);
     expect({ command: slot.command, service: slot.service, deadline: slot.deadline }).toEqual({ command: undefined, service: 'IN_SERVICE', deadline: undefined });
     expect(commandsFor(deps, 'PICKUP')).toEqual([]);
-    expect((await retrieveParcel(deps, actors.customer, parcel.parcelId, '407001')).status).toBe('COLLECTING');
+    expect((await retrieveParcel(deps, actors.customer, parcel.parcelId, '40700100')).status).toBe('COLLECTING');
   });
 });
 
 describe('doors without a command', () => {
   it('take a slot out of service as DOOR_LEFT_OPEN after two minutes open, and back once closed and locked', async () => {
     // Prepare
-    const deps = await ownTable(['501001']);
+    const deps = await ownTable(['50100100']);
     const { locationId, parcel } = await givenStored(deps);
-    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '501001');
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '50100100');
     await openDoorForPickup(deps, parcel, pickup);
     deps.clock.advanceSeconds(119);
     const early = await doorTimeouts(deps);
@@ -576,9 +576,9 @@ describe('doors without a command', () => {
 
   it('refuse to return a slot to service while its door reports open, with DOOR_NOT_CLOSED', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['501002']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['50100200']) });
     const { parcel } = await givenStored(deps);
-    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '501002');
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '50100200');
     await openDoorForPickup(deps, parcel, pickup);
     await setSlotStatus(deps, actors.admin, doorOf(parcel), 'OUT_OF_SERVICE', 'Inspect the hinge');
 
@@ -591,7 +591,7 @@ describe('doors without a command', () => {
 
   it('raise a FORCED_OPEN alarm when a door with a parcel inside opens with no command, and refuse pickups', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['502001']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['50200100']) });
     const { parcel } = await givenStored(deps);
     // The locker still names the deposit, its last command, as it must: the door opened without a new one.
     const deposit = (await slotAt(deps, parcel)).lastCommand?.commandId ?? null;
@@ -604,7 +604,7 @@ describe('doors without a command', () => {
     expect(await slotAt(deps, parcel)).toMatchObject({ occupancy: 'OCCUPIED', service: 'OUT_OF_SERVICE', fault: 'FORCED_OPEN', parcelId: parcel.parcelId });
     const alarms = (await parcelEvents(deps, parcel.parcelId)).filter((event) => event.type === 'SLOT_FAULT');
     expect(alarms.map(({ fault, slotId }) => ({ fault, slotId }))).toEqual([{ fault: 'FORCED_OPEN', slotId: parcel.slotId }]);
-    await expect(retrieveParcel(deps, actors.customer, parcel.parcelId, '502001')).rejects.toMatchObject({ code: 'SLOT_OUT_OF_SERVICE' });
+    await expect(retrieveParcel(deps, actors.customer, parcel.parcelId, '50200100')).rejects.toMatchObject({ code: 'SLOT_OUT_OF_SERVICE' });
   });
 
   it('raise a FORCED_OPEN alarm for an empty door, which is then offered to no store', async () => {
@@ -655,7 +655,7 @@ describe('offline lockers', () => {
 
   it('answer a pickup with LOCKER_OFFLINE and change nothing', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['601001']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['60100100']) });
     const { locationId, parcel } = await givenStored(deps);
     await presence(deps, { locationId, lockerId: 'A' }, false, 1);
     const before = await deps.parcels.get(parcel.parcelId);
@@ -663,8 +663,8 @@ describe('offline lockers', () => {
 
     // Act
     const results = await Promise.allSettled([
-      retrieveParcel(deps, actors.customer, parcel.parcelId, '601001'),
-      kioskPickup(deps, actors.kiosk(locationId), locationId, '601001'),
+      retrieveParcel(deps, actors.customer, parcel.parcelId, '60100100'),
+      kioskPickup(deps, actors.kiosk(locationId), locationId, '60100100'),
     ]);
 
     // Assess
@@ -679,13 +679,13 @@ describe('offline lockers', () => {
 
   it('open again for the pickup once the locker reconnects', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['601002']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['60100200']) });
     const { locationId, parcel } = await givenStored(deps);
     await presence(deps, { locationId, lockerId: 'A' }, false, 1);
     await presence(deps, { locationId, lockerId: 'A' }, true, 2);
 
     // Act
-    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '601002');
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '60100200');
 
     // Assess
     expect(pickup.status).toBe('COLLECTING');

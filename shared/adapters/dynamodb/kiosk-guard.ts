@@ -1,49 +1,59 @@
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { IdGenerator, KioskGuard } from '#shared/ports';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { KioskWindow } from '#shared/domain/pickup-code';
+import type { KioskGuard } from '#shared/ports';
 import { ttlAttribute } from './table.ts';
 
-/** Wrong kiosk codes of one location, keyed by time: `LOC#<loc>#KIOSKFAIL` / `<at>#<id>`. */
-const failuresPartition = (locationId: string) => `LOC#${locationId}#KIOSKFAIL`;
+/** A location's kiosk budget, one counter item per window: `LOC#<loc>#KIOSK` / `<window start>`. */
+export const kioskBudgetKey = (locationId: string, window: KioskWindow) => ({ PK: `LOC#${locationId}#KIOSK`, SK: window.start.toISOString() });
+
+/** Counters outlive their window by an hour; TTL only tidies up, since a new window is a new item. */
+const keptAfterWindowSeconds = 3600;
 
 /**
- * One item per wrong kiosk code, keyed by time under the location: the count over the last
- * window is one bounded Query, exact rather than a fixed-bucket estimate. TTL clears old items;
- * the query's time bound, not TTL (which can lag for days), decides what counts.
+ * One conditional UpdateItem reserves an attempt: DynamoDB applies the condition and the increment
+ * as one, so however many kiosks guess at once, no more than the budget ever pass.
  */
 export class DynamoKioskGuard implements KioskGuard {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly ids: IdGenerator,
   ) {}
 
-  async recentFailures(locationId: string, since: Date, now: Date): Promise<number> {
-    const { Count = 0 } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :since AND :now',
-        ExpressionAttributeValues: {
-          ':pk': failuresPartition(locationId),
-          ':since': since.toISOString(),
-          ':now': `${now.toISOString()}\uffff`,
-        },
-        Select: 'COUNT',
-        ConsistentRead: true,
-      }),
-    );
-    return Count;
+  async reserve(locationId: string, window: KioskWindow, budget: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: kioskBudgetKey(locationId, window),
+          UpdateExpression: 'ADD attempts :one SET #ttl = :ttl',
+          ConditionExpression: 'attribute_not_exists(attempts) OR attempts < :budget',
+          ExpressionAttributeNames: { '#ttl': ttlAttribute },
+          ExpressionAttributeValues: { ':one': 1, ':budget': budget, ':ttl': Math.ceil(window.end.getTime() / 1000) + keptAfterWindowSeconds },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (conditionFailed(error)) return false;
+      throw error;
+    }
   }
 
-  async recordFailure(locationId: string, at: Date, expiresAt: Date): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          PK: failuresPartition(locationId),
-          SK: `${at.toISOString()}#${this.ids.next()}`,
-          [ttlAttribute]: Math.ceil(expiresAt.getTime() / 1000),
-        },
-      }),
-    );
+  async giveBack(locationId: string, window: KioskWindow): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: kioskBudgetKey(locationId, window),
+          UpdateExpression: 'ADD attempts :minusOne',
+          ConditionExpression: 'attempts > :zero',
+          ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0 },
+        }),
+      );
+    } catch (error) {
+      // Nothing left to give back (the counter is gone or at zero): the budget is already whole.
+      if (!conditionFailed(error)) throw error;
+    }
   }
 }
+
+const conditionFailed = (error: unknown) => error instanceof Error && error.name === 'ConditionalCheckFailedException';

@@ -5,15 +5,15 @@ export const stale = Symbol('stale');
 export type Attempt<T> = Promise<T | typeof stale>;
 
 /** Concurrent requests on one parcel or slot settle within a few rounds; past these, the caller retries. */
-const maxAttempts = 6;
+export const defaultRounds = 6;
 
 /**
  * The one loop for "read, decide, write conditionally, retry when stale". Each attempt reads
  * afresh, decides, and writes conditionally on the versions it read. Nothing is written by an
  * attempt that answers `stale`, so giving up is honest: 503 TRY_AGAIN, safe to repeat.
  */
-export async function untilSettled<T>(what: string, attempt: () => Attempt<T>): Promise<T> {
-  for (let round = 0; round < maxAttempts; round++) {
+export async function untilSettled<T>(what: string, attempt: () => Attempt<T>, rounds = defaultRounds): Promise<T> {
+  for (let round = 0; round < rounds; round++) {
     const outcome = await attempt();
     if (outcome !== stale) return outcome;
     await pause(round);

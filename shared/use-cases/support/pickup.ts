@@ -20,6 +20,7 @@ export interface PickupResult {
 
 export type PickupDeps = Pick<Deps, 'parcels' | 'locations' | 'changes' | 'clock' | 'ids' | 'doors' | 'doorTimings'>;
 
+/** The owner's route refuses a locked parcel before comparing codes, so the lock answers right and wrong codes alike. */
 export function refuseWhileLocked(parcel: StoredParcel, now: Date): void {
   const seconds = lockedFor(parcel, now);
   if (seconds > 0) throw new TooManyAttemptsError(seconds);
@@ -27,7 +28,8 @@ export function refuseWhileLocked(parcel: StoredParcel, now: Date): void {
 
 /**
  * The right code was given: the door opens. One attempt of "read, decide, write conditionally":
- * 1. Refuse a locked or uncollectable parcel, an offline locker, a slot out of service or busy.
+ * 1. Refuse an uncollectable parcel, an offline locker, a slot out of service or busy. The parcel's
+ *    lock is the caller's to apply (the owner's route does; the kiosk's budget stands in for it).
  * 2. Mark the parcel COLLECTING and give its slot a PICKUP command, with the event, at once.
  * 3. Write the command into the door's shadow. If that fails, take the command back (the parcel
  *    is STORED again and nothing counts against anyone) and answer TRY_AGAIN.
@@ -35,7 +37,6 @@ export function refuseWhileLocked(parcel: StoredParcel, now: Date): void {
  */
 export async function startPickup(deps: PickupDeps, actor: Actor, parcel: StoredParcel): Attempt<PickupResult> {
   const now = deps.clock.now();
-  refuseWhileLocked(parcel, now);
   assertCollectable(parcel, now);
   const [locker, slot] = await Promise.all([deps.locations.getLocker(parcel.locationId, parcel.lockerId), deps.locations.getSlot(parcel)]);
   if (!locker?.online) throw new ConflictError('LOCKER_OFFLINE', 'The locker is offline; its doors cannot open now');

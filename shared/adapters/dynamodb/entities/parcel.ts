@@ -17,7 +17,7 @@ export const expiryPartition = (shard: number) => `EXPIRY#${shard}`;
 
 const parcelFields = [
   'parcelId', 'locationId', 'lockerId', 'slotId', 'slotSize', 'size', 'recipientId', 'carrierId', 'status',
-  'createdAt', 'updatedAt', 'pickupWindowHours', 'expiresAt', 'commandId', 'failedAttempts', 'lockedUntil', 'version',
+  'createdAt', 'updatedAt', 'pickupWindowHours', 'expiresAt', 'commandId', 'failedAttempts', 'lockedUntil', 'codeReissuedAt', 'version',
   'pickupCodeHash', 'sealedPickupCode', 'idempotencyKey',
 ] as const;
 

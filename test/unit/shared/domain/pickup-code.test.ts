@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { afterWrongCode, lockedFor, pickupCodePattern } from '#shared/domain/pickup-code';
+import { afterReissue, afterWrongCode, kioskWindowAt, lockedFor, pickupCodePattern, reissueBlockedFor, secondsUntil } from '#shared/domain/pickup-code';
 import { countFree, newSlot, slotIdFor, type Slot } from '#shared/domain/slot';
 
 const now = new Date('2026-11-22T10:00:00.000Z');
 
 describe('pickup codes', () => {
-  it.each(['000000', '123456', '999999'])('accepts %s as a code', (code) => {
+  it.each(['00000000', '12345678', '99999999'])('accepts %s as a code', (code) => {
     // Act
     const result = pickupCodePattern.test(code);
 
@@ -13,7 +13,7 @@ describe('pickup codes', () => {
     expect(result).toBe(true);
   });
 
-  it.each(['12345', '1234567', '12a456', ' 123456', ''])('refuses %j as a code', (code) => {
+  it.each(['123456', '1234567', '123456789', '1234a678', ' 12345678', ''])('refuses %j as a code', (code) => {
     // Act
     const result = pickupCodePattern.test(code);
 
@@ -46,6 +46,63 @@ describe('pickup codes', () => {
 
     // Assess
     expect(remaining).toEqual([900, 0]);
+  });
+});
+
+describe("a location's kiosk windows", () => {
+  it('are fixed five-minute windows aligned to the clock', () => {
+    // Act
+    const windows = [kioskWindowAt(new Date('2026-11-22T10:04:59.999Z')), kioskWindowAt(new Date('2026-11-22T10:05:00.000Z'))];
+
+    // Assess
+    expect(windows.map(({ start, end }) => [start.toISOString(), end.toISOString()])).toEqual([
+      ['2026-11-22T10:00:00.000Z', '2026-11-22T10:05:00.000Z'],
+      ['2026-11-22T10:05:00.000Z', '2026-11-22T10:10:00.000Z'],
+    ]);
+  });
+
+  it('tell a refused kiosk the whole seconds to the window end, at least one', () => {
+    // Prepare
+    const end = new Date('2026-11-22T10:05:00.000Z');
+
+    // Act
+    const waits = [secondsUntil(end, new Date('2026-11-22T10:01:29.500Z')), secondsUntil(end, new Date('2026-11-22T10:04:59.999Z'))];
+
+    // Assess
+    expect(waits).toEqual([211, 1]);
+  });
+});
+
+describe('reissuing codes', () => {
+  it('allows a third reissue within the hour and refuses a fourth until the oldest is an hour old', () => {
+    // Prepare
+    const two = { codeReissuedAt: ['2026-11-22T09:10:00.000Z', '2026-11-22T09:40:00.000Z'] };
+    const three = afterReissue(two, now);
+
+    // Act
+    const waits = [reissueBlockedFor(two, now), reissueBlockedFor(three, now)];
+
+    // Assess
+    expect(waits).toEqual([0, 600]);
+  });
+
+  it('forgets reissues older than an hour', () => {
+    // Prepare
+    const old = { codeReissuedAt: ['2026-11-22T08:00:00.000Z', '2026-11-22T08:30:00.000Z', '2026-11-22T09:00:00.000Z'] };
+
+    // Act
+    const next = afterReissue(old, now);
+
+    // Assess
+    expect({ wait: reissueBlockedFor(old, now), next }).toEqual({ wait: 0, next: { codeReissuedAt: ['2026-11-22T10:00:00.000Z'] } });
+  });
+
+  it('allows the first reissue of a parcel that never had one', () => {
+    // Act
+    const wait = reissueBlockedFor({}, now);
+
+    // Assess
+    expect(wait).toBe(0);
   });
 });
 

@@ -1,62 +1,92 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '#shared/adapters/dynamodb/client';
 import { DynamoKioskGuard } from '#shared/adapters/dynamodb/kiosk-guard';
+import { kioskWindowAt } from '#shared/domain/pickup-code';
 
 const table = 'locker-table';
 const mock = mockClient(DynamoDBDocumentClient);
-const guard = new DynamoKioskGuard(createDocumentClient(new DynamoDBClient({ region: 'eu-west-1' })), table, { next: () => 'id-1' });
+const guard = new DynamoKioskGuard(createDocumentClient(new DynamoDBClient({ region: 'eu-west-1' })), table);
+const window = kioskWindowAt(new Date('2026-11-22T10:03:20.000Z'));
+const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 
 beforeEach(() => {
   mock.reset();
 });
 
 describe('DynamoKioskGuard', () => {
-  it('counts a location\'s failures between the window start and now with one consistent COUNT query', async () => {
+  it("reserves an attempt with one conditional increment of the window's counter, kept an hour past the window", async () => {
     // Prepare
-    mock.on(QueryCommand).resolves({ Count: 0 });
+    mock.on(UpdateCommand).resolves({});
 
     // Act
-    await guard.recentFailures('loc-1', new Date('2026-11-22T09:45:00.000Z'), new Date('2026-11-22T10:00:00.000Z'));
+    const reserved = await guard.reserve('loc-1', window, 5);
 
     // Assess
-    expect(mock.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
-      TableName: table,
-      KeyConditionExpression: 'PK = :pk AND SK BETWEEN :since AND :now',
-      ExpressionAttributeValues: {
-        ':pk': 'LOC#loc-1#KIOSKFAIL',
-        ':since': '2026-11-22T09:45:00.000Z',
-        ':now': '2026-11-22T10:00:00.000Z\uffff',
+    expect(reserved).toBe(true);
+    expect(mock.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        TableName: table,
+        Key: { PK: 'LOC#loc-1#KIOSK', SK: '2026-11-22T10:00:00.000Z' },
+        UpdateExpression: 'ADD attempts :one SET #ttl = :ttl',
+        ConditionExpression: 'attribute_not_exists(attempts) OR attempts < :budget',
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':one': 1, ':budget': 5, ':ttl': Date.parse('2026-11-22T11:05:00.000Z') / 1000 },
       },
-      Select: 'COUNT',
-      ConsistentRead: true,
-    });
+    ]);
   });
 
-  it('returns the count DynamoDB reports', async () => {
+  it('answers false when the budget is spent', async () => {
     // Prepare
-    mock.on(QueryCommand).resolves({ Count: 7, ScannedCount: 7 });
+    mock.on(UpdateCommand).rejects(conditionFailed());
 
     // Act
-    const failures = await guard.recentFailures('loc-1', new Date('2026-11-22T09:45:00.000Z'), new Date('2026-11-22T10:00:00.000Z'));
+    const reserved = await guard.reserve('loc-1', window, 5);
 
     // Assess
-    expect(failures).toBe(7);
+    expect(reserved).toBe(false);
   });
 
-  it('records a failure as its own item keyed by time, with a TTL rounded up to the next second', async () => {
+  it('lets any other failure through', async () => {
     // Prepare
-    mock.on(PutCommand).resolves({});
+    mock.on(UpdateCommand).rejects(Object.assign(new Error('Throttled'), { name: 'ProvisionedThroughputExceededException' }));
 
     // Act
-    await guard.recordFailure('loc-1', new Date('2026-11-22T10:00:00.000Z'), new Date('2026-11-22T10:15:00.200Z'));
+    const reserving = guard.reserve('loc-1', window, 5);
 
     // Assess
-    expect(mock.commandCalls(PutCommand)[0]?.args[0].input).toEqual({
-      TableName: table,
-      Item: { PK: 'LOC#loc-1#KIOSKFAIL', SK: '2026-11-22T10:00:00.000Z#id-1', ttl: 1_795_342_501 },
-    });
+    await expect(reserving).rejects.toMatchObject({ name: 'ProvisionedThroughputExceededException' });
+  });
+
+  it('gives an attempt back with a decrement that never goes below zero', async () => {
+    // Prepare
+    mock.on(UpdateCommand).resolves({});
+
+    // Act
+    await guard.giveBack('loc-1', window);
+
+    // Assess
+    expect(mock.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        TableName: table,
+        Key: { PK: 'LOC#loc-1#KIOSK', SK: '2026-11-22T10:00:00.000Z' },
+        UpdateExpression: 'ADD attempts :minusOne',
+        ConditionExpression: 'attempts > :zero',
+        ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0 },
+      },
+    ]);
+  });
+
+  it('has nothing to give back when the counter is already at zero', async () => {
+    // Prepare
+    mock.on(UpdateCommand).rejects(conditionFailed());
+
+    // Act
+    const givingBack = guard.giveBack('loc-1', window);
+
+    // Assess
+    await expect(givingBack).resolves.toBeUndefined();
   });
 });
