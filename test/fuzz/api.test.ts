@@ -250,6 +250,34 @@ describe('zero 5xx from input', () => {
     );
   });
 
+  it('every paginated listing answers any cursor, issued, cut, moved or crafted, below 500', async () => {
+    // Prepare
+    const paginated = httpFunctions.filter((route) => {
+      const shape = (route.request.query as { shape?: object } | undefined)?.shape;
+      return shape !== undefined && 'cursor' in shape;
+    });
+    expect(paginated.map((route) => route.name)).toContain('list-parcels');
+    const listing = fc.record({
+      route: fc.constantFrom(...paginated.map(named)),
+      authorization: fc.constantFrom(...Object.values(fixtures.byRole), ...fixtures.authorizations),
+      cursor: fc.oneof({ arbitrary: fc.constantFrom(...fixtures.cursors), weight: 3 }, { arbitrary: hostileText, weight: 1 }),
+      limit: fc.option(fc.oneof(fc.integer({ min: 1, max: 100 }).map(String), fc.constantFrom('0', '101', '-1', '1.5', 'x'))),
+      locationId: fc.option(fc.oneof(fc.constant(null).map(() => fixtures.locationId), hostileText)),
+    });
+
+    // Act, and assess every reply
+    await fc.assert(
+      fc.asyncProperty(listing, async ({ route, authorization, cursor, limit, locationId }) => {
+        const query = [['cursor', cursor], ['limit', limit], ['locationId', locationId]]
+          .filter((pair): pair is [string, string] => pair[1] !== null)
+          .map(([name, value]) => `${name}=${percentEncode(value)}`)
+          .join('&');
+        await sendAndAssess(request(route.method, route.path, query, [], authorization, undefined, undefined), route.name);
+      }),
+      fuzzParameters(250),
+    );
+  });
+
   it('the gateway answers any method on any path below 500, in the error shape', async () => {
     // Prepare
     const segments = fc.array(fc.oneof(hostileSegment, fc.constantFrom('parcels', 'locations', 'lockers', 'slots', 'health', '_local', 'token', 'clock', 'sweep', '')), { minLength: 0, maxLength: 6 });
