@@ -192,6 +192,31 @@ async function sendAndAssess(raw: RawRequest, routeName?: string): Promise<void>
   expectSound(raw, await send(stack.url, raw));
 }
 
+describe('what a location shows', () => {
+  it('names the parcels in its slots to admins only: no carrier, customer or kiosk reads a parcel id in GET /locations/{locationId}', async () => {
+    // Prepare
+    const otherCarrier = `Bearer ${await stack.issueToken({ sub: id('carrier'), role: 'carrier' })}`;
+    const viewers = { admin: fixtures.byRole.admin, depositingCarrier: fixtures.byRole.carrier, otherCarrier, customer: fixtures.byRole.customer, kiosk: fixtures.byRole.kiosk };
+
+    // Act
+    const replies = await Promise.all(
+      Object.entries(viewers).map(async ([viewer, authorization]) => {
+        const reply = await send(stack.url, { method: 'GET', target: `/locations/${fixtures.locationId}`, headers: [['Authorization', authorization]] });
+        return [viewer, { status: reply.status, showsParcelId: reply.text.includes(fixtures.parcelId) }] as const;
+      }),
+    );
+
+    // Assess
+    expect(Object.fromEntries(replies)).toEqual({
+      admin: { status: 200, showsParcelId: true },
+      depositingCarrier: { status: 200, showsParcelId: false },
+      otherCarrier: { status: 200, showsParcelId: false },
+      customer: { status: 200, showsParcelId: false },
+      kiosk: { status: 200, showsParcelId: false },
+    });
+  });
+});
+
 describe('zero 5xx from input', () => {
   it('every route answers any token, path, query, headers and body below 500, in the error shape', async () => {
     // Prepare
