@@ -24,6 +24,9 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      // Property-based requests of every kind against the local stack from sources: run once, not
+      // again in e2e-assembly, with a fixed seed so a failure is reproducible (test/fuzz/support.ts).
+      { extends: true, test: { name: 'fuzz', include: ['test/fuzz/**/*.test.ts'], globalSetup: dynamoSetup, testTimeout: 180_000, hookTimeout: 60_000 } },
       { extends: true, test: { name: 'local', include: ['test/local/**/*.test.ts'], testTimeout: 20_000 } },
       { extends: true, test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 180_000 } },
     ],

@@ -21,7 +21,10 @@ export type TableAccess = 'read' | 'readWrite';
 export interface Needs {
   /** The service table, and how: drives the IAM actions. */
   readonly table?: TableAccess;
-  /** Hashes, seals or opens pickup codes: needs the pickup-code secret. */
+  /**
+   * Hashes, seals or opens pickup codes, or pages through a listing (its cursors are sealed with a
+   * key derived from the same secret): needs the service's pickup-code secret.
+   */
   readonly pickupCodeSecret?: true;
   /**
    * Commands lockers' doors through their device shadows: the IoT Data Plane endpoint, the door
@@ -206,7 +209,7 @@ export const manifest = {
     summary: "List the caller's parcels (customers) or all parcels (admins)",
     roles: ['customer', 'admin'],
     request: { query: listParcelsQuery },
-    needs: { table: 'read' },
+    needs: { table: 'read', pickupCodeSecret: true },
   }),
   'get-parcel': http({
     name: 'get-parcel',

@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { allocationStrategies, type AllocationStrategyName } from '#shared/domain/allocation';
 import { systemClock } from '#shared/adapters/clock';
 import { createDocumentClient } from '#shared/adapters/dynamodb/client';
+import { SealedCursors, unsealedCursors, type PageCursors } from '#shared/adapters/dynamodb/cursor';
 import { DynamoKioskGuard } from '#shared/adapters/dynamodb/kiosk-guard';
 import { DynamoLocationRepository } from '#shared/adapters/dynamodb/location-repository';
 import { DynamoParcelRepository } from '#shared/adapters/dynamodb/parcel-repository';
@@ -45,14 +46,15 @@ const portBuilders = {
   },
   table: {
     configure: (env: Env) => tableConfig(env),
-    build: ({ TABLE_NAME }: ReturnType<typeof tableConfig>): TablePorts => tablePorts(sharedDocumentClient(), TABLE_NAME),
+    build: ({ TABLE_NAME }: ReturnType<typeof tableConfig>, cursors: PageCursors): TablePorts => tablePorts(sharedDocumentClient(), TABLE_NAME, cursors),
   },
+  /** The service secret: the pickup-code keys and the pagination-cursor key are all derived from it. */
   pickupCodeSecret: {
     configure: (env: Env) => pickupCodeSecretConfig(env),
-    build: async (config: ReturnType<typeof pickupCodeSecretConfig>): Promise<VaultPorts> => {
+    build: async (config: ReturnType<typeof pickupCodeSecretConfig>): Promise<string> => {
       const secret = config.PICKUP_CODE_SECRET ?? (await readSecretString(config.PICKUP_CODE_SECRET_ARN!));
       if (secret.length < 32) throw new Error('PICKUP_CODE_SECRET_ARN: the secret must be a string of 32+ characters');
-      return { vault: new CryptoPickupCodeVault(secret) };
+      return secret;
     },
   },
   doors: {
@@ -74,11 +76,13 @@ export function checkConfiguration(needs: Needs, env: Env): void {
   if (needs.doors === true) portBuilders.doors.configure(env);
 }
 
-async function buildPorts(needs: Needs, env: Env): Promise<Partial<Deps>> {
+async function buildPorts(name: string, needs: Needs, env: Env): Promise<Partial<Deps>> {
   const ports: Partial<Deps> = portBuilders.base.build(portBuilders.base.configure(env));
-  if (needs.table !== undefined) Object.assign(ports, portBuilders.table.build(portBuilders.table.configure(env)));
-  if (needs.pickupCodeSecret === true) {
-    Object.assign(ports, await portBuilders.pickupCodeSecret.build(portBuilders.pickupCodeSecret.configure(env)));
+  const secret = needs.pickupCodeSecret === true ? await portBuilders.pickupCodeSecret.build(portBuilders.pickupCodeSecret.configure(env)) : undefined;
+  if (secret !== undefined) Object.assign(ports, { vault: new CryptoPickupCodeVault(secret) } satisfies VaultPorts);
+  if (needs.table !== undefined) {
+    const cursors = secret === undefined ? unsealedCursors(name) : new SealedCursors(secret);
+    Object.assign(ports, portBuilders.table.build(portBuilders.table.configure(env), cursors));
   }
   if (needs.doors === true) Object.assign(ports, portBuilders.doors.build(portBuilders.doors.configure(env)));
   return ports;
@@ -90,7 +94,7 @@ const built = new Map<string, Promise<Partial<Deps>>>();
 export function portsFor<N extends Needs>(fn: { readonly name: string; readonly needs: N }): Promise<PortsFor<N>> {
   let ports = built.get(fn.name);
   if (ports === undefined) {
-    ports = buildPorts(fn.needs, process.env);
+    ports = buildPorts(fn.name, fn.needs, process.env);
     built.set(fn.name, ports);
     // A failed cold start (say, the secret was briefly unreadable) is tried again on the next invocation.
     ports.catch(() => built.delete(fn.name));
@@ -123,10 +127,10 @@ export function basePorts(settings: {
   };
 }
 
-export function tablePorts(client: DynamoDBDocumentClient, tableName: string): TablePorts {
+export function tablePorts(client: DynamoDBDocumentClient, tableName: string, cursors: PageCursors): TablePorts {
   return {
     locations: new DynamoLocationRepository(client, tableName),
-    parcels: new DynamoParcelRepository(client, tableName),
+    parcels: new DynamoParcelRepository(client, tableName, cursors),
     kioskGuard: new DynamoKioskGuard(client, tableName),
     changes: new DynamoChangeWriter(client, tableName),
   };
@@ -147,7 +151,7 @@ export interface Wiring {
 export function wireDeps({ documentClient, tableName, secret, allocation, defaultPickupWindowHours, metrics, doors, doorTimings }: Wiring): Deps {
   return {
     ...basePorts({ allocation, defaultPickupWindowHours, metrics, doorTimings }),
-    ...tablePorts(documentClient, tableName),
+    ...tablePorts(documentClient, tableName, new SealedCursors(secret)),
     vault: new CryptoPickupCodeVault(secret),
     doors,
   };

@@ -19,8 +19,13 @@ export type { ApiRoute };
  * or took too long) with the gateway responses the API declares.
  */
 
-/** API Gateway's REST payload limit; our handlers enforce their own, much smaller one. */
-const maxPayloadBytes = 10 * 1024 * 1024;
+/**
+ * The most body the local gateway reads. API Gateway's REST limit is 10 MB, but no route takes more
+ * than 16 KB (the handlers refuse more with a 400), so buffering megabytes for them would only let a
+ * client make this development server hold memory. Four times the handlers' limit keeps their own
+ * 400 visible locally for bodies just over it.
+ */
+export const maxPayloadBytes = 64 * 1024;
 /** API Gateway gives up on an integration after 29 s. */
 const integrationTimeoutMs = 29_000;
 
@@ -103,15 +108,15 @@ export interface ProxyEventInput {
 
 /** Builds the event API Gateway's Lambda proxy integration (REST, payload v1) would send. Pure. */
 export function buildProxyEvent({ match, request, claims, stage }: ProxyEventInput): APIGatewayProxyEvent {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  const headerValues = new Map<string, string[]>();
   for (let index = 0; index + 1 < request.rawHeaders.length; index += 2) {
     const name = request.rawHeaders[index] as string;
     const value = request.rawHeaders[index + 1] as string;
-    // The single-value map keeps the last occurrence, like API Gateway.
-    headers[name] = value;
-    (multiValueHeaders[name] ??= []).push(value);
+    headerValues.set(name, [...(headerValues.get(name) ?? []), value]);
   }
+  // The single-value maps keep the last occurrence, like API Gateway.
+  const headers = lastValues(headerValues);
+  const multiValueHeaders = ownProperties(headerValues);
   const query = multiValueQuery(request.rawQuery);
   const headerValue = (wanted: string) => Object.entries(headers).find(([name]) => name.toLowerCase() === wanted)?.[1];
   const domainName = headerValue('host') ?? 'localhost';
@@ -122,8 +127,8 @@ export function buildProxyEvent({ match, request, claims, stage }: ProxyEventInp
     httpMethod: request.method,
     headers,
     multiValueHeaders,
-    queryStringParameters: query === null ? null : Object.fromEntries(Object.entries(query).map(([name, values]) => [name, values.at(-1) as string])),
-    multiValueQueryStringParameters: query,
+    queryStringParameters: query === null ? null : lastValues(query),
+    multiValueQueryStringParameters: query === null ? null : ownProperties(query),
     pathParameters: match.pathParameters,
     stageVariables: null,
     requestContext: {
@@ -166,11 +171,24 @@ export function buildProxyEvent({ match, request, claims, stage }: ProxyEventInp
   };
 }
 
-function multiValueQuery(rawQuery: string): Record<string, string[]> | null {
+function multiValueQuery(rawQuery: string): Map<string, string[]> | null {
   if (rawQuery === '') return null;
-  const values: Record<string, string[]> = {};
-  for (const [name, value] of new URLSearchParams(rawQuery)) (values[name] ??= []).push(value);
-  return Object.keys(values).length === 0 ? null : values;
+  const values = new Map<string, string[]>();
+  for (const [name, value] of new URLSearchParams(rawQuery)) values.set(name, [...(values.get(name) ?? []), value]);
+  return values.size === 0 ? null : values;
+}
+
+/*
+ * Names come from the client, and `__proto__`, `constructor` or `toString` are names too: they are
+ * collected in a Map and become own properties through Object.fromEntries, never by assignment
+ * into an object literal, where they would reach Object.prototype's members instead.
+ */
+function ownProperties(values: ReadonlyMap<string, string[]>): Record<string, string[]> {
+  return Object.fromEntries(values);
+}
+
+function lastValues(values: ReadonlyMap<string, string[]>): Record<string, string> {
+  return Object.fromEntries([...values].map(([name, list]) => [name, list.at(-1) as string]));
 }
 
 const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -304,17 +322,40 @@ async function invokeWithin(lambda: Pick<LambdaRuntime, 'invoke'>, functionName:
   }
 }
 
-async function readBody(incoming: IncomingMessage): Promise<string | null> {
+/**
+ * Reads the body up to the cap: a declared length over it is refused before a byte is read, a body
+ * that grows past it (chunked, or longer than declared) as soon as it does. The rest is left
+ * unread, paused rather than destroyed, so the 413 can still be written on the socket.
+ */
+function readBody(incoming: IncomingMessage): Promise<string | null> {
   const declared = Number(incoming.headers['content-length'] ?? 0);
-  if (declared > maxPayloadBytes) throw answers.tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of incoming as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxPayloadBytes) throw answers.tooLarge();
-    chunks.push(chunk);
-  }
-  return size === 0 ? null : Buffer.concat(chunks).toString('utf8');
+  if (declared > maxPayloadBytes) return Promise.reject(answers.tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      incoming.off('data', onData).off('end', onEnd).off('error', onError);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxPayloadBytes) {
+        chunks.push(chunk);
+        return;
+      }
+      stop();
+      incoming.pause();
+      reject(answers.tooLarge());
+    };
+    const onEnd = () => {
+      stop();
+      resolve(size === 0 ? null : Buffer.concat(chunks).toString('utf8'));
+    };
+    const onError = (error: Error) => {
+      stop();
+      reject(error);
+    };
+    incoming.on('data', onData).on('end', onEnd).on('error', onError);
+  });
 }
 
 /** The Cognito authorizer reads the `Authorization` header: the bare token or `Bearer <token>`. */

@@ -19,6 +19,21 @@ export const lockerIdentifier = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9
 
 export const slotSize = z.enum(['S', 'M', 'L']);
 
+/**
+ * Free text that becomes part of a key: not blank, and none of `#` (it separates the parts of our
+ * keys, so two values could meet in one key), control characters or lone surrogates (a parcel
+ * filed under them is one nobody could ask for again). Written without `\p{…}` classes, so the
+ * same pattern holds in API Gateway's model validation; matched with the `u` flag, the surrogate
+ * range catches only unpaired halves, never a character beyond the BMP.
+ */
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
+const keyText = /^(?!\s*$)[^#\u0000-\u001f\u007f-\u009f\ud800-\udfff]*$/u;
+
+/** A Cognito `sub` or a carrier's own id for the recipient: otherwise free text. */
+export const recipientId = z
+  .string()
+  .check(z.minLength(1), z.maxLength(128), z.regex(keyText, 'must not be blank, nor contain "#", control characters or unpaired surrogates'));
+
 export const pickupCode = z.string().check(z.regex(pickupCodePattern, 'must be 8 digits'));
 
 const slotCount = z.int().check(z.minimum(0), z.maximum(40));
@@ -47,7 +62,7 @@ export const requestBodies = {
   'store-parcel': z.strictObject({
     parcelId: z.optional(identifier),
     locationId: identifier,
-    recipientId: z.string().check(z.minLength(1), z.maxLength(128)),
+    recipientId,
     size: slotSize,
   }),
   'retrieve-parcel': z.strictObject({ pickupCode }),
@@ -69,5 +84,8 @@ export const listParcelsQuery = z.strictObject({
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
 });
 
-/** Idempotency keys are opaque to us but bounded, so they fit a DynamoDB key. */
-export const idempotencyKey = z.string().check(z.regex(/^[\x21-\x7e]{8,128}$/, 'must be 8-128 visible ASCII characters'));
+/**
+ * Idempotency keys are opaque to us but bounded, so they fit a DynamoDB key, and free of `#`: the
+ * key is filed under `<carrier>#<key>`, where a `#` would let two carriers' keys meet.
+ */
+export const idempotencyKey = z.string().check(z.regex(/^[\x21\x22\x24-\x7e]{8,128}$/, 'must be 8-128 visible ASCII characters other than "#"'));

@@ -58,29 +58,3 @@ export const failedAt = (result: TransactResult, index: number, code = 'Conditio
   !result.ok && result.reasons[index] === code;
 
 export const conflicted = (result: TransactResult) => !result.ok && result.reasons.includes('TransactionConflict');
-
-/** Opaque pagination cursors: the last evaluated key, base64url-encoded JSON. */
-export function encodeCursor(lastEvaluatedKey: Record<string, unknown> | undefined): string | undefined {
-  return lastEvaluatedKey ? Buffer.from(JSON.stringify(lastEvaluatedKey)).toString('base64url') : undefined;
-}
-
-/**
- * Decodes a cursor and checks that it continues the same query (same partition), so a crafted
- * cursor can never start a read in someone else's partition.
- * @returns undefined when the cursor is malformed or belongs to another query.
- */
-export function decodeCursor(
-  cursor: string,
-  expected: Record<string, string>,
-): Record<string, string> | undefined {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
-    const entries = Object.entries(parsed);
-    if (entries.length > 6 || entries.some(([, value]) => typeof value !== 'string')) return undefined;
-    const key = Object.fromEntries(entries) as Record<string, string>;
-    return Object.entries(expected).every(([name, value]) => key[name] === value) ? key : undefined;
-  } catch {
-    return undefined;
-  }
-}

@@ -1,10 +1,10 @@
 import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { ValidationError } from '#shared/domain/errors';
 import type { AuditEvent } from '#shared/domain/events';
 import type { AttemptState } from '#shared/domain/pickup-code';
 import type { SlotAddress, SlotSize } from '#shared/domain/slot';
 import type { IdempotencyRecord, Page, PageRequest, ParcelRepository, StoredParcel } from '#shared/ports';
-import { conflicted, decodeCursor, encodeCursor, failedAt, transact } from './client.ts';
+import { conflicted, failedAt, transact } from './client.ts';
+import type { PageCursors } from './cursor.ts';
 import { codeQueries } from './entities/code.ts';
 import { eventParts } from './entities/event.ts';
 import { idempotencyQueries } from './entities/idempotency.ts';
@@ -18,6 +18,7 @@ export class DynamoParcelRepository implements ParcelRepository {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly cursors: PageCursors,
   ) {}
 
   findFreeSlots(locationId: string, size: SlotSize): Promise<SlotAddress[]> {
@@ -70,7 +71,7 @@ export class DynamoParcelRepository implements ParcelRepository {
         ExpressionAttributeValues: { ':pk': recipientPartition(recipientId), ...(filter.locationId ? { ':loc': filter.locationId } : {}) },
         ...(filter.locationId ? { FilterExpression: 'locationId = :loc' } : {}),
       },
-      { recipientPk: recipientPartition(recipientId) },
+      `${indexes.parcelsByRecipient.indexName}\n${recipientPartition(recipientId)}`,
       page,
     );
   }
@@ -82,7 +83,7 @@ export class DynamoParcelRepository implements ParcelRepository {
         KeyConditionExpression: 'locationPk = :pk',
         ExpressionAttributeValues: { ':pk': locationPartition(locationId) },
       },
-      { locationPk: locationPartition(locationId) },
+      `${indexes.parcelsByLocation.indexName}\n${locationPartition(locationId)}`,
       page,
     );
   }
@@ -94,7 +95,7 @@ export class DynamoParcelRepository implements ParcelRepository {
         KeyConditionExpression: 'entityTypePk = :type',
         ExpressionAttributeValues: { ':type': parcelEntity },
       },
-      { entityTypePk: parcelEntity },
+      `${indexes.entitiesByType.indexName}\n${parcelEntity}`,
       page,
     );
   }
@@ -122,17 +123,13 @@ export class DynamoParcelRepository implements ParcelRepository {
       .slice(0, limit);
   }
 
-  private async page(
-    query: Omit<QueryCommandInput, 'TableName'>,
-    partition: Record<string, string>,
-    { limit, cursor }: PageRequest,
-  ): Promise<Page<StoredParcel>> {
-    const start = cursor === undefined ? undefined : decodeCursor(cursor, partition);
-    if (cursor !== undefined && !start) throw new ValidationError('The cursor is not valid for this listing', [{ path: 'cursor', message: 'invalid' }]);
+  /** `scope` names the listing (index and partition): a cursor continues only the listing that issued it. */
+  private async page(query: Omit<QueryCommandInput, 'TableName'>, scope: string, { limit, cursor }: PageRequest): Promise<Page<StoredParcel>> {
+    const start = cursor === undefined ? undefined : this.cursors.decode(cursor, scope);
     const result = await this.client.send(
       new QueryCommand({ ...query, TableName: this.tableName, Limit: limit, ScanIndexForward: false, ExclusiveStartKey: start }),
     );
-    const next = encodeCursor(result.LastEvaluatedKey);
+    const next = this.cursors.encode(result.LastEvaluatedKey, scope);
     return { items: (result.Items ?? []).map(toParcel), ...(next ? { cursor: next } : {}) };
   }
 }

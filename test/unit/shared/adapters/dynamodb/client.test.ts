@@ -2,13 +2,11 @@ import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dy
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { conflicted, createDocumentClient, decodeCursor, encodeCursor, failedAt, transact } from '#shared/adapters/dynamodb/client';
+import { conflicted, createDocumentClient, failedAt, transact } from '#shared/adapters/dynamodb/client';
 
 const table = 'locker-table';
 const mock = mockClient(DynamoDBDocumentClient);
 const client = createDocumentClient(new DynamoDBClient({ region: 'eu-west-1' }));
-
-const cursorOf = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 beforeEach(() => {
   mock.reset();
@@ -128,42 +126,5 @@ describe('failedAt and conflicted', () => {
 
     // Assess
     expect(flags).toEqual([true, false, false]);
-  });
-});
-
-describe('cursors', () => {
-  it('decodes a cursor it encoded for the same partition', () => {
-    // Prepare
-    const key = { PK: 'PARCEL#p-1', SK: 'META', recipientPk: 'USER#cust-1', recipientSk: '2026-11-22T10:00:00.000Z#p-1' };
-
-    // Act
-    const decoded = decodeCursor(encodeCursor(key) ?? '', { recipientPk: 'USER#cust-1' });
-
-    // Assess
-    expect(decoded).toEqual(key);
-  });
-
-  it('encodes no cursor when there is no last key', () => {
-    // Act
-    const cursor = encodeCursor(undefined);
-
-    // Assess
-    expect(cursor).toBeUndefined();
-  });
-
-  it.each([
-    { why: 'another partition', cursor: cursorOf({ PK: 'x', SK: 'y', recipientPk: 'USER#cust-2' }) },
-    { why: 'no partition attribute', cursor: cursorOf({ PK: 'x', SK: 'y' }) },
-    { why: 'a non-string value', cursor: cursorOf({ recipientPk: 'USER#cust-1', SK: { S: 'y' } }) },
-    { why: 'an array', cursor: cursorOf(['USER#cust-1']) },
-    { why: 'null', cursor: cursorOf(null) },
-    { why: 'too many attributes', cursor: cursorOf({ recipientPk: 'USER#cust-1', a: '1', b: '2', c: '3', d: '4', e: '5', f: '6' }) },
-    { why: 'not JSON', cursor: 'bm90LWpzb24' },
-  ])('refuses a cursor with $why', ({ cursor }) => {
-    // Act
-    const decoded = decodeCursor(cursor, { recipientPk: 'USER#cust-1' });
-
-    // Assess
-    expect(decoded).toBeUndefined();
   });
 });

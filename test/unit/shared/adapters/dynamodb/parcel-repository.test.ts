@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand 
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDocumentClient } from '#shared/adapters/dynamodb/client';
+import { SealedCursors } from '#shared/adapters/dynamodb/cursor';
 import { DynamoParcelRepository } from '#shared/adapters/dynamodb/parcel-repository';
 import { ValidationError } from '#shared/domain/errors';
 import type { AuditEvent } from '#shared/domain/events';
@@ -10,7 +11,8 @@ import type { StoredParcel } from '#shared/ports';
 
 const table = 'locker-table';
 const mock = mockClient(DynamoDBDocumentClient);
-const repository = new DynamoParcelRepository(createDocumentClient(new DynamoDBClient({ region: 'eu-west-1' })), table);
+const cursors = new SealedCursors('unit-test-secret-0123456789abcdef0123');
+const repository = new DynamoParcelRepository(createDocumentClient(new DynamoDBClient({ region: 'eu-west-1' })), table, cursors);
 
 const storedParcel: StoredParcel = {
   parcelId: 'p-1',
@@ -306,9 +308,10 @@ describe('DynamoParcelRepository listings and cursors', () => {
 
   it('refuses a cursor from another recipient\'s partition with a ValidationError and sends no query', async () => {
     // Prepare
-    const foreign = Buffer.from(
-      JSON.stringify({ PK: 'PARCEL#p-9', SK: 'META', recipientPk: 'USER#cust-2', recipientSk: '2026-11-22T10:00:00.000Z#p-9' }),
-    ).toString('base64url');
+    const foreign = cursors.encode(
+      { PK: 'PARCEL#p-9', SK: 'META', recipientPk: 'USER#cust-2', recipientSk: '2026-11-22T10:00:00.000Z#p-9' },
+      'parcels-by-recipient\nUSER#cust-2',
+    )!;
 
     // Act
     const listing = repository.listByRecipient('cust-1', { limit: 10, cursor: foreign });
@@ -320,7 +323,7 @@ describe('DynamoParcelRepository listings and cursors', () => {
 
   it('refuses a cursor from another location\'s listing and sends no query', async () => {
     // Prepare
-    const foreign = Buffer.from(JSON.stringify({ PK: 'PARCEL#p-9', SK: 'META', locationPk: 'LOC#loc-2', locationSk: 'x' })).toString('base64url');
+    const foreign = cursors.encode({ PK: 'PARCEL#p-9', SK: 'META', locationPk: 'LOC#loc-2', locationSk: 'x' }, 'parcels-by-location\nLOC#loc-2')!;
 
     // Act
     const listing = repository.listByLocation('loc-1', { limit: 10, cursor: foreign });

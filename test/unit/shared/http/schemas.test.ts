@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { idempotencyKey, identifier, pathParameters, requestBodies } from '#shared/http/schemas';
+
+/**
+ * Text that becomes part of a key (ids, recipient ids, idempotency keys) refuses what would make
+ * the key ambiguous (`#` separates the parts of our keys), what nobody could type again to find
+ * the item (control characters, lone surrogates), and blanks.
+ */
+const hostile = [
+  { why: 'a NUL', value: 'abc\u0000def' },
+  { why: 'a newline', value: 'abc\ndefgh' },
+  { why: 'DEL', value: 'abcdefgh\u007f' },
+  { why: 'a C1 control', value: 'abcdefgh\u0085' },
+  { why: 'a lone high surrogate', value: 'abcdefgh\ud800' },
+  { why: 'a lone low surrogate', value: '\udc00abcdefgh' },
+  { why: 'a "#"', value: 'carrier#key-1' },
+  { why: 'nothing', value: '' },
+  { why: 'only spaces', value: '        ' },
+  { why: 'only a tab and an ideographic space', value: '\t\u3000' },
+];
+
+const store = (recipientId: string) => ({ locationId: 'loc-1', recipientId, size: 'S' });
+
+describe('request schemas', () => {
+  it.each(hostile)('refuse a recipientId with $why', ({ value }) => {
+    // Act
+    const result = requestBodies['store-parcel'].safeParse(store(value));
+
+    // Assess
+    expect(result.success).toBe(false);
+  });
+
+  it.each(hostile)('refuse an Idempotency-Key with $why', ({ value }) => {
+    // Act
+    const result = idempotencyKey.safeParse(value);
+
+    // Assess
+    expect(result.success).toBe(false);
+  });
+
+  it.each(hostile)('refuse an id with $why, in a path or a body', ({ value }) => {
+    // Act
+    const results = [identifier.safeParse(value), pathParameters.parcel.safeParse({ parcelId: value }), requestBodies['store-parcel'].safeParse({ ...store('cust-1'), parcelId: value })];
+
+    // Assess
+    expect(results.map((result) => result.success)).toEqual([false, false, false]);
+  });
+
+  it.each([
+    { why: 'a Cognito sub', value: '3f2a9c1e-7b61-41e6-9a41-93e8deadbeef' },
+    { why: 'an external id with spaces and punctuation', value: 'ACME Corp / customer 42 (Zoë)' },
+    { why: 'characters beyond the BMP', value: 'user-😀-𝔘' },
+    { why: '128 characters', value: 'r'.repeat(128) },
+  ])('accept a recipientId that is $why', ({ value }) => {
+    // Act
+    const result = requestBodies['store-parcel'].safeParse(store(value));
+
+    // Assess
+    expect(result).toEqual({ success: true, data: store(value) });
+  });
+
+  it('refuses a recipientId over 128 characters', () => {
+    // Act
+    const result = requestBodies['store-parcel'].safeParse(store('r'.repeat(129)));
+
+    // Assess
+    expect(result.success).toBe(false);
+  });
+
+  it('accepts an Idempotency-Key of visible ASCII other than "#"', () => {
+    // Act
+    const result = idempotencyKey.safeParse('order-2026/11/22:42!~');
+
+    // Assess
+    expect(result).toEqual({ success: true, data: 'order-2026/11/22:42!~' });
+  });
+});
