@@ -1,4 +1,5 @@
 import { logger } from '#shared/adapters/observability';
+import { ensureTimeLeft } from '#shared/deadline';
 import type { Actor } from '#shared/domain/actor';
 import type { DoorCommand } from '#shared/domain/door';
 import { ConflictError, NotFoundError } from '#shared/domain/errors';
@@ -93,6 +94,8 @@ export async function storeParcel(
   async function claim(slot: SlotAddress): Promise<StoreParcelResult | 'slot-taken'> {
     let codeDraws = 0;
     while (attempts < maxClaimAttempts) {
+      // Each claim is one round trip; one begun past the deadline could commit unannounced.
+      ensureTimeLeft('The store');
       attempts++;
       const now = deps.clock.now();
       const code = deps.codes.next();
