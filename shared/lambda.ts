@@ -39,9 +39,9 @@ export function workingTime(context: Pick<Context, 'getRemainingTimeInMillis'>):
  */
 export function lambdaHandler<Event, Result>(fn: (event: Event, context: Context) => Promise<Result>) {
   return middy<Event, Result>({
-    // middy races the handler against the same deadline; its default answer is an error our
+    // The last resort if the handler is still busy: half the margin after the deadline it works
+    // to, so its own way of giving up comes first. middy's default answer here is an error our
     // mapping would turn into a 500, when the truth is "unknown, try again".
-    // Half the margin after the deadline the handler works to, so its own way of giving up comes first.
     timeoutEarlyInMillis: answerMarginMs / 2,
     timeoutEarlyResponse: () => {
       throw outOfTime('The request');
