@@ -182,6 +182,8 @@ function refusalsOf(fn: HttpFunction, docs: RouteDocs): Map<Refusal['code'], str
     add('FORBIDDEN', sharedText.forbidden(fn.roles));
   }
   for (const { code, when } of docs.refusals ?? []) add(code, when);
+  // Any route that reads the table or commands a door can meet a dependency that does not answer in time.
+  if (fn.needs.table !== undefined || fn.needs.doors === true) add('TRY_AGAIN', sharedText.unknownOutcome);
 
   // A guessable route counts attempts; a route may also limit its own use (reissue-code: 3 an hour).
   if (fn.guessable === true && !cases.has('TOO_MANY_ATTEMPTS')) {

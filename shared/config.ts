@@ -67,6 +67,29 @@ export function serviceSettings(env: Env = process.env) {
   );
 }
 
+const milliseconds = (min: number, max: number, fallback: number) =>
+  z._default(z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max)), fallback);
+
+/**
+ * How long the SDK clients (DynamoDB, IoT data plane, Secrets Manager) wait, and how often they
+ * try. A DynamoDB call answers in milliseconds, so a request still unanswered after seconds is a
+ * stall, better retried on a fresh connection than waited on; the invocation's deadline bounds
+ * the sum (shared/deadline.ts). Tests shorten these to run a stall in a second.
+ */
+export function sdkSettings(env: Env = process.env) {
+  return read(
+    'the SDK clients',
+    z.object({
+      SDK_CONNECTION_TIMEOUT_MS: milliseconds(10, 10_000, 1_000),
+      SDK_REQUEST_TIMEOUT_MS: milliseconds(10, 30_000, 2_000),
+      SDK_MAX_ATTEMPTS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(10)), 3),
+    }),
+    env,
+  );
+}
+
+export type SdkSettings = ReturnType<typeof sdkSettings>;
+
 /**
  * Browsers calling the API need `Access-Control-Allow-Origin` on every response, which a Lambda
  * proxy integration must set itself. The allowed origins come from the deployment (unset: none).

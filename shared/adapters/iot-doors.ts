@@ -1,6 +1,8 @@
 import { GetThingShadowCommand, IoTDataPlaneClient, ResourceNotFoundException, ConflictException, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
 import { clearDocument, commandDocument, doorShadowName, thingNameOf, type DoorCommand } from '#shared/domain/door';
 import type { DoorAddress, DoorController } from '#shared/ports';
+import { sdkSettings, type SdkSettings } from '#shared/config';
+import { clientOptions, keepingDeadline } from './sdk.ts';
 
 /**
  * Doors through AWS IoT device shadows (IoT Data Plane): one thing per locker, one named shadow
@@ -48,6 +50,6 @@ function encode(document: unknown): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(document));
 }
 
-export function createIotDataClient(endpoint: string): IoTDataPlaneClient {
-  return new IoTDataPlaneClient({ endpoint });
+export function createIotDataClient(endpoint: string, settings: SdkSettings = sdkSettings()): IoTDataPlaneClient {
+  return keepingDeadline(new IoTDataPlaneClient({ ...clientOptions(settings), endpoint }), 'The locker');
 }

@@ -372,7 +372,7 @@ export const apiInfo = {
     "Carriers store parcels in locker slots; recipients collect them with an 8-digit pickup code, in the app or on the locker's kiosk; uncollected parcels expire and carriers return them.",
     "Every slot has a door, which the service commands through its locker's AWS IoT device shadow (docs/door-contract.md); a parcel follows what its door did. A store answers 201 with the parcel DEPOSITING, and the parcel is STORED (its pickup window starting) once the door has opened and closed on it. A pickup answers 202 with the parcel COLLECTING, and the parcel is RETRIEVED once its door reports open. Follow a parcel with `GET /parcels/{parcelId}`.",
     'Every route except `GET /health` needs a bearer JWT (a Cognito user pool token in AWS, a token from `POST /_local/token` under `npm start`). The role is the token\'s `cognito:groups`: `admin`, `carrier`, `customer` or `kiosk`; a kiosk token also carries `custom:locationId`.',
-    'Every error has the body `{"error":{"code":"…","message":"…","details"?:[{"path","message"}]}}` (`Error` below). Common to all authenticated routes: 401 without a valid token, 403 for a role the route does not allow, 400 `VALIDATION_ERROR` for malformed input (including any query parameter on a route that takes none). Any route may also meet the gateway\'s own answers: 404 `NOT_FOUND` for an unknown route, 403 `FORBIDDEN` when the firewall blocks a request, 413 `REQUEST_TOO_LARGE`, 429 `TOO_MANY_REQUESTS` from the rate limits (much tighter on the two pickup-code routes), 500 `INTERNAL_ERROR`. A route that lists 503 `TRY_AGAIN` answers it with `Retry-After` when its write kept meeting concurrent changes, or a locker did not take a door command: nothing was changed, and the same request may be repeated. Objects a caller may not see are 404, never 403, so their existence is not confirmed.',
+    'Every error has the body `{"error":{"code":"…","message":"…","details"?:[{"path","message"}]}}` (`Error` below). Common to all authenticated routes: 401 without a valid token, 403 for a role the route does not allow, 400 `VALIDATION_ERROR` for malformed input (including any query parameter on a route that takes none). Any route may also meet the gateway\'s own answers: 404 `NOT_FOUND` for an unknown route, 403 `FORBIDDEN` when the firewall blocks a request, 413 `REQUEST_TOO_LARGE`, 429 `TOO_MANY_REQUESTS` from the rate limits (much tighter on the two pickup-code routes), 500 `INTERNAL_ERROR`. Every route that reads or changes data may answer 503 `TRY_AGAIN` with `Retry-After` when the table or a locker did not answer in time (every request is answered within its function\'s timeout, inside API Gateway\'s 29 s): the outcome is unknown and the same request may be repeated, since no change applies twice (a store only with its `Idempotency-Key`). A route also lists the cases where a 503 means nothing was changed (its write kept meeting concurrent changes, or a locker did not take a door command). Objects a caller may not see are 404, never 403, so their existence is not confirmed.',
     'The local-only routes of `npm start` (`/_local/token`, `/_local/clock`, `/_local/sweep`, `/_local/lockers/…`) are never deployed and are not part of this document.',
   ].join('\n\n'),
   license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
@@ -421,6 +421,8 @@ export const sharedText = {
   unauthorized: 'no token, or a token that is not valid',
   forbidden: (roles: readonly string[]) => `the caller's role is not ${roles.length === 1 ? roles[0] : `one of ${roles.join(', ')}`}`,
   retryAfter: '`Retry-After` says how many seconds to wait',
+  unknownOutcome:
+    'the table or a locker did not answer in time, refused the connection or kept throttling: the outcome is unknown, and repeating the request is safe (a store with its `Idempotency-Key`)',
   throttled: (guessable: boolean) =>
     guessable ? "the gateway's rate limit, much tighter on this route; no `Retry-After`" : "the gateway's rate limit; no `Retry-After`",
 } as const;
@@ -556,7 +558,8 @@ export const routeDocs = {
     description:
       'Allocates the best-fitting free slot at the location (the smallest size that fits) in a locker that is online, claims it atomically with the parcel DEPOSITING, and commands its door open (reason DEPOSIT); the pickup code is never in this response. When the door has opened and then closed and locked, the parcel is STORED and its pickup window starts. Should the door jam or not open in time, that slot goes out of service and the parcel moves to another free fitting slot at the location with a new command (`GET /parcels/{parcelId}` shows the new slot); with none left the parcel ends DEPOSIT_FAILED. With an `Idempotency-Key`, repeating the request with the same body returns the same parcel (its current state) and never claims a second slot; the same key with a different body is a 409. The id is generated unless given.',
     parameters: {
-      'idempotency-key': 'Makes the store safe to retry: the same key with the same body returns the same parcel for 24 hours. Keys are per carrier.',
+      'idempotency-key':
+        'Makes the store safe to retry, also after a 503 `TRY_AGAIN` whose write landed late and when retries race each other: the same key with the same body returns the one parcel it created, for 24 hours. Keys are per carrier.',
     },
     success: {
       status: 201,

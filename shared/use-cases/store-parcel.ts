@@ -1,4 +1,5 @@
 import { logger } from '#shared/adapters/observability';
+import { ensureTimeLeft } from '#shared/deadline';
 import type { Actor } from '#shared/domain/actor';
 import type { DoorCommand } from '#shared/domain/door';
 import { ConflictError, NotFoundError } from '#shared/domain/errors';
@@ -60,9 +61,7 @@ export async function storeParcel(
 
   const location = await deps.locations.get(input.locationId);
   if (!location) throw new NotFoundError('LOCATION_NOT_FOUND', 'No such location');
-  if (input.parcelId && (await deps.parcels.get(input.parcelId))) {
-    throw new ConflictError('PARCEL_EXISTS', 'A parcel with this id already exists');
-  }
+  if (input.parcelId && (await deps.parcels.get(input.parcelId))) return refuse('PARCEL_EXISTS', 'A parcel with this id already exists');
 
   const parcelId = input.parcelId ?? deps.ids.next();
   let attempts = 0;
@@ -79,11 +78,24 @@ export async function storeParcel(
       return outcome;
     }
   }
-  throw new ConflictError('NO_SLOT_AVAILABLE', 'No free slot of a fitting size at this location');
+  return refuse('NO_SLOT_AVAILABLE', 'No free slot of a fitting size at this location');
+
+  /**
+   * A concurrent retry of this very request (same key) may have taken the parcel id or the last
+   * slot since the key was first looked up: then the carrier's parcel exists, and saying otherwise
+   * would tell a carrier whose first response was lost that nothing was stored.
+   */
+  async function refuse(code: 'PARCEL_EXISTS' | 'NO_SLOT_AVAILABLE', message: string): Promise<StoreParcelResult> {
+    const replay = input.idempotencyKey ? await replayIdempotent(deps, actor, input.idempotencyKey, requestHash) : undefined;
+    if (replay) return replay;
+    throw new ConflictError(code, message);
+  }
 
   async function claim(slot: SlotAddress): Promise<StoreParcelResult | 'slot-taken'> {
     let codeDraws = 0;
     while (attempts < maxClaimAttempts) {
+      // Each claim is one round trip; one begun past the deadline could commit unannounced.
+      ensureTimeLeft('The store');
       attempts++;
       const now = deps.clock.now();
       const code = deps.codes.next();
@@ -152,7 +164,7 @@ export async function storeParcel(
           // drawn afresh for each attempt, tells our own parcel from someone else's.
           const existing = await deps.parcels.get(parcelId);
           if (existing && existing.pickupCodeHash === parcel.pickupCodeHash) return resultOf(existing);
-          throw new ConflictError('PARCEL_EXISTS', 'A parcel with this id already exists');
+          return refuse('PARCEL_EXISTS', 'A parcel with this id already exists');
         }
         case 'idempotency-key-taken': {
           const replay = await replayIdempotent(deps, actor, input.idempotencyKey!, requestHash);

@@ -1,8 +1,19 @@
-import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, TransactionCanceledException, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { sdkSettings, type SdkSettings } from '#shared/config';
+import { clientOptions, keepingDeadline } from '../sdk.ts';
 
-export function createDocumentClient(client = new DynamoDBClient({})): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+/** The table's client with our timeouts and bounded retries; the endpoint follows `AWS_ENDPOINT_URL_DYNAMODB` locally. */
+export function createDynamoDbClient(config: DynamoDBClientConfig = {}, settings: SdkSettings = sdkSettings()): DynamoDBClient {
+  return new DynamoDBClient({ ...clientOptions(settings), ...config });
+}
+
+/**
+ * Whatever client it is given (tests bring their own) keeps to the invocation's deadline and
+ * answers an unknown outcome as `UnavailableError`, as in production.
+ */
+export function createDocumentClient(client = createDynamoDbClient()): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(keepingDeadline(client, 'The table'), { marshallOptions: { removeUndefinedValues: true } });
 }
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];

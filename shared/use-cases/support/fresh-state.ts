@@ -1,3 +1,4 @@
+import { ensureTimeLeft, timeLeft } from '#shared/deadline';
 import { UnavailableError } from '#shared/domain/errors';
 
 /** What an attempt answers when its conditional write found the state moved on since it read it. */
@@ -14,6 +15,8 @@ export const defaultRounds = 6;
  */
 export async function untilSettled<T>(what: string, attempt: () => Attempt<T>, rounds = defaultRounds): Promise<T> {
   for (let round = 0; round < rounds; round++) {
+    // A round started after the invocation's deadline would be answered by nobody.
+    ensureTimeLeft(what);
     const outcome = await attempt();
     if (outcome !== stale) return outcome;
     await pause(round);
@@ -23,6 +26,6 @@ export async function untilSettled<T>(what: string, attempt: () => Attempt<T>, r
 
 /** Jittered backoff so two conflicting writers do not collide again in lockstep. */
 export function pause(round: number): Promise<void> {
-  const ms = Math.random() * Math.min(200, 10 * 2 ** round);
+  const ms = Math.min(Math.random() * Math.min(200, 10 * 2 ** round), Math.max(0, timeLeft()));
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DynamoChangeWriter } from '#shared/adapters/dynamodb/changes';
 import { createDocumentClient } from '#shared/adapters/dynamodb/client';
 import { parcelItem } from '#shared/adapters/dynamodb/entities/parcel';
+import { UnavailableError } from '#shared/domain/errors';
 import type { AuditEvent } from '#shared/domain/events';
 import type { ActiveCommand, Slot } from '#shared/domain/slot';
 import type { Change, StoredParcel } from '#shared/ports';
@@ -421,6 +422,17 @@ describe('DynamoChangeWriter.commit: which part refused', () => {
 
     // Assess
     await expect(committing).rejects.toThrow('Transaction refused: None,None,ValidationError,None');
+  });
+
+  it.each(['ThrottlingError', 'ProvisionedThroughputExceeded'])('answers TRY_AGAIN, nothing written, when a part was refused with %s', async (reason) => {
+    // Prepare
+    mock.on(TransactWriteCommand).rejects(cancelled('None', reason, 'None', 'None'));
+
+    // Act
+    const committing = writer.commit(cancelChange);
+
+    // Assess
+    await expect(committing).rejects.toThrow(new UnavailableError('The table is busy; nothing was changed, try again'));
   });
 
   it('lets any other error through', async () => {

@@ -1,0 +1,57 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { storeParcel } from '#shared/use-cases/store-parcel';
+import { createTestTable, type TestTable } from '#test/helpers/dynamodb';
+import { actors, buildDeps } from '#test/helpers/deps';
+import { givenLocation } from '#test/helpers/fixtures';
+
+let table: TestTable;
+beforeAll(async () => {
+  table = await createTestTable();
+});
+
+const trials = 8;
+const concurrency = 8;
+
+/** Every slot of the location that holds a parcel. */
+const occupiedSlots = async (deps: ReturnType<typeof buildDeps>, locationId: string) =>
+  (await deps.locations.layout(locationId)).lockers.flatMap((locker) => locker.slots).filter((slot) => slot.occupancy === 'OCCUPIED');
+
+describe('concurrent retries of one store with one Idempotency-Key', () => {
+  it.each([
+    ['the last free slot', { S: 1 }],
+    ['one of several free slots', { S: 3 }],
+  ])('all answer with the one parcel when it takes %s, in every trial', async (_what, slots) => {
+    for (let trial = 0; trial < trials; trial++) {
+      // Prepare
+      const deps = buildDeps(table);
+      const { locationId } = await givenLocation(deps, slots);
+      const request = { locationId, recipientId: 'customer-1', size: 'S' as const, idempotencyKey: `burst-${locationId}` };
+
+      // Act
+      const results = await Promise.allSettled(Array.from({ length: concurrency }, () => storeParcel(deps, actors.carrier, request)));
+
+      // Assess
+      const answers = results.map((result) => (result.status === 'fulfilled' ? result.value.parcelId : (result.reason as { code?: string }).code));
+      const occupied = await occupiedSlots(deps, locationId);
+      expect({ answers, occupied: occupied.length }).toEqual({ answers: Array.from({ length: concurrency }, () => occupied[0]?.parcelId), occupied: 1 });
+    }
+  });
+
+  it('all answer with the one parcel when the body names the parcel id, in every trial', async () => {
+    for (let trial = 0; trial < trials; trial++) {
+      // Prepare
+      const deps = buildDeps(table);
+      const { locationId } = await givenLocation(deps, { S: 2 });
+      const parcelId = `parcel-burst-${trial}-${Date.now()}`;
+      const request = { parcelId, locationId, recipientId: 'customer-1', size: 'S' as const, idempotencyKey: `named-${locationId}` };
+
+      // Act
+      const results = await Promise.allSettled(Array.from({ length: concurrency }, () => storeParcel(deps, actors.carrier, request)));
+
+      // Assess
+      const answers = results.map((result) => (result.status === 'fulfilled' ? result.value.parcelId : (result.reason as { code?: string }).code));
+      expect(answers).toEqual(Array.from({ length: concurrency }, () => parcelId));
+      expect(await occupiedSlots(deps, locationId)).toHaveLength(1);
+    }
+  });
+});
