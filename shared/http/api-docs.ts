@@ -460,7 +460,7 @@ const slotKeptChanging = 'the slot kept changing under concurrent requests; noth
 const pickupNotTaken =
   'the parcel kept changing under concurrent requests, or the locker did not take the door command; nothing was changed and no attempt was counted';
 const afterTheDoorOpens =
-  'Its door is commanded open and the parcel is COLLECTING; it becomes RETRIEVED when the door reports open, and the slot is FREE once the door is closed and locked again. Should the door jam or not open in time, the parcel is STORED again with the same code (nothing counts as a wrong code) and the slot goes out of service.';
+  'Its door is commanded open and the parcel is COLLECTING; it becomes RETRIEVED when the door reports open, and the slot is FREE once the door is closed and locked again. Should the door jam or not open in time, the parcel is STORED again with the same code (nothing counts as a wrong code) and the slot goes out of service. The right code sent again before the door has opened (a repeat after a lost answer or a 503) answers 202 with the same command, written to the door again: the locker acts on each command once.';
 
 export const routeDocs = {
   health: {
@@ -542,7 +542,7 @@ export const routeDocs = {
       { code: 'FORBIDDEN', when: 'the kiosk serves another location' },
       { code: 'INVALID_PICKUP_CODE', when: 'no STORED parcel here has this code (the attempt is counted)' },
       { code: 'PARCEL_EXPIRED', when: "the parcel's pickup window has passed" },
-      { code: 'INVALID_STATE', when: 'the parcel is already being collected: its door is opening' },
+      { code: 'INVALID_STATE', when: 'the parcel is being collected and its door has already opened, or its command is about to expire' },
       { code: 'LOCKER_OFFLINE', when: "the parcel's locker is not connected: its door cannot open now (nothing changed)" },
       { code: 'SLOT_OUT_OF_SERVICE', when: "the parcel's slot is out of service; staff have been alerted" },
       { code: 'DOOR_BUSY', when: "the parcel's door is already executing a command" },
@@ -601,7 +601,7 @@ export const routeDocs = {
       { code: 'PARCEL_NOT_FOUND', when: 'no such parcel, or not addressed to the caller' },
       {
         code: 'INVALID_STATE',
-        when: 'the parcel is not STORED (not yet, as its deposit door has not closed; already being collected, as its door is opening; or collected, cancelled or returned); whatever the code, nothing is counted',
+        when: 'the parcel is not STORED (not yet, as its deposit door has not closed; collected, cancelled or returned), or it is being collected and the code is wrong or its door has already opened; whatever the code, nothing is counted',
       },
       { code: 'PARCEL_EXPIRED', when: 'its pickup window has passed; whatever the code, nothing is counted' },
       { code: 'LOCKER_OFFLINE', when: "the parcel's locker is not connected: its door cannot open now (nothing changed)" },

@@ -1,10 +1,10 @@
 import type { Actor } from '#shared/domain/actor';
-import { ConflictError, ForbiddenError, TooManyAttemptsError } from '#shared/domain/errors';
+import { ForbiddenError, TooManyAttemptsError } from '#shared/domain/errors';
 import { kioskAttemptPolicy, kioskWindowAt, secondsUntil } from '#shared/domain/pickup-code';
 import { logger } from '#shared/adapters/observability';
 import type { Deps } from './deps.ts';
 import { untilSettled } from './support/fresh-state.ts';
-import { startPickup, type PickupDeps, type PickupResult } from './support/pickup.ts';
+import { resumePickup, startPickup, type PickupDeps, type PickupResult } from './support/pickup.ts';
 
 /**
  * Primary course (a kiosk at the locker, code typed on its screen):
@@ -40,7 +40,7 @@ export async function kioskPickup(
     // Best effort: a lost give-back only leaves the budget one attempt short until the window ends.
     logger.warn('Could not give back a kiosk attempt', { locationId, error: error instanceof Error ? error.name : String(error) });
   });
-  if (found.status === 'COLLECTING') throw new ConflictError('INVALID_STATE', 'The parcel is being collected: its door is opening');
+  if (found.status === 'COLLECTING') return resumePickup(deps, found);
 
   let parcel = found;
   return untilSettled('The parcel', async () => {

@@ -5,7 +5,7 @@ import { afterWrongCode } from '#shared/domain/pickup-code';
 import { auditEvent, type Deps } from './deps.ts';
 import { stale, untilSettled } from './support/fresh-state.ts';
 import { placeOf, visibleParcel } from './support/parcel-view.ts';
-import { refuseWhileLocked, startPickup, type PickupDeps, type PickupResult } from './support/pickup.ts';
+import { refuseWhileLocked, resumePickup, startPickup, type PickupDeps, type PickupResult } from './support/pickup.ts';
 
 /**
  * Primary course (the recipient, in the app, at the locker):
@@ -24,6 +24,10 @@ export async function retrieveParcel(
     const parcel = await visibleParcel(deps, parcelId, (p) => isOwner(actor, p));
     const now = deps.clock.now();
     refuseWhileLocked(parcel, now);
+    // The owner repeating a pickup whose answer was lost: the same door command again, nothing new.
+    if (parcel.status === 'COLLECTING' && parcel.pickupCodeHash && deps.vault.matches(parcel.locationId, pickupCode, parcel.pickupCodeHash)) {
+      return resumePickup(deps, parcel);
+    }
     // A parcel that cannot be collected any more is refused as such, never counted as a wrong guess.
     assertCollectable(parcel, now);
     if (!parcel.pickupCodeHash || !deps.vault.matches(parcel.locationId, pickupCode, parcel.pickupCodeHash)) {

@@ -134,7 +134,7 @@ describe("a location's budget of kiosk attempts", () => {
 
     // Assess
     expect({ again, guesses }).toEqual({
-      again: 'INVALID_STATE',
+      again: 'COLLECTING',
       guesses: [...Array.from({ length: 5 }, () => 'INVALID_PICKUP_CODE'), 'TOO_MANY_ATTEMPTS'],
     });
   });

@@ -165,14 +165,35 @@ describe('retrieving a parcel in the app', () => {
     expect(pickupCommands(deps)).toEqual([]);
   });
 
-  it('refuses a second pickup while the door is opening with INVALID_STATE, without counting it', async () => {
+  it('answers a pickup repeated while its door has not opened with the same command, written to the door again, without counting it', async () => {
+    // Prepare: the first answer was lost, so the owner asks again.
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['48291300']) });
+    const { parcel } = await givenStoredParcel(deps);
+    const first = await retrieveParcel(deps, actors.customer, parcel.parcelId, '48291300');
+
+    // Act
+    const again = await retrieveParcel(deps, actors.customer, parcel.parcelId, '48291300');
+
+    // Assess
+    expect(again).toEqual(first);
+    const stored = await deps.parcels.get(parcel.parcelId);
+    expect({ status: stored?.status, failedAttempts: stored?.failedAttempts, commandId: stored?.commandId }).toEqual({
+      status: 'COLLECTING',
+      failedAttempts: 0,
+      commandId: first.commandId,
+    });
+    expect(pickupCommands(deps).map(({ command }) => command.commandId)).toEqual([first.commandId, first.commandId]);
+    expect((await slotAt(deps, parcel)).command?.commandId).toBe(first.commandId);
+  });
+
+  it('refuses a wrong code while the door is opening with INVALID_STATE, without counting it or commanding the door', async () => {
     // Prepare
     const deps = buildDeps(table, { codes: new ScriptedCodes(['48291300']) });
     const { parcel } = await givenStoredParcel(deps);
     await retrieveParcel(deps, actors.customer, parcel.parcelId, '48291300');
 
     // Act
-    const attempt = retrieveParcel(deps, actors.customer, parcel.parcelId, '48291300');
+    const attempt = retrieveParcel(deps, actors.customer, parcel.parcelId, '11111111');
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ code: 'INVALID_STATE' });
@@ -326,18 +347,19 @@ describe('picking up at a kiosk', () => {
     await expect(kioskPickup(deps, actors.kiosk(locationId), locationId, '55512800')).rejects.toMatchObject({ code: 'INVALID_PICKUP_CODE' });
   });
 
-  it('refuses a code typed again while the door is opening with INVALID_STATE', async () => {
+  it('answers a code typed again before the door opened with the same command, written to the door again', async () => {
     // Prepare
     const deps = buildDeps(table, { codes: new ScriptedCodes(['55512900']) });
     const { locationId } = await givenStoredParcel(deps);
     const kiosk = actors.kiosk(locationId);
-    await kioskPickup(deps, kiosk, locationId, '55512900');
+    const first = await kioskPickup(deps, kiosk, locationId, '55512900');
 
     // Act
-    const attempt = kioskPickup(deps, kiosk, locationId, '55512900');
+    const again = await kioskPickup(deps, kiosk, locationId, '55512900');
 
     // Assess
-    await expect(attempt).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    expect(again).toEqual(first);
+    expect(pickupCommands(deps).map(({ command }) => command.commandId)).toEqual([first.commandId, first.commandId]);
   });
 
   it('refuses a kiosk of another location', async () => {

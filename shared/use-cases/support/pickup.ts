@@ -64,6 +64,38 @@ export async function startPickup(deps: PickupDeps, actor: Actor, parcel: Stored
   return { parcelId: parcel.parcelId, status: 'COLLECTING', lockerId: parcel.lockerId, slotId: parcel.slotId, commandId: command.record.commandId };
 }
 
+/**
+ * The right code again while the parcel is COLLECTING: most often the caller's first answer was
+ * lost (a 503, a dropped connection) after its pickup committed. Rather than leave them waiting
+ * for the command to time out, write the same command into the shadow again: the locker acts on
+ * each command id once, so a door already opening is not opened twice. Refused as before once the
+ * door has opened or the command is about to expire.
+ */
+export async function resumePickup(deps: PickupDeps, parcel: StoredParcel): Promise<PickupResult> {
+  const now = deps.clock.now();
+  const slot = await deps.locations.getSlot(parcel);
+  const command = slot?.command;
+  const resumable =
+    command !== undefined &&
+    parcel.status === 'COLLECTING' &&
+    command.commandId === parcel.commandId &&
+    command.reason === 'PICKUP' &&
+    command.openedVersion === undefined &&
+    Date.parse(command.expiresAt) - now.getTime() > resumeMarginMs;
+  if (!command || !resumable) throw new ConflictError('INVALID_STATE', 'The parcel is being collected: its door is opening');
+  const door = { locationId: parcel.locationId, lockerId: parcel.lockerId, slotId: parcel.slotId };
+  await deps.doors
+    .command(door, { lock: 'UNLOCKED', commandId: command.commandId, reason: 'PICKUP', expiresAt: Math.floor(Date.parse(command.expiresAt) / 1000) })
+    .catch((error: unknown) => {
+      logger.warn('Could not command a door again for a pickup', { parcelId: parcel.parcelId, error: errorName(error) });
+      throw new UnavailableError('The locker did not take the command; try again');
+    });
+  return { parcelId: parcel.parcelId, status: 'COLLECTING', lockerId: parcel.lockerId, slotId: parcel.slotId, commandId: command.commandId };
+}
+
+/** A command this close to its expiry would likely be refused by the locker before it acts. */
+const resumeMarginMs = 5_000;
+
 /** Takes back a pickup command that never reached the door. @returns false when the door already answered it. */
 async function withdraw(deps: PickupDeps, parcelId: string, commandId: string): Promise<boolean> {
   return untilSettled('The parcel', async () => {
