@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { UnavailableError } from '#shared/domain/errors';
 import type { Change, ChangeWriter, CommitOutcome } from '#shared/ports';
 import { conflicted, transact, type TransactItem } from './client.ts';
 import { codeParts } from './entities/code.ts';
@@ -54,16 +53,9 @@ export class DynamoChangeWriter implements ChangeWriter {
     if (refused.has('code')) return 'code-taken';
     // A conflict that outlasted transact's own retries: as good as stale, read and decide again.
     if (conflicted(result)) return 'stale';
-    // The SDK does not retry a cancelled transaction, whatever the reason: a throttled part is the
-    // table saying "not now", and the cancelled transaction wrote nothing.
-    if (result.reasons.some((reason) => throttledReasons.has(reason))) {
-      throw new UnavailableError('The table is busy; nothing was changed, try again');
-    }
     throw new Error(`Transaction refused: ${result.reasons.join(',')}`);
   }
 }
-
-const throttledReasons = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded']);
 
 function tokenOf(seed: string): string {
   return createHash('sha256').update(seed).digest('base64url').slice(0, 36);

@@ -1,6 +1,7 @@
 import { DynamoDBClient, TransactionCanceledException, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { sdkSettings, type SdkSettings } from '#shared/config';
+import { UnavailableError } from '#shared/domain/errors';
 import { clientOptions, keepingDeadline } from '../sdk.ts';
 
 /** The table's client with our timeouts and bounded retries; the endpoint follows `AWS_ENDPOINT_URL_DYNAMODB` locally. */
@@ -48,6 +49,12 @@ export async function transact(
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
       result = { ok: false, reasons: (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None') };
+      // The SDK does not retry a cancelled transaction, whatever the reason: a throttled part is
+      // the table saying "not now", and the cancelled transaction wrote nothing. Said here, once,
+      // so that no caller turns it into a 500.
+      if (result.reasons.some((reason) => throttledReasons.has(reason))) {
+        throw new UnavailableError('The table is busy; nothing was changed, try again');
+      }
       if (!conflicted(result) || attempt === conflictAttempts) return result;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
     }
@@ -56,6 +63,8 @@ export async function transact(
 }
 
 const conflictAttempts = 3;
+
+const throttledReasons = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded']);
 
 function withTable(item: TransactItem, tableName: string): TransactItem {
   if (item.Put) return { Put: { ...item.Put, TableName: tableName } };

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynam
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { conflicted, createDocumentClient, failedAt, transact } from '#shared/adapters/dynamodb/client';
+import { UnavailableError } from '#shared/domain/errors';
 
 const table = 'locker-table';
 const mock = mockClient(DynamoDBDocumentClient);
@@ -93,6 +94,22 @@ describe('transact', () => {
 
     // Assess
     await expect(writing).rejects.toBe(throttled);
+  });
+
+  it('answers TRY_AGAIN for a transaction cancelled because a part was throttled, whoever the caller', async () => {
+    // Prepare
+    mock.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {}, CancellationReasons: [{ Code: 'None' }, { Code: 'ThrottlingError' }] }),
+    );
+
+    // Act
+    const writing = transact(client, table, [
+      { Put: { TableName: table, Item: { PK: 'a', SK: '1' } } },
+      { Put: { TableName: table, Item: { PK: 'b', SK: '1' } } },
+    ]);
+
+    // Assess
+    await expect(writing).rejects.toBeInstanceOf(UnavailableError);
   });
 });
 
