@@ -69,5 +69,10 @@ export const listParcelsQuery = z.strictObject({
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
 });
 
+export const listLocationsQuery = z.strictObject({
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 25),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
+});
+
 /** Idempotency keys are opaque to us but bounded, so they fit a DynamoDB key. */
 export const idempotencyKey = z.string().check(z.regex(/^[\x21-\x7e]{8,128}$/, 'must be 8-128 visible ASCII characters'));
