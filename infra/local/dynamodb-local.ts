@@ -97,7 +97,8 @@ export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions = {}
 
   const supervise = (child: JavaProcess) => {
     void child.exited.then((how) => {
-      if (stopping || options.keepAlive === undefined || current !== child) return;
+      // Ctrl-C ends it on purpose, before the stack gets to say it is stopping.
+      if (stopping || signalled || options.keepAlive === undefined || current !== child) return;
       current = undefined;
       restarting = restart(`(pid ${child.pid ?? '?'}) ${how}`).finally(() => (restarting = undefined));
     });
@@ -249,6 +250,9 @@ function loopbackConfiguration(args: readonly string[]): string {
 
 const loopbackHost = '127.0.0.1';
 
+/** This process received SIGINT or SIGTERM: DynamoDB Local ends with it and is not restarted. */
+let signalled = false;
+
 async function launch(dir: string, port: number, storage: readonly string[]): Promise<JavaProcess> {
   // Telemetry (since 1.24) would phone home from every test run.
   const args = [...storage, '-sharedDb', '-disableTelemetry', '-port', String(port)];
@@ -275,6 +279,7 @@ async function launch(dir: string, port: number, storage: readonly string[]): Pr
   // A listener on SIGINT/SIGTERM replaces Node's default "exit"; re-raise when we were the only
   // one listening so Ctrl-C still ends the process.
   const killOnSignal = (signal: NodeJS.Signals) => {
+    signalled = true;
     child.kill('SIGKILL');
     if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
   };
