@@ -14,7 +14,7 @@ import { startLockerFleet, type LockerFleet } from './iot/locker-fleet.ts';
 import { startIotLocal, type IotLocal } from './iot/start.ts';
 import { localAccountId, localRegion, sourceRuntime, type LambdaRuntime } from './lambda/runtime.ts';
 import { workerRuntime, type ColdStart } from './lambda/workers.ts';
-import { randomSecret, readLocalSecrets, writeLocalSecrets, type LocalSecrets } from './local-data.ts';
+import { randomSecret, readLocalSecrets, readShadows, shadowKeeper, writeLocalSecrets, type LocalSecrets } from './local-data.ts';
 import { localRoutes } from './local-routes.ts';
 import { secretName, startSecretsManager, type LocalSecretsManager } from './secrets-manager.ts';
 
@@ -111,8 +111,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const tableName = ownDynamoDb === undefined ? `locker-service-${ulid().toLowerCase()}` : 'locker-service';
     // The lockers live in the service's time: the clock exists once the runtime does, the endpoint is needed before.
     let clock: () => Date = () => new Date();
-    const iot = await startIotLocal({ httpPort: options.iotHttpPort ?? 0, mqttPort: options.mqttPort ?? 0, clock: () => clock() });
-    cleanup.push(() => iot.stop());
+    const dataDirectory = options.dataDirectory;
+    let keeper: ReturnType<typeof shadowKeeper> | undefined;
+    const keptShadows = dataDirectory === undefined ? undefined : { initial: (await readShadows(dataDirectory)) ?? [], changed: () => keeper?.changed() };
+    const iot = await startIotLocal({
+      httpPort: options.iotHttpPort ?? 0,
+      mqttPort: options.mqttPort ?? 0,
+      clock: () => clock(),
+      ...(keptShadows === undefined ? {} : { shadows: keptShadows }),
+    });
+    if (dataDirectory !== undefined) keeper = shadowKeeper(dataDirectory, () => iot.shadows.snapshot());
+    cleanup.push(async () => {
+      await iot.stop();
+      await keeper?.flush();
+    });
     const wiring =
       mode === 'source'
         ? await sourceWiring(options, dynamoEndpoint, tableName, iot, secrets)

@@ -69,7 +69,7 @@ async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolea
 }
 
 describe('npm start -- --persist', () => {
-  it('keeps the data, the pickup codes and the tokens across a restart, its secrets readable by their owner only', async () => {
+  it('keeps the data, the pickup codes, the tokens and the door shadows across a restart, its secrets readable by their owner only', async () => {
     // Prepare: a parcel stored through its door, its code read by its recipient.
     dataDirectory = await mkdtemp(join(tmpdir(), 'persist-'));
     const first = await startPersisting(dataDirectory);
@@ -94,6 +94,13 @@ describe('npm start -- --persist', () => {
     // Act
     const second = await startPersisting(dataDirectory);
     const after = await call(second.url, 'GET', `/parcels/${parcelId}`, customer);
+    // The door's shadow versions go on from where they were, so the locker's reports still count.
+    const pickup = await call(second.url, 'POST', `/parcels/${parcelId}/retrieve`, customer, { pickupCode: before.body.pickupCode });
+    const collected = await eventually(
+      () => call(second.url, 'GET', `/parcels/${parcelId}`, customer),
+      (reply) => reply.body.status === 'RETRIEVED',
+      'the parcel RETRIEVED through its door',
+    ).catch((error: Error) => ({ status: 0, body: { status: error.message } }));
     await second.stop();
 
     // Assess
@@ -102,6 +109,7 @@ describe('npm start -- --persist', () => {
       parcelStatus: 'STORED',
       pickupCode: before.body.pickupCode,
     });
+    expect({ pickup: pickup.status, finally: collected.body.status }).toEqual({ pickup: 202, finally: 'RETRIEVED' });
     expect((await stat(join(dataDirectory, 'secrets.json'))).mode & 0o777).toBe(0o600);
   }, 240_000);
 });
