@@ -448,10 +448,10 @@ describe('DynamoLocationRepository reads', () => {
   it('counts the free slots of several locations with one range read per shard holding one of them', async () => {
     // Prepare: three locations in three shards; loc-ab (not asked for) shares loc-a's and falls in the range.
     const ids = ['loc-c', 'loc-a', 'loc-b'];
-    const shards = [...new Set(ids.map((id) => shardOf(id, 8)))].sort();
+    const shards = [...new Set(ids.map((id) => shardOf(id, 4)))].sort();
     mock.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: Record<string, string> }) => ({
       Items:
-        input.ExpressionAttributeValues[':pk'] === `FREESLOTS#${shardOf('loc-a', 8)}`
+        input.ExpressionAttributeValues[':pk'] === `FREESLOTS#${shardOf('loc-a', 4)}`
           ? [{ locationId: 'loc-a', size: 'S' }, { locationId: 'loc-a', size: 'L' }, { locationId: 'loc-ab', size: 'M' }]
           : [],
     }));
