@@ -1,5 +1,5 @@
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -275,7 +275,10 @@ async function launch(dir: string, port: number, storage: readonly string[]): Pr
   const exited = new Promise<string>((resolve) =>
     child.once('exit', (code, signal) => resolve(signal === null ? `exited with code ${code}` : `was ended by ${signal}`)),
   );
-  const killOnExit = () => child.kill('SIGKILL');
+  const killOnExit = () => {
+    child.kill('SIGKILL');
+    rmSync(configuration, { force: true });
+  };
   // A listener on SIGINT/SIGTERM replaces Node's default "exit"; re-raise when we were the only
   // one listening so Ctrl-C still ends the process.
   const killOnSignal = (signal: NodeJS.Signals) => {
@@ -305,6 +308,7 @@ async function launch(dir: string, port: number, storage: readonly string[]): Pr
       clearTimeout(forceKill);
     }
     detach();
+    await rm(configuration, { force: true });
   };
 
   try {
