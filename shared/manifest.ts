@@ -1,6 +1,6 @@
 import type * as z from 'zod/mini';
 import type { Role } from '#shared/domain/actor';
-import { idempotencyKey, listParcelsQuery, pathParameters, requestBodies } from '#shared/http/schemas';
+import { idempotencyKey, listLocationsQuery, listParcelsQuery, pathParameters, requestBodies } from '#shared/http/schemas';
 
 /**
  * The one manifest of functions: every Lambda is declared here once, with its trigger and its
@@ -133,10 +133,11 @@ export const manifest = {
     name: 'list-locations',
     method: 'GET',
     path: '/locations',
-    summary: 'List locations with their free slots per size',
+    summary: 'List locations with their free slots per size, a page at a time',
     roles: anyone,
-    request: {},
-    needs: { table: 'read' },
+    request: { query: listLocationsQuery },
+    // Its cursors are sealed with a key derived from the service secret.
+    needs: { table: 'read', pickupCodeSecret: true },
   }),
   'get-location': http({
     name: 'get-location',

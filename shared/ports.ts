@@ -54,9 +54,12 @@ export interface LocationRepository {
   /** @throws ConflictError LOCATION_EXISTS */
   create(location: Location, event: AuditEvent): Promise<void>;
   get(locationId: string): Promise<Location | undefined>;
-  list(): Promise<Location[]>;
+  /** One page of locations, in id order. @throws ValidationError for a cursor not from this listing */
+  list(page: PageRequest): Promise<Page<Location>>;
   layout(locationId: string): Promise<LocationLayout>;
   freeCounts(locationId: string): Promise<FreeCounts>;
+  /** Free counts of several locations in a fixed number of reads, whatever their number (every one asked for is in the map). */
+  freeCountsOf(locationIds: readonly string[]): Promise<Map<string, FreeCounts>>;
   /** @throws NotFoundError LOCATION_NOT_FOUND, ConflictError LOCKER_EXISTS */
   addLocker(locker: Locker, slots: readonly Slot[], event: AuditEvent): Promise<void>;
   /** @throws NotFoundError LOCKER_NOT_FOUND, ConflictError LOCKER_NOT_EMPTY */

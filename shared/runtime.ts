@@ -129,7 +129,7 @@ export function basePorts(settings: {
 
 export function tablePorts(client: DynamoDBDocumentClient, tableName: string, cursors: PageCursors): TablePorts {
   return {
-    locations: new DynamoLocationRepository(client, tableName),
+    locations: new DynamoLocationRepository(client, tableName, cursors),
     parcels: new DynamoParcelRepository(client, tableName, cursors),
     kioskGuard: new DynamoKioskGuard(client, tableName),
     changes: new DynamoChangeWriter(client, tableName),

@@ -2,7 +2,7 @@ import { httpFunction } from '#shared/http/handler';
 import { manifest } from '#shared/manifest';
 import { listLocations } from '#shared/use-cases/list-locations';
 
-export const handler = httpFunction(manifest['list-locations'], async (_request, ports) => ({
+export const handler = httpFunction(manifest['list-locations'], async ({ query }, ports) => ({
   statusCode: 200,
-  body: { items: await listLocations(ports) },
+  body: await listLocations(ports, query),
 }));

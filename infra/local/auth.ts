@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { SignJWT, errors, generateKeyPair, jwtVerify } from 'jose';
-import type { CryptoKey, JWTPayload } from 'jose';
+import { SignJWT, errors, exportJWK, generateKeyPair, importJWK, jwtVerify } from 'jose';
+import type { CryptoKey, JWK, JWTPayload } from 'jose';
 import { z } from 'zod';
 import { roles } from '#shared/domain/actor';
 
 /**
  * The local stand-in for a Cognito user pool: it signs ID tokens shaped like Cognito's, and the
  * local gateway verifies them the way API Gateway's Cognito authorizer does. The key pair lives
- * only as long as the process, so a token never outlives the stack that issued it.
+ * only as long as the process, so a token never outlives the stack that issued it, unless the stack
+ * keeps its data (`--persist`) and hands the same keys back on the next start (`useSigningKeys`).
  */
 export const localIssuer = 'http://127.0.0.1/local-user-pool';
 export const localClientId = 'locker-service-local';
@@ -53,8 +54,29 @@ interface SigningKeys {
 let signingKeys: Promise<SigningKeys> | undefined;
 
 function keys(): Promise<SigningKeys> {
-  signingKeys ??= generateKeyPair(algorithm).then(({ privateKey, publicKey }) => ({ kid: randomUUID(), privateKey, publicKey }));
+  signingKeys ??= generateKeyPair(algorithm, { extractable: true }).then(({ privateKey, publicKey }) => ({ kid: randomUUID(), privateKey, publicKey }));
   return signingKeys;
+}
+
+/** The issuer's key pair as JWKs, to be kept (with the private key: only in a file readable by its owner). */
+export interface ExportedSigningKeys {
+  readonly kid: string;
+  readonly privateKey: JWK;
+  readonly publicKey: JWK;
+}
+
+export async function exportSigningKeys(): Promise<ExportedSigningKeys> {
+  const { kid, privateKey, publicKey } = await keys();
+  return { kid, privateKey: await exportJWK(privateKey), publicKey: await exportJWK(publicKey) };
+}
+
+/** Signs and verifies with a key pair kept from an earlier start, so the tokens it issued stay valid. */
+export function useSigningKeys(exported: ExportedSigningKeys): Promise<void> {
+  const imported = Promise.all([importJWK(exported.privateKey, algorithm, { extractable: true }), importJWK(exported.publicKey, algorithm, { extractable: true })]).then(
+    ([privateKey, publicKey]) => ({ kid: exported.kid, privateKey: privateKey as CryptoKey, publicKey: publicKey as CryptoKey }),
+  );
+  signingKeys = imported;
+  return imported.then(() => undefined);
 }
 
 export interface TokenTimeOptions {

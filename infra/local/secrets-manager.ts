@@ -21,7 +21,7 @@ export interface LocalSecret {
 export async function startSecretsManager(secrets: readonly LocalSecret[]): Promise<LocalSecretsManager> {
   const createdDate = Date.now() / 1000;
   const values = new Map(secrets.map((secret) => [secret.arn, secret.value ?? randomBytes(48).toString('base64url')]));
-  const byName = new Map(secrets.map((secret) => [nameOf(secret.arn), secret.arn]));
+  const byName = new Map(secrets.map((secret) => [secretName(secret.arn), secret.arn]));
 
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -51,7 +51,7 @@ export async function startSecretsManager(secrets: readonly LocalSecret[]): Prom
       }
       reply(200, {
         ARN: arn,
-        Name: nameOf(arn),
+        Name: secretName(arn),
         SecretString: values.get(arn),
         VersionId: '00000000-0000-0000-0000-000000000001',
         VersionStages: ['AWSCURRENT'],
@@ -67,6 +67,6 @@ export async function startSecretsManager(secrets: readonly LocalSecret[]): Prom
 }
 
 /** `arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 chars>` → `<name>`. */
-function nameOf(arn: string): string {
+export function secretName(arn: string): string {
   return arn.split(':').at(-1)?.replace(/-[A-Za-z0-9]{6}$/, '') ?? arn;
 }

@@ -1,20 +1,22 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { ulid } from 'ulid';
 import { iotFunctions, ruleSql, scheduledFunctions } from '#shared/manifest';
-import { issueToken } from './auth.ts';
+import { exportSigningKeys, issueToken, useSigningKeys } from './auth.ts';
 import type { TokenRequest } from './auth.ts';
 import { apiFromManifest, startGateway, type ApiDefinition } from './api-gateway.ts';
 import { ensureAssembly } from './assembly-synth.ts';
 import { readAssembly } from './cloud-assembly.ts';
-import { createTable, createTableFrom, localCredentials, startDynamoDbLocal } from './dynamodb-local.ts';
+import { createTable, createTableFrom, localCredentials, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
 import { startSchedules, type ScheduleRule } from './eventbridge-schedules.ts';
 import { startIotRules, type TopicRule } from './iot-rules.ts';
 import { startLockerFleet, type LockerFleet } from './iot/locker-fleet.ts';
 import { startIotLocal, type IotLocal } from './iot/start.ts';
 import { localAccountId, localRegion, sourceRuntime, type LambdaRuntime } from './lambda/runtime.ts';
 import { workerRuntime, type ColdStart } from './lambda/workers.ts';
+import { randomSecret, readLocalSecrets, readShadows, shadowKeeper, writeLocalSecrets, type LocalSecrets } from './local-data.ts';
 import { localRoutes } from './local-routes.ts';
-import { startSecretsManager, type LocalSecretsManager } from './secrets-manager.ts';
+import { secretName, startSecretsManager, type LocalSecretsManager } from './secrets-manager.ts';
 
 export interface LocalStackOptions {
   /** 0 picks a free port. */
@@ -45,6 +47,15 @@ export interface LocalStackOptions {
    */
   readonly doorCommandTimeoutSeconds?: number;
   readonly doorLeftOpenSeconds?: number;
+  /**
+   * Keep the data here across restarts (`npm start -- --persist`): DynamoDB Local's files, and
+   * every secret the stack would otherwise generate (the pickup-code secret, the token issuer's
+   * keys, the local Secrets Manager's values), so codes and tokens issued before a restart stay
+   * valid. Omitted: everything lives in memory and ends with the stack.
+   */
+  readonly dataDirectory?: string;
+  /** Where the stack's own notices go (DynamoDB Local died, came back); defaults to stdout. */
+  readonly log?: (line: string) => void;
 }
 
 export interface LocalStack {
@@ -52,6 +63,8 @@ export interface LocalStack {
   readonly mode: 'source' | 'assembly';
   readonly tableName: string;
   readonly dynamoEndpoint: string;
+  /** The DynamoDB Local the stack started and keeps alive (absent when given an endpoint). */
+  readonly dynamoDb?: Pick<DynamoDbLocal, 'pid' | 'running'>;
   /** In assembly mode: the local Secrets Manager endpoint and the cold starts measured so far. */
   readonly secretsEndpoint?: string;
   readonly coldStarts?: readonly ColdStart[];
@@ -80,7 +93,17 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const mode = options.mode ?? 'source';
   const cleanup: (() => Promise<unknown>)[] = [];
-  const ownDynamoDb = options.dynamoEndpoint === undefined ? await startDynamoDbLocal() : undefined;
+  const log = options.log ?? ((line: string) => console.log(`[local-stack] ${line}`));
+  const secrets = options.dataDirectory === undefined ? undefined : await keptSecrets(options.dataDirectory);
+  // Whatever the mode, the table is created only when missing: after a restart in memory it is.
+  let ensureTable: (endpoint: string) => Promise<void> = async () => undefined;
+  const ownDynamoDb =
+    options.dynamoEndpoint === undefined
+      ? await startDynamoDbLocal({
+          ...(options.dataDirectory === undefined ? {} : { dataDirectory: join(options.dataDirectory, 'dynamodb') }),
+          keepAlive: { log, restarted: (endpoint) => ensureTable(endpoint) },
+        })
+      : undefined;
   if (ownDynamoDb !== undefined) cleanup.push(() => ownDynamoDb.stop());
   const dynamoEndpoint = options.dynamoEndpoint ?? (ownDynamoDb?.endpoint as string);
   try {
@@ -88,9 +111,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const tableName = ownDynamoDb === undefined ? `locker-service-${ulid().toLowerCase()}` : 'locker-service';
     // The lockers live in the service's time: the clock exists once the runtime does, the endpoint is needed before.
     let clock: () => Date = () => new Date();
-    const iot = await startIotLocal({ httpPort: options.iotHttpPort ?? 0, mqttPort: options.mqttPort ?? 0, clock: () => clock() });
-    cleanup.push(() => iot.stop());
-    const wiring = mode === 'source' ? await sourceWiring(options, dynamoEndpoint, tableName, iot) : await assemblyWiring(options, dynamoEndpoint, tableName, iot);
+    const dataDirectory = options.dataDirectory;
+    let keeper: ReturnType<typeof shadowKeeper> | undefined;
+    const keptShadows = dataDirectory === undefined ? undefined : { initial: (await readShadows(dataDirectory)) ?? [], changed: () => keeper?.changed() };
+    const iot = await startIotLocal({
+      httpPort: options.iotHttpPort ?? 0,
+      mqttPort: options.mqttPort ?? 0,
+      clock: () => clock(),
+      ...(keptShadows === undefined ? {} : { shadows: keptShadows }),
+    });
+    if (dataDirectory !== undefined) keeper = shadowKeeper(dataDirectory, () => iot.shadows.snapshot());
+    cleanup.push(async () => {
+      await iot.stop();
+      await keeper?.flush();
+    });
+    const wiring =
+      mode === 'source'
+        ? await sourceWiring(options, dynamoEndpoint, tableName, iot, secrets)
+        : await assemblyWiring(options, dynamoEndpoint, tableName, iot, secrets);
+    ensureTable = wiring.ensureTable;
     cleanup.push(...wiring.cleanup);
     const { lambda } = wiring;
     clock = () => lambda.now();
@@ -126,6 +165,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       mode,
       tableName,
       dynamoEndpoint,
+      ...(ownDynamoDb === undefined ? {} : { dynamoDb: ownDynamoDb }),
       ...(wiring.secrets === undefined ? {} : { secretsEndpoint: wiring.secrets.endpoint }),
       ...(wiring.coldStarts === undefined ? {} : { coldStarts: wiring.coldStarts }),
       ...(wiring.synthMs === undefined ? {} : { synthMs: wiring.synthMs }),
@@ -147,8 +187,39 @@ async function runAll(steps: readonly (() => Promise<unknown>)[]): Promise<void>
   for (const step of steps) await step();
 }
 
+/** The secrets kept in the data directory, created on first use; the token issuer signs with the kept keys. */
+interface KeptSecrets {
+  readonly pickupCodeSecret: string;
+  /** The kept value of a Secrets Manager secret, created (and kept) when new. */
+  secretValue(name: string): Promise<string>;
+}
+
+async function keptSecrets(directory: string): Promise<KeptSecrets> {
+  let kept: LocalSecrets | undefined = await readLocalSecrets(directory);
+  if (kept === undefined) {
+    kept = { pickupCodeSecret: randomBytes(32).toString('base64url'), signingKeys: await exportSigningKeys(), secretsManager: {} };
+    await writeLocalSecrets(directory, kept);
+  } else {
+    await useSigningKeys(kept.signingKeys);
+  }
+  let current = kept;
+  return {
+    pickupCodeSecret: kept.pickupCodeSecret,
+    async secretValue(name) {
+      const value = current.secretsManager[name];
+      if (value !== undefined) return value;
+      const created = randomSecret();
+      current = { ...current, secretsManager: { ...current.secretsManager, [name]: created } };
+      await writeLocalSecrets(directory, current);
+      return created;
+    },
+  };
+}
+
 interface Wiring {
   readonly lambda: LambdaRuntime;
+  /** Creates the table when it is missing (at start, and after DynamoDB Local restarted in memory). */
+  readonly ensureTable: (endpoint: string) => Promise<void>;
   readonly api: ApiDefinition;
   readonly schedules: readonly ScheduleRule[];
   readonly iotRules: readonly TopicRule[];
@@ -159,12 +230,14 @@ interface Wiring {
 }
 
 /** `npm start`: the table from the shared definition, every function from source in this process. */
-async function sourceWiring(options: LocalStackOptions, dynamoEndpoint: string, tableName: string, iot: IotLocal): Promise<Wiring> {
-  await createTable(dynamoEndpoint, tableName);
-  configureProcessEnvironment(options, dynamoEndpoint, tableName, iot);
+async function sourceWiring(options: LocalStackOptions, dynamoEndpoint: string, tableName: string, iot: IotLocal, secrets?: KeptSecrets): Promise<Wiring> {
+  const ensureTable = (endpoint: string) => createTable(endpoint, tableName);
+  await ensureTable(dynamoEndpoint);
+  configureProcessEnvironment(options, dynamoEndpoint, tableName, iot, secrets);
   const lambda = sourceRuntime();
   return {
     lambda,
+    ensureTable,
     api: apiFromManifest(),
     schedules: scheduledFunctions.map((fn) => ({ functionName: fn.name, rateMs: fn.everyMinutes * 60_000 })),
     iotRules: iotFunctions.map((fn) => ({ functionName: fn.name, sql: ruleSql(fn.rule) })),
@@ -173,7 +246,7 @@ async function sourceWiring(options: LocalStackOptions, dynamoEndpoint: string, 
 }
 
 /** The variables the functions and the SDK read in source mode: only endpoints differ from AWS. */
-function configureProcessEnvironment(options: LocalStackOptions, dynamoEndpoint: string, tableName: string, iot: IotLocal): void {
+function configureProcessEnvironment(options: LocalStackOptions, dynamoEndpoint: string, tableName: string, iot: IotLocal, secrets?: KeptSecrets): void {
   // Whatever credentials the shell holds, the local stack must never reach a real account.
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
@@ -183,8 +256,8 @@ function configureProcessEnvironment(options: LocalStackOptions, dynamoEndpoint:
     AWS_REGION: localRegion,
     AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-    // The table is in memory, so a secret that lives as long as the process loses nothing.
-    PICKUP_CODE_SECRET: process.env.PICKUP_CODE_SECRET ?? randomBytes(32).toString('base64url'),
+    // In memory, a secret that lives as long as the process loses nothing; kept data keeps its secret.
+    PICKUP_CODE_SECRET: secrets?.pickupCodeSecret ?? process.env.PICKUP_CODE_SECRET ?? randomBytes(32).toString('base64url'),
     IOT_DATA_ENDPOINT: iot.dataPlaneEndpoint,
     ...doorTimingsEnvironment(options),
   });
@@ -203,7 +276,7 @@ function doorTimingsEnvironment(options: LocalStackOptions): Record<string, stri
  * templates declare them, every function from its bundle with its own environment, and the secrets
  * behind a local Secrets Manager.
  */
-async function assemblyWiring(options: LocalStackOptions, dynamoEndpoint: string, tableName: string, iot: IotLocal): Promise<Wiring> {
+async function assemblyWiring(options: LocalStackOptions, dynamoEndpoint: string, tableName: string, iot: IotLocal, kept?: KeptSecrets): Promise<Wiring> {
   const source = await ensureAssembly(options.assemblyDirectory);
   const local = { region: localRegion, accountId: localAccountId, tableName, iotDataEndpoint: iot.dataPlaneEndpoint };
   const assembly = readAssembly(source.directory, local);
@@ -215,8 +288,12 @@ async function assemblyWiring(options: LocalStackOptions, dynamoEndpoint: string
   }));
 
   const { ttlAttribute, ...table } = assembly.table;
-  await createTableFrom(dynamoEndpoint, table, ttlAttribute);
-  const secrets = await startSecretsManager(assembly.secretArns.map((arn) => ({ arn })));
+  const ensureTable = (endpoint: string) => createTableFrom(endpoint, table, ttlAttribute);
+  await ensureTable(dynamoEndpoint);
+  // One at a time: each new value rewrites the kept file.
+  const values: { arn: string; value?: string }[] = [];
+  for (const arn of assembly.secretArns) values.push({ arn, ...(kept === undefined ? {} : { value: await kept.secretValue(secretName(arn)) }) });
+  const secrets = await startSecretsManager(values);
   const lambda = workerRuntime({
     functions,
     platformEnvironment: {
@@ -233,6 +310,7 @@ async function assemblyWiring(options: LocalStackOptions, dynamoEndpoint: string
   });
   return {
     lambda,
+    ensureTable,
     api: assembly.api,
     schedules: assembly.schedules,
     iotRules: assembly.iotRules,

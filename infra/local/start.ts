@@ -1,8 +1,10 @@
+import { fileURLToPath } from 'node:url';
 import { startLocalStack } from './stack.ts';
 
 /**
  * `npm start`: the service on this machine, on `PORT` (default 3000), until Ctrl-C.
  * `npm run start:assembly` (`--assembly`): the same, with every function from its synthesized bundle.
+ * `--persist` (or `PERSIST=1`), with either: the data and the secrets are kept in `.local/data` across restarts.
  */
 function portFrom(name: string, fallback: number): number {
   const port = Number(process.env[name] ?? fallback);
@@ -26,6 +28,9 @@ function secondsFrom(name: string): number | undefined {
 }
 
 const mode = process.argv.includes('--assembly') ? 'assembly' : 'source';
+const persist = process.argv.includes('--persist') || ['1', 'true'].includes(process.env.PERSIST ?? '');
+// DATA_DIR moves it elsewhere (tests keep theirs in a temporary directory).
+const dataDirectory = process.env.DATA_DIR || fileURLToPath(new URL('../../.local/data/', import.meta.url));
 const port = portFrom('PORT', 3000);
 const iotHttpPort = portFrom('IOT_HTTP_PORT', 4580);
 const mqttPort = portFrom('MQTT_PORT', 1883);
@@ -49,6 +54,7 @@ const stack = await startLocalStack({
   mqttPort,
   ...(doorCommandTimeoutSeconds === undefined ? {} : { doorCommandTimeoutSeconds }),
   ...(doorLeftOpenSeconds === undefined ? {} : { doorLeftOpenSeconds }),
+  ...(persist ? { dataDirectory } : {}),
 }).catch(fail);
 
 const tokenRequest = JSON.stringify({ sub: 'admin-1', role: 'admin' });
@@ -60,7 +66,7 @@ Secrets Manager endpoint: ${stack.secretsEndpoint}
     : '';
 console.log(`
 Locker service listening on ${stack.url} (ready in ${((performance.now() - started) / 1000).toFixed(1)} s)
-${functions}DynamoDB Local on ${stack.dynamoEndpoint} (in memory, table ${stack.tableName})
+${functions}DynamoDB Local on ${stack.dynamoEndpoint}, this machine only (${persist ? `data and secrets kept in ${dataDirectory}` : 'in memory: start with --persist to keep the data'}, table ${stack.tableName}; restarted if it dies)
 IoT Data Plane endpoint: ${stack.iotDataEndpoint}
 MQTT broker: ${stack.mqttUrl}
 Every locker added through the API gets a simulated locker (thing "<locationId>:<lockerId>", a door per slot). Watch one with

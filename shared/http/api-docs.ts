@@ -158,7 +158,13 @@ const location = component(
 
 const locationSummary = component('LocationSummary', z.extend(location, { freeSlots: freeCounts }));
 
-const locationList = component('LocationList', z.object({ items: z.array(locationSummary) }));
+const locationPage = component(
+  'LocationPage',
+  z.object({
+    items: z.array(locationSummary),
+    cursor: described(z.optional(z.string()), 'Pass as `cursor` to get the next page; absent on the last page.'),
+  }),
+);
 
 const occupancy = component(
   'Occupancy',
@@ -477,8 +483,13 @@ export const routeDocs = {
   'list-locations': {
     tag: 'locations',
     description:
-      'Every location with its free slot counts per size; the lockers and slots themselves are only in `GET /locations/{locationId}`. Not paginated.',
-    success: { status: 200, description: 'All locations.', schema: locationList },
+      'Locations in id order, each with its free slot counts per size; the lockers and slots themselves are only in `GET /locations/{locationId}`. Paginated: pass the `cursor` of one page to get the next; the last page has none.',
+    parameters: {
+      limit: 'Page size.',
+      cursor: 'The `cursor` of the previous page, as given.',
+    },
+    success: { status: 200, description: 'One page of locations.', schema: locationPage },
+    refusals: [{ code: 'VALIDATION_ERROR', when: 'the `cursor` is malformed or not from this listing' }],
   },
   'get-location': {
     tag: 'locations',

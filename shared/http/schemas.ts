@@ -84,6 +84,11 @@ export const listParcelsQuery = z.strictObject({
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
 });
 
+export const listLocationsQuery = z.strictObject({
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 25),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
+});
+
 /**
  * Idempotency keys are opaque to us but bounded, so they fit a DynamoDB key, and free of `#`: the
  * key is filed under `<carrier>#<key>`, where a `#` would let two carriers' keys meet.

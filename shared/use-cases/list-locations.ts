@@ -1,15 +1,17 @@
 import type { LocationSummary } from '#shared/domain/location';
+import type { Page, PageRequest } from '#shared/ports';
 import type { Deps } from './deps.ts';
 
 /**
  * Primary course:
- * 1. Read every location.
- * 2. Count each one's free slots per size.
+ * 1. Read one page of locations, in id order.
+ * 2. Count the free slots per size of the page's locations, all at once.
  */
-export async function listLocations(deps: Pick<Deps, 'locations'>): Promise<LocationSummary[]> {
-  const locations = await deps.locations.list();
-  return Promise.all(
-    locations.map(async (location) => ({ ...location, freeSlots: await deps.locations.freeCounts(location.locationId) })),
-  );
+export async function listLocations(deps: Pick<Deps, 'locations'>, query: PageRequest): Promise<Page<LocationSummary>> {
+  const page = await deps.locations.list(query);
+  const counts = await deps.locations.freeCountsOf(page.items.map((location) => location.locationId));
+  return {
+    items: page.items.map((location) => ({ ...location, freeSlots: counts.get(location.locationId) ?? { S: 0, M: 0, L: 0 } })),
+    ...(page.cursor ? { cursor: page.cursor } : {}),
+  };
 }
-

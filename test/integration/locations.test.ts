@@ -184,7 +184,7 @@ describe('locations and lockers', () => {
     const { locationId } = await givenLocation(deps, { L: 2 });
 
     // Act
-    const locations = await listLocations(deps);
+    const { items: locations } = await listLocations(deps, { limit: 100 });
 
     // Assess
     expect(locations.find((location) => location.locationId === locationId)?.freeSlots).toEqual({ S: 0, M: 0, L: 2 });

@@ -68,7 +68,7 @@ export const MAX_STATE_BYTES = 8 * 1024;
 export const MAX_DEPTH = 6;
 const MAX_CLIENT_TOKEN_BYTES = 64;
 
-interface StoredShadow {
+export interface StoredShadow {
   state: { desired?: JsonObject; reported?: JsonObject };
   metadata: { desired?: JsonObject; reported?: JsonObject };
   version: number;
@@ -101,14 +101,28 @@ export function parseShadowRequestTopic(topic: string): { ref: ShadowRef; operat
 export interface ShadowServiceOptions {
   /** Epoch seconds; AWS timestamps in shadow documents are whole seconds. */
   now?: () => number;
+  /** Shadows kept from an earlier run (`snapshot()`), so versions go on from where they were, as in AWS. */
+  initial?: readonly ShadowSnapshotEntry[];
+  /** Told after every change, e.g. to keep a snapshot. */
+  changed?: () => void;
 }
+
+export type ShadowSnapshotEntry = readonly [key: string, shadow: StoredShadow];
 
 export class ShadowService {
   private readonly shadows = new Map<string, StoredShadow>();
   private readonly now: () => number;
+  private readonly changed: () => void;
 
   constructor(options: ShadowServiceOptions = {}) {
     this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
+    this.changed = options.changed ?? (() => undefined);
+    for (const [name, shadow] of options.initial ?? []) this.shadows.set(name, shadow);
+  }
+
+  /** Every shadow as it is now, deleted ones included (they keep their version). */
+  snapshot(): ShadowSnapshotEntry[] {
+    return [...this.shadows.entries()];
   }
 
   update(ref: ShadowRef, payload: string | Uint8Array): ShadowOutcome {
@@ -153,6 +167,7 @@ export class ShadowService {
 
     next.version = currentVersion + 1;
     this.shadows.set(key(ref), next);
+    this.changed();
 
     const token: JsonObject = clientToken === undefined ? {} : { clientToken };
     const accepted: JsonObject = {
@@ -211,6 +226,7 @@ export class ShadowService {
     const stored = this.shadows.get(key(ref));
     if (!stored || stored.deleted) return { ok: false, error: notFound(ref, timestamp, clientToken) };
     this.shadows.set(key(ref), { state: {}, metadata: {}, version: stored.version, deleted: true });
+    this.changed();
     const document: JsonObject = {
       version: stored.version,
       timestamp,

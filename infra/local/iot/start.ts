@@ -5,7 +5,7 @@ import { Aedes } from 'aedes';
 import { createDataPlaneServer } from './data-plane-server.ts';
 import { publishLifecycleEvents } from './lifecycle-events.ts';
 import { bridgeShadowTopics, brokerPublisher } from './mqtt-bridge.ts';
-import { ShadowService } from './shadow-service.ts';
+import { ShadowService, type ShadowServiceOptions } from './shadow-service.ts';
 import { SimulatedLocker } from './simulated-locker.ts';
 
 export interface IotLocalOptions {
@@ -23,6 +23,8 @@ export interface IotLocalOptions {
    * deadlines. The local stack passes its movable service clock; tests freeze it.
    */
   clock?: () => Date;
+  /** Shadows kept from an earlier run, and who to tell when one changes (the local stack's `--persist`). */
+  shadows?: Pick<ShadowServiceOptions, 'initial' | 'changed'>;
 }
 
 /** One message as the broker routes it, seen from inside (as AWS's rules engine sees it). */
@@ -46,8 +48,8 @@ export interface IotLocal {
 }
 
 /** The local stand-in for AWS IoT Core: shadows over HTTP and MQTT, lifecycle events, and simulated lockers. */
-export async function startIotLocal({ httpPort, mqttPort, host = '127.0.0.1', lockers = [], doorCloseAfterMs, clock = () => new Date() }: IotLocalOptions): Promise<IotLocal> {
-  const shadows = new ShadowService({ now: () => Math.floor(clock().getTime() / 1000) });
+export async function startIotLocal({ httpPort, mqttPort, host = '127.0.0.1', lockers = [], doorCloseAfterMs, clock = () => new Date(), shadows: kept }: IotLocalOptions): Promise<IotLocal> {
+  const shadows = new ShadowService({ now: () => Math.floor(clock().getTime() / 1000), ...kept });
   // AWS accepts client ids of up to 128 characters; aedes defaults to MQTT 3.1's 23.
   const broker = await Aedes.createBroker({ maxClientsIdLength: 128 });
   const publish = brokerPublisher(broker);

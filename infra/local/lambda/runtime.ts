@@ -40,6 +40,25 @@ export class FunctionError extends Error {
   }
 }
 
+/**
+ * Lambda's runtime creates the InvokeStore before any function code runs. Whoever asks for it first
+ * fixes its kind for the whole process: the AWS SDK asks on its first request (the local stack
+ * creates its table before any function runs), and without `AWS_LAMBDA_MAX_CONCURRENCY` it gets the
+ * single-invocation store, whose `run` overwrites one shared context: interleaved invocations then
+ * log the last one's function name and request id. Every local runtime imports this module before it
+ * starts anything, so the concurrent store is created here, first.
+ */
+process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= '64';
+const invokeStore = await InvokeStore.getInstanceAsync(true);
+
+/** Fails loudly if something created the single-invocation store before this module could. */
+function assertConcurrentStore(): void {
+  invokeStore.run({}, () => undefined);
+  if (invokeStore.hasContext()) {
+    throw new Error('The Lambda InvokeStore was created for one invocation at a time: import infra/local/lambda/runtime.ts before making any AWS SDK call');
+  }
+}
+
 export const localAccountId = '000000000000';
 export const localRegion = 'us-east-1';
 
@@ -111,8 +130,7 @@ export const loadFromSource: HandlerLoader = (functionName) => {
  * function reads (the local stack sets it).
  */
 export function sourceRuntime(load: HandlerLoader = loadFromSource): LambdaRuntime {
-  process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= '64';
-  const store = InvokeStore.getInstanceAsync(true);
+  assertConcurrentStore();
   return {
     invoke: async (functionName, event, options = {}) => {
       const handler = await load(functionName);
@@ -122,7 +140,6 @@ export function sourceRuntime(load: HandlerLoader = loadFromSource): LambdaRunti
         awsRequestId,
         deadlineMs: Date.now() + (options.callerTimeoutMs ?? 29_000),
       });
-      const invokeStore = await store;
       // The keys Lambda's runtime fills for each invocation (the package does not export them by name).
       const scope = {
         [Symbol.for('_AWS_LAMBDA_REQUEST_ID')]: awsRequestId,

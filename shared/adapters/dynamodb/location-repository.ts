@@ -3,12 +3,22 @@ import { ConflictError, NotFoundError } from '#shared/domain/errors';
 import type { AuditEvent } from '#shared/domain/events';
 import type { Location, LocationLayout, Locker } from '#shared/domain/location';
 import { slotSizes, type FreeCounts, type Slot } from '#shared/domain/slot';
-import type { DoorAddress, LocationRepository, Presence } from '#shared/ports';
+import type { DoorAddress, LocationRepository, Page, PageRequest, Presence } from '#shared/ports';
 import { failedAt, transact } from './client.ts';
+import type { PageCursors } from './cursor.ts';
 import { eventParts } from './entities/event.ts';
 import { locationEntity, locationKey, locationParts, locationPartition, toLocation } from './entities/location.ts';
 import { lockerKey, lockerParts, lockerSortKeyPrefix, toLocker } from './entities/locker.ts';
-import { freeSlotPartition, slotParts, slotQueries, slotsOfLockerPrefix, toSlot } from './entities/slot.ts';
+import {
+  freeSlotPartition,
+  locationFreePartition,
+  locationFreeRange,
+  locationFreeShardOf,
+  slotParts,
+  slotQueries,
+  slotsOfLockerPrefix,
+  toSlot,
+} from './entities/slot.ts';
 import { indexes } from './table.ts';
 
 /** Locations, their lockers and slots: reads, and the admin writes that create or remove them. */
@@ -16,6 +26,7 @@ export class DynamoLocationRepository implements LocationRepository {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly cursors: PageCursors,
   ) {}
 
   async create(location: Location, event: AuditEvent): Promise<void> {
@@ -29,13 +40,22 @@ export class DynamoLocationRepository implements LocationRepository {
     return Item ? toLocation(Item) : undefined;
   }
 
-  async list(): Promise<Location[]> {
-    const items = await this.queryAll({
-      IndexName: indexes.entitiesByType.indexName,
-      KeyConditionExpression: 'entityTypePk = :type',
-      ExpressionAttributeValues: { ':type': locationEntity },
-    });
-    return items.map(toLocation);
+  /** One page of locations, in id order. */
+  async list({ limit, cursor }: PageRequest): Promise<Page<Location>> {
+    const scope = `${indexes.entitiesByType.indexName}\n${locationEntity}`;
+    const start = cursor === undefined ? undefined : this.cursors.decode(cursor, scope);
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: indexes.entitiesByType.indexName,
+        KeyConditionExpression: 'entityTypePk = :type',
+        ExpressionAttributeValues: { ':type': locationEntity },
+        Limit: limit,
+        ExclusiveStartKey: start,
+      }),
+    );
+    const next = this.cursors.encode(result.LastEvaluatedKey, scope);
+    return { items: (result.Items ?? []).map(toLocation), ...(next ? { cursor: next } : {}) };
   }
 
   async layout(locationId: string): Promise<LocationLayout> {
@@ -72,6 +92,35 @@ export class DynamoLocationRepository implements LocationRepository {
     for (const item of items) {
       const size = slotSizes.find((s) => s === item.size);
       if (size) counts[size] += 1;
+    }
+    return counts;
+  }
+
+  /**
+   * Free counts of many locations with one range read per shard that holds one of them, however
+   * many they are: the read spans the ids from the first to the last, so it is cheapest when they
+   * are contiguous in id order, as a page of `list` is; locations between them not asked for are
+   * read and ignored.
+   */
+  async freeCountsOf(locationIds: readonly string[]): Promise<Map<string, FreeCounts>> {
+    const counts = new Map(locationIds.map((locationId): [string, FreeCounts] => [locationId, { S: 0, M: 0, L: 0 }]));
+    if (locationIds.length === 0) return counts;
+    const sorted = [...locationIds].sort();
+    const { from, to } = locationFreeRange(sorted[0]!, sorted.at(-1)!);
+    const shards = [...new Set(locationIds.map(locationFreeShardOf))];
+    const items = await Promise.all(
+      shards.map((shard) =>
+        this.queryAll({
+          IndexName: indexes.freeSlotsByLocation.indexName,
+          KeyConditionExpression: 'locationFreePk = :pk AND locationFreeSk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': locationFreePartition(shard), ':from': from, ':to': to },
+        }),
+      ),
+    );
+    for (const item of items.flat()) {
+      const size = slotSizes.find((s) => s === item.size);
+      const location = counts.get(String(item.locationId));
+      if (size && location) location[size] += 1;
     }
     return counts;
   }

@@ -19,6 +19,11 @@ export const ttlAttribute = 'ttl';
 export const indexes = {
   /** Sparse: only FREE slots carry these keys, so the free candidates of a location are one Query, best fit first. */
   freeSlots: { indexName: 'free-slots', partitionKey: 'freeSlotPk', sortKey: 'freeSlotSk', projection: ['lockerId', 'slotId', 'size'] },
+  /**
+   * Sparse and sharded: the same free slots, keyed by a shard of their location and sorted by
+   * location id, so one page of a location listing reads every free count with one Query per shard.
+   */
+  freeSlotsByLocation: { indexName: 'free-slots-by-location', partitionKey: 'locationFreePk', sortKey: 'locationFreeSk', projection: ['locationId', 'size'] },
   /** A customer's parcels, newest last. */
   parcelsByRecipient: { indexName: 'parcels-by-recipient', partitionKey: 'recipientPk', sortKey: 'recipientSk', projection: 'ALL' },
   /** Parcels at a location, for admins filtering by location. */

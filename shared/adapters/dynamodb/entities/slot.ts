@@ -6,9 +6,9 @@ import { indexes } from '../table.ts';
 import { shardOf } from './shard.ts';
 
 /**
- * The slot entity: `LOC#<loc>` / `SLOT#<locker>#<slot>`. Two sparse indexes are derived from its
- * state, never set by hand: the free-slot index (present only while a store may claim it) and the
- * deadline index (present only while it waits on its door).
+ * The slot entity: `LOC#<loc>` / `SLOT#<locker>#<slot>`. Three sparse indexes are derived from its
+ * state, never set by hand: the free-slot index and the free-slots-by-location index (both present
+ * only while a store may claim it) and the deadline index (present only while it waits on its door).
  */
 export const slotEntity = 'SLOT';
 export const slotKey = ({ locationId, lockerId, slotId }: DoorAddress) => ({ PK: `LOC#${locationId}`, SK: `SLOT#${lockerId}#${slotId}` });
@@ -19,11 +19,36 @@ export const freeSlotPartition = (locationId: string) => `FREE#${locationId}`;
 /** Sort-key lower bound: every size from `size` up, smallest first, which is best fit's order. */
 export const freeSlotLowerBound = (size: SlotSize) => sizeOrder[size];
 
+/**
+ * Free slots of many locations at once, for listings: a location's free slots all sit in one shard
+ * (by its id), sorted by location id, so the free counts of a page of locations are one range read
+ * per shard, however many locations the page holds. Four shards spread the writes of every claim
+ * and release over four partitions instead of one hot key (each takes 1,000 writes a second, ten
+ * times a national network's peak of slots changing), while a page costs 1 + 4 queries, not 1 + 8,
+ * which cut a page's latency by about a third locally (bench/LOCATIONS.md).
+ */
+export const locationFreeShards = 4;
+export const locationFreePartition = (shard: number) => `FREESLOTS#${shard}`;
+export const locationFreeShardOf = (locationId: string) => shardOf(locationId, locationFreeShards);
+/**
+ * Sort-key bounds covering every free slot of the locations from `first` to `last` (in id order).
+ * Ids never contain `#`, which sorts below every character an id may hold, so `<id>#` keeps the
+ * ids' order and no other location's keys fall between two of the page's.
+ */
+export const locationFreeRange = (first: string, last: string) => ({ from: `${first}#`, to: `${last}#\uffff` });
+
 export const deadlineShards = 4;
 export const deadlinePartition = (shard: number) => `DEADLINE#${shard}`;
 
 function freeSlotKeys(slot: SlotAddress) {
   return { freeSlotPk: freeSlotPartition(slot.locationId), freeSlotSk: `${sizeOrder[slot.size]}${slot.size}#${slot.lockerId}#${slot.slotId}` };
+}
+
+function locationFreeKeys(slot: SlotAddress) {
+  return {
+    locationFreePk: locationFreePartition(locationFreeShardOf(slot.locationId)),
+    locationFreeSk: `${slot.locationId}#${slot.size}#${slot.lockerId}#${slot.slotId}`,
+  };
 }
 
 function deadlineKeys(slot: SlotAddress, deadline: string) {
@@ -38,7 +63,7 @@ export function slotItem(slot: Slot): Record<string, unknown> {
     ...slot,
     // The summary clients see, kept on the item for people reading the table.
     status: statusOf(slot),
-    ...(isAllocatable(slot) ? freeSlotKeys(slot) : {}),
+    ...(isAllocatable(slot) ? { ...freeSlotKeys(slot), ...locationFreeKeys(slot) } : {}),
     ...(slot.deadline ? deadlineKeys(slot, slot.deadline) : {}),
   };
 }
@@ -78,7 +103,7 @@ export const slotParts = {
         Key: slotKey(slot),
         ConditionExpression: 'attribute_exists(freeSlotPk)',
         UpdateExpression:
-          'SET occupancy = :occupied, parcelId = :parcelId, #command = :command, deadline = :deadline, deadlinePk = :deadlinePk, deadlineSk = :deadlineSk, #status = :status ADD version :one REMOVE freeSlotPk, freeSlotSk',
+          'SET occupancy = :occupied, parcelId = :parcelId, #command = :command, deadline = :deadline, deadlinePk = :deadlinePk, deadlineSk = :deadlineSk, #status = :status ADD version :one REMOVE freeSlotPk, freeSlotSk, locationFreePk, locationFreeSk',
         ExpressionAttributeNames: { '#command': 'command', '#status': 'status' },
         ExpressionAttributeValues: {
           ':occupied': 'OCCUPIED',

@@ -147,7 +147,7 @@ describe('DynamoChangeWriter.commit: storing a parcel', () => {
             Key: { PK: 'LOC#loc-1', SK: 'SLOT#A#02' },
             ConditionExpression: 'attribute_exists(freeSlotPk)',
             UpdateExpression:
-              'SET occupancy = :occupied, parcelId = :parcelId, #command = :command, deadline = :deadline, deadlinePk = :deadlinePk, deadlineSk = :deadlineSk, #status = :status ADD version :one REMOVE freeSlotPk, freeSlotSk',
+              'SET occupancy = :occupied, parcelId = :parcelId, #command = :command, deadline = :deadline, deadlinePk = :deadlinePk, deadlineSk = :deadlineSk, #status = :status ADD version :one REMOVE freeSlotPk, freeSlotSk, locationFreePk, locationFreeSk',
             ExpressionAttributeNames: { '#command': 'command', '#status': 'status' },
             ExpressionAttributeValues: {
               ':occupied': 'OCCUPIED',
@@ -252,6 +252,8 @@ describe('DynamoChangeWriter.commit: changing a parcel and its slot', () => {
               status: 'FREE',
               freeSlotPk: 'FREE#loc-1',
               freeSlotSk: '1M#A#02',
+              locationFreePk: 'FREESLOTS#3',
+              locationFreeSk: 'loc-1#M#A#02',
             },
             ConditionExpression: 'version = :version',
             ExpressionAttributeValues: { ':version': 4 },

@@ -3,6 +3,8 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand 
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDocumentClient } from '#shared/adapters/dynamodb/client';
+import { SealedCursors } from '#shared/adapters/dynamodb/cursor';
+import { shardOf } from '#shared/adapters/dynamodb/entities/shard';
 import { DynamoLocationRepository } from '#shared/adapters/dynamodb/location-repository';
 import { ConflictError, NotFoundError } from '#shared/domain/errors';
 import type { AuditEvent } from '#shared/domain/events';
@@ -11,7 +13,9 @@ import { newSlot, statusOf, type Slot } from '#shared/domain/slot';
 
 const table = 'locker-table';
 const mock = mockClient(DynamoDBDocumentClient);
-const repository = new DynamoLocationRepository(createDocumentClient(new DynamoDBClient({ region: 'eu-west-1' })), table);
+const cursors = new SealedCursors('unit-test-secret-0123456789abcdef0123');
+const scope = 'entities-by-type\nLOCATION';
+const repository = new DynamoLocationRepository(createDocumentClient(new DynamoDBClient({ region: 'eu-west-1' })), table, cursors);
 
 const location: Location = {
   locationId: 'loc-1',
@@ -148,6 +152,8 @@ describe('DynamoLocationRepository.addLocker', () => {
               status: 'FREE',
               freeSlotPk: 'FREE#loc-1',
               freeSlotSk: '0S#A#01',
+              locationFreePk: 'FREESLOTS#3',
+              locationFreeSk: 'loc-1#S#A#01',
             },
             ConditionExpression: 'attribute_not_exists(PK)',
           },
@@ -155,7 +161,7 @@ describe('DynamoLocationRepository.addLocker', () => {
         {
           Put: {
             TableName: table,
-            Item: slotItem(slots[1]!, { freeSlotPk: 'FREE#loc-1', freeSlotSk: '2L#A#02' }),
+            Item: slotItem(slots[1]!, { freeSlotPk: 'FREE#loc-1', freeSlotSk: '2L#A#02', locationFreePk: 'FREESLOTS#3', locationFreeSk: 'loc-1#L#A#02' }),
             ConditionExpression: 'attribute_not_exists(PK)',
           },
         },
@@ -404,23 +410,72 @@ describe('DynamoLocationRepository reads', () => {
     expect(read).toBeUndefined();
   });
 
-  it('lists every location by type, following every page', async () => {
+  it('lists one page of locations by type, continuing from the cursor, and gives the next cursor', async () => {
     // Prepare
     const other = { ...location, locationId: 'loc-2' };
-    const lastKey = { PK: 'LOC#loc-1', SK: 'META', entityTypePk: 'LOCATION', entityTypeSk: 'loc-1' };
-    mock.on(QueryCommand).resolvesOnce({ Items: [{ PK: 'LOC#loc-1', SK: 'META', ...location }], LastEvaluatedKey: lastKey }).resolvesOnce({ Items: [other] });
+    const previousKey = { PK: 'LOC#loc-0', SK: 'META', entityTypePk: 'LOCATION', entityTypeSk: 'loc-0' };
+    const lastKey = { PK: 'LOC#loc-2', SK: 'META', entityTypePk: 'LOCATION', entityTypeSk: 'loc-2' };
+    mock.on(QueryCommand).resolves({ Items: [{ PK: 'LOC#loc-1', SK: 'META', ...location }, other], LastEvaluatedKey: lastKey });
 
     // Act
-    const locations = await repository.list();
+    const page = await repository.list({ limit: 2, cursor: cursors.encode(previousKey, scope)! });
 
     // Assess
-    const query = { TableName: table, IndexName: 'entities-by-type', KeyConditionExpression: 'entityTypePk = :type', ExpressionAttributeValues: { ':type': 'LOCATION' } };
-    expect({ locations, queries: queries() }).toEqual({
-      locations: [location, other],
+    expect({ page: { ...page, cursor: page.cursor && cursors.decode(page.cursor, scope) }, queries: queries() }).toEqual({
+      page: { items: [location, other], cursor: lastKey },
       queries: [
-        { ...query, ExclusiveStartKey: undefined },
-        { ...query, ExclusiveStartKey: lastKey },
+        {
+          TableName: table,
+          IndexName: 'entities-by-type',
+          KeyConditionExpression: 'entityTypePk = :type',
+          ExpressionAttributeValues: { ':type': 'LOCATION' },
+          Limit: 2,
+          ExclusiveStartKey: previousKey,
+        },
       ],
+    });
+  });
+
+  it('refuses a cursor from another listing without reading', async () => {
+    // Prepare
+    const parcelsCursor = cursors.encode({ PK: 'PARCEL#p-1', SK: 'META', entityTypePk: 'PARCEL', entityTypeSk: 'p-1' }, 'entities-by-type\nPARCEL')!;
+
+    // Act
+    const attempt = repository.list({ limit: 25, cursor: parcelsCursor });
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+    expect(queries()).toEqual([]);
+  });
+
+  it('counts the free slots of several locations with one range read per shard holding one of them', async () => {
+    // Prepare: three locations in three shards; loc-ab (not asked for) shares loc-a's and falls in the range.
+    const ids = ['loc-c', 'loc-a', 'loc-b'];
+    const shards = [...new Set(ids.map((id) => shardOf(id, 4)))].sort();
+    mock.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: Record<string, string> }) => ({
+      Items:
+        input.ExpressionAttributeValues[':pk'] === `FREESLOTS#${shardOf('loc-a', 4)}`
+          ? [{ locationId: 'loc-a', size: 'S' }, { locationId: 'loc-a', size: 'L' }, { locationId: 'loc-ab', size: 'M' }]
+          : [],
+    }));
+
+    // Act
+    const counts = await repository.freeCountsOf(ids);
+
+    // Assess
+    const sent = queries().map((query) => ({ ...query, ExpressionAttributeValues: query.ExpressionAttributeValues as Record<string, string> }));
+    expect({
+      counts: Object.fromEntries(counts),
+      queries: sent.sort((a, b) => a.ExpressionAttributeValues[':pk']!.localeCompare(b.ExpressionAttributeValues[':pk']!)),
+    }).toEqual({
+      counts: { 'loc-a': { S: 1, M: 0, L: 1 }, 'loc-b': { S: 0, M: 0, L: 0 }, 'loc-c': { S: 0, M: 0, L: 0 } },
+      queries: shards.map((shard) => ({
+        TableName: table,
+        IndexName: 'free-slots-by-location',
+        KeyConditionExpression: 'locationFreePk = :pk AND locationFreeSk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': `FREESLOTS#${shard}`, ':from': 'loc-a#', ':to': 'loc-c#\uffff' },
+        ExclusiveStartKey: undefined,
+      })),
     });
   });
 

@@ -16,6 +16,8 @@ const depositing: Slot = {
 const indexKeysOf = (item: Record<string, unknown>) => ({
   freeSlotPk: item.freeSlotPk,
   freeSlotSk: item.freeSlotSk,
+  locationFreePk: item.locationFreePk,
+  locationFreeSk: item.locationFreeSk,
   deadlinePk: item.deadlinePk,
   deadlineSk: item.deadlineSk,
 });
@@ -40,6 +42,8 @@ describe('slotItem', () => {
       status: 'FREE',
       freeSlotPk: 'FREE#loc-1',
       freeSlotSk: '1M#A#02',
+      locationFreePk: 'FREESLOTS#3',
+      locationFreeSk: 'loc-1#M#A#02',
     });
   });
 
@@ -60,7 +64,14 @@ describe('slotItem', () => {
     const item = slotItem({ ...free, door: closedAndLocked, version: 5 });
 
     // Assess
-    expect(indexKeysOf(item)).toEqual({ freeSlotPk: 'FREE#loc-1', freeSlotSk: '1M#A#02', deadlinePk: undefined, deadlineSk: undefined });
+    expect(indexKeysOf(item)).toEqual({
+      freeSlotPk: 'FREE#loc-1',
+      freeSlotSk: '1M#A#02',
+      locationFreePk: 'FREESLOTS#3',
+      locationFreeSk: 'loc-1#M#A#02',
+      deadlinePk: undefined,
+      deadlineSk: undefined,
+    });
   });
 
   it.each<{ why: string; slot: Slot; status: string }>([
@@ -78,7 +89,10 @@ describe('slotItem', () => {
     const item = slotItem(slot);
 
     // Assess
-    expect({ status: item.status, keys: [item.freeSlotPk, item.freeSlotSk] }).toEqual({ status, keys: [undefined, undefined] });
+    expect({ status: item.status, keys: [item.freeSlotPk, item.freeSlotSk, item.locationFreePk, item.locationFreeSk] }).toEqual({
+      status,
+      keys: [undefined, undefined, undefined, undefined],
+    });
   });
 
   it('carries the deadline keys, sharded by slot and sorted by deadline, while the slot has a deadline', () => {
@@ -89,6 +103,8 @@ describe('slotItem', () => {
     expect(indexKeysOf(item)).toEqual({
       freeSlotPk: undefined,
       freeSlotSk: undefined,
+      locationFreePk: undefined,
+      locationFreeSk: undefined,
       deadlinePk: 'DEADLINE#2',
       deadlineSk: '2026-11-22T10:00:35.000Z#loc-1#A#02',
     });

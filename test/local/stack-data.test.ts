@@ -1,0 +1,50 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '#infra/local/stack';
+
+// `npm start` keeps serving data when DynamoDB Local dies.
+
+// One source stack per test file: the functions' clients are built once per process, at their cold start.
+let stack: LocalStack | undefined;
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function call(stack: LocalStack, token: string, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${stack.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function until(check: () => boolean, description: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`Not reached within ${timeoutMs} ms: ${description}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('the local stack’s data', () => {
+  it('restarts DynamoDB Local when it dies, so data requests work again', async () => {
+    // Prepare
+    const lines: string[] = [];
+    stack = await startLocalStack({ port: 0, log: (line) => lines.push(line) });
+    const admin = await stack.issueToken({ sub: 'admin-1', role: 'admin' });
+    const killed = stack.dynamoDb!.pid!;
+
+    // Act
+    process.kill(killed, 'SIGKILL');
+    await until(() => lines.some((line) => line.startsWith('DynamoDB Local is back')), 'DynamoDB Local back');
+    const created = await call(stack, admin, 'POST', '/locations', { locationId: 'after-crash', name: 'After', address: '1 Crash St' });
+    const listed = await call(stack, admin, 'GET', '/locations');
+
+    // Assess
+    expect({ created: created.status, listed: listed.status, items: (listed.body.items as { locationId: string }[]).map((item) => item.locationId) }).toEqual({
+      created: 201,
+      listed: 200,
+      items: ['after-crash'],
+    });
+  }, 120_000);
+});
