@@ -476,7 +476,7 @@ export const routeDocs = {
   'create-location': {
     tag: 'locations',
     description:
-      'The id is generated unless given; the pickup window defaults to the service default (72 hours) unless given. `name` and `address` are trimmed.',
+      'The id is generated unless given: give it to make a repeat after a 503 safe (a repeat finds it taken, LOCATION_EXISTS, rather than creating a second location). The pickup window defaults to the service default (72 hours) unless given. `name` and `address` are trimmed.',
     success: { status: 201, description: 'The location created.', schema: location },
     refusals: [{ code: 'LOCATION_EXISTS', when: 'a location with this `locationId` exists' }],
   },
@@ -501,7 +501,7 @@ export const routeDocs = {
   'add-locker': {
     tag: 'locations',
     description:
-      'Adds a locker with the given number of slots per size, all FREE; doors are numbered `01`, `02`, … small slots first, then medium, then large. The id is generated unless given. The locker is offline until its hardware connects to AWS IoT as the thing `<locationId>:<lockerId>` (hence at most 63 characters for `lockerId`).',
+      'Adds a locker with the given number of slots per size, all FREE; doors are numbered `01`, `02`, … small slots first, then medium, then large. The id is generated unless given: give it to make a repeat after a 503 safe. The locker is offline until its hardware connects to AWS IoT as the thing `<locationId>:<lockerId>` (hence at most 63 characters for `lockerId`).',
     requestBody: 'A locker has between 1 and 60 slots in all (checked by the service; JSON Schema cannot say it).',
     success: { status: 201, description: 'The locker added, with its slots.', schema: addedLocker },
     refusals: [
@@ -535,13 +535,13 @@ export const routeDocs = {
   'open-slot': {
     tag: 'locations',
     description:
-      "Commands the slot's door open for maintenance (reason MAINTENANCE), whatever the slot's service or content. The command is done when the door reports open; a door that does not open in time puts the slot out of service (DID_NOT_OPEN) like any other. Follow the slot's door on `GET /locations/{locationId}`.",
+      "Commands the slot's door open for maintenance (reason MAINTENANCE), whatever the slot's service or content. The command is done when the door reports open; a door that does not open in time puts the slot out of service (DID_NOT_OPEN) like any other. Follow the slot's door on `GET /locations/{locationId}`. Repeated while its maintenance command has not opened the door (a repeat after a lost answer), it answers with that command and writes it to the door again.",
     parameters: { slotId: 'The door number within the locker: `01`, `02`, …' },
     success: { status: 202, description: 'The door has its command.', schema: maintenanceCommand },
     refusals: [
       { code: 'SLOT_NOT_FOUND', when: 'no such locker or slot' },
       { code: 'LOCKER_OFFLINE', when: 'the locker is not connected: its doors cannot open now' },
-      { code: 'DOOR_BUSY', when: 'the door is already executing a command' },
+      { code: 'DOOR_BUSY', when: 'the door is already executing another command' },
       { code: 'TRY_AGAIN', when: slotKeptChanging },
     ],
   },
@@ -638,11 +638,11 @@ export const routeDocs = {
   'cancel-parcel': {
     tag: 'parcels',
     description:
-      'The carrier who stored the parcel, or an admin; for another carrier the parcel is a 404. A DEPOSITING or STORED parcel becomes CANCELLED, the slot is let go (FREE once its door is closed and locked), the pickup code stops working, and a deposit command still under way is withdrawn from the door.',
+      'The carrier who stored the parcel, or an admin; for another carrier the parcel is a 404. A DEPOSITING or STORED parcel becomes CANCELLED, the slot is let go (FREE once its door is closed and locked), the pickup code stops working, and a deposit command still under way is withdrawn from the door. A CANCELLED parcel is answered as cancelled again (a repeat after a lost answer is safe).',
     success: { status: 200, description: 'The parcel is cancelled.', schema: cancelledParcel },
     refusals: [
       { code: 'PARCEL_NOT_FOUND', when: 'no such parcel, or not one the caller handles' },
-      { code: 'INVALID_STATE', when: 'the parcel is neither DEPOSITING nor STORED' },
+      { code: 'INVALID_STATE', when: 'the parcel is neither DEPOSITING, STORED nor already CANCELLED' },
       { code: 'PARCEL_EXPIRED', when: 'the parcel has expired (return it instead)' },
       { code: 'TRY_AGAIN', when: parcelKeptChanging },
     ],
@@ -650,13 +650,13 @@ export const routeDocs = {
   'return-parcel': {
     tag: 'parcels',
     description:
-      'The carrier who stored the parcel, or an admin; for another carrier the parcel is a 404. EXPIRED becomes RETURNED and the slot is let go.',
+      'The carrier who stored the parcel, or an admin; for another carrier the parcel is a 404. EXPIRED becomes RETURNED and the slot is let go. A RETURNED parcel is answered as returned again (a repeat after a lost answer is safe).',
     success: { status: 200, description: 'The parcel is returned.', schema: returnedParcel },
     refusals: [
       { code: 'PARCEL_NOT_FOUND', when: 'no such parcel, or not one the caller handles' },
       {
         code: 'INVALID_STATE',
-        when: 'the parcel is not EXPIRED (a STORED parcel is returned only once the expiry sweep has marked it EXPIRED)',
+        when: 'the parcel is neither EXPIRED nor already RETURNED (a STORED parcel is returned only once the expiry sweep has marked it EXPIRED)',
       },
       { code: 'TRY_AGAIN', when: parcelKeptChanging },
     ],

@@ -3,12 +3,13 @@ import { ConflictError, NotFoundError } from '#shared/domain/errors';
 import { settle } from '#shared/domain/slot';
 import type { DoorAddress } from '#shared/ports';
 import { auditEvent, type Deps } from './deps.ts';
-import { prepareCommand } from './support/doors.ts';
+import { prepareCommand, resendCommand, waitingCommand } from './support/doors.ts';
 import { stale, untilSettled } from './support/fresh-state.ts';
 
 /**
  * Primary course (an admin opens a door for maintenance):
- * 1. Read the locker and the slot; refuse an offline locker or a door already under a command.
+ * 1. Read the locker and the slot; refuse an offline locker or a door already under another
+ *    command (a maintenance command still waiting on its door is a repeat: it is sent again).
  * 2. Give the slot a MAINTENANCE command with its event, conditional on the version read.
  * 3. Write the command into the door's shadow. The command is done when the door reports open;
  *    a door that does not open puts the slot out of service like any other.
@@ -22,15 +23,18 @@ export async function openSlot(
     const [locker, slot] = await Promise.all([deps.locations.getLocker(address.locationId, address.lockerId), deps.locations.getSlot(address)]);
     if (!locker || !slot) throw new NotFoundError('SLOT_NOT_FOUND', 'No such slot');
     if (!locker.online) throw new ConflictError('LOCKER_OFFLINE', 'The locker is offline; its doors cannot open now');
-    if (slot.command) throw new ConflictError('DOOR_BUSY', 'The door is already executing a command');
     const now = deps.clock.now();
+    // A repeat of an open whose answer was lost: the same command, written to the door again.
+    const waiting = waitingCommand(slot, 'MAINTENANCE', now);
+    if (waiting) return waiting;
+    if (slot.command) throw new ConflictError('DOOR_BUSY', 'The door is already executing a command');
     const command = prepareCommand(deps, 'MAINTENANCE', now);
     const outcome = await deps.changes.commit({
       slots: [{ previous: slot, next: settle({ ...slot, command: command.record }, deps.doorTimings) }],
       events: [auditEvent(deps, now, actor, { type: 'DOOR_COMMANDED', ...address, reason: 'MAINTENANCE', commandId: command.record.commandId })],
     });
-    return outcome === 'committed' ? command : stale;
+    return outcome === 'committed' ? command.record : stale;
   });
-  await deps.doors.command(address, sent.shadow);
-  return { commandId: sent.record.commandId, ...address };
+  await resendCommand(deps, address, sent);
+  return { commandId: sent.commandId, ...address };
 }

@@ -24,6 +24,7 @@ type ReleaseDeps = Pick<Deps, 'parcels' | 'locations' | 'changes' | 'clock' | 'i
  * 3. Change the parcel with the transition's effects (drop the code, let the slot go, end a
  *    deposit's door command) and record the event, all at once.
  * 4. Clear the ended command from the door's shadow.
+ * A parcel already in the state asked for is answered as done (a repeat after a lost answer is safe).
  */
 export async function releaseParcel(
   deps: ReleaseDeps,
@@ -34,6 +35,13 @@ export async function releaseParcel(
 ): Promise<{ parcelId: string; status: ParcelStatus }> {
   const ended = await untilSettled('The parcel', async () => {
     const parcel = await visibleParcel(deps, parcelId, (p) => canHandle(actor, p));
+    // Already there: most often this very request repeated after a lost answer (a 503). The state
+    // asked for holds, so say so, and finish what the first one may not have: clearing the door.
+    if (parcel.status === to) {
+      const slot = await deps.locations.getSlot(parcel);
+      const ended = slot?.lastCommand?.parcelId === parcel.parcelId && slot.lastCommand.outcome === 'CANCELLED' ? slot.lastCommand.commandId : undefined;
+      return { parcel, endedCommand: ended };
+    }
     assertTransition(parcel, to);
     const now = deps.clock.now();
     const slot = await deps.locations.getSlot(parcel);

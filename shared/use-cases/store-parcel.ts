@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError } from '#shared/domain/errors';
 import type { SlotAddress, SlotSize } from '#shared/domain/slot';
 import type { StoredParcel } from '#shared/ports';
 import { auditEvent, type Deps } from './deps.ts';
-import { candidateSlots, errorName, prepareCommand, sendDoorEffects } from './support/doors.ts';
+import { candidateSlots, errorName, prepareCommand, resendCommand, sendDoorEffects, waitingCommand } from './support/doors.ts';
 import { pause } from './support/fresh-state.ts';
 
 export interface StoreParcelInput {
@@ -185,8 +185,14 @@ export async function storeParcel(
   }
 }
 
+/**
+ * The answer to a repeated request: the parcel the key's first request created, as it is now. While
+ * it is DEPOSITING and its door has not opened, its command is written into the shadow again: the
+ * first answer may have been lost (a 503) before that request commanded the door, and the locker
+ * acts on each command id once, so a door already opening does not open twice.
+ */
 async function replayIdempotent(
-  deps: Pick<Deps, 'parcels'>,
+  deps: Pick<Deps, 'parcels' | 'locations' | 'doors' | 'clock'>,
   actor: Actor,
   key: string,
   requestHash: string,
@@ -198,6 +204,16 @@ async function replayIdempotent(
   }
   const parcel = await deps.parcels.get(record.parcelId);
   if (!parcel) throw new Error(`Idempotency record points at missing parcel ${record.parcelId}`);
+  if (parcel.status === 'DEPOSITING') {
+    const door = { locationId: parcel.locationId, lockerId: parcel.lockerId, slotId: parcel.slotId };
+    const command = waitingCommand(await deps.locations.getSlot(door), 'DEPOSIT', deps.clock.now(), parcel.commandId);
+    // As for the first request: if the shadow cannot be written now, the deadline moves the parcel on.
+    if (command) {
+      await resendCommand(deps, door, command).catch((error: unknown) =>
+        logger.error('Could not command a door again for a deposit', { parcelId: parcel.parcelId, error: errorName(error) }),
+      );
+    }
+  }
   return resultOf(parcel);
 }
 

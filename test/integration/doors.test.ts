@@ -738,6 +738,22 @@ describe('maintenance', () => {
     expect(commandsFor(deps, 'MAINTENANCE')).toEqual([]);
   });
 
+  it('answers an open repeated before the door opened with the same command, written to the door again', async () => {
+    // Prepare: the first answer was lost, so the admin asks again.
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 1 });
+    const door = { locationId, lockerId: 'A', slotId: '01' };
+    const first = await openSlot(deps, actors.admin, door);
+
+    // Act
+    const again = await openSlot(deps, actors.admin, door);
+
+    // Assess
+    expect(again).toEqual(first);
+    expect(commandsFor(deps, 'MAINTENANCE').map(({ commandId }) => commandId)).toEqual([first.commandId, first.commandId]);
+    expect((await slotAt(deps, door)).command?.commandId).toBe(first.commandId);
+  });
+
   it('refuses a door of an offline locker with LOCKER_OFFLINE', async () => {
     // Prepare
     const deps = buildDeps(table);

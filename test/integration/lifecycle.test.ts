@@ -253,6 +253,44 @@ describe('returning and cancelling', () => {
     await expect(getParcel(deps, actors.otherCarrier, parcel!.parcelId)).rejects.toMatchObject({ code: 'PARCEL_NOT_FOUND' });
   });
 
+  it('answers a cancel repeated after it was done with CANCELLED, changing nothing and recording no second event', async () => {
+    // Prepare: the first answer was lost (a 503), so the carrier asks again.
+    const { deps, table } = await freshDeps();
+    const { parcels: [parcel] } = await givenStored(deps);
+    await cancelParcel(deps, actors.carrier, parcel!.parcelId);
+    const before = await deps.parcels.get(parcel!.parcelId);
+
+    // Act
+    const again = await cancelParcel(deps, actors.carrier, parcel!.parcelId);
+
+    // Assess
+    expect(again).toEqual({ parcelId: parcel!.parcelId, status: 'CANCELLED' });
+    expect(await deps.parcels.get(parcel!.parcelId)).toEqual(before);
+    expect((await eventTypes(deps, table.tableName, parcel!.parcelId)).filter((type) => type === 'PARCEL_CANCELLED')).toHaveLength(1);
+  });
+
+  it('clears the deposit command from the door when a cancel is repeated after its first answer was lost', async () => {
+    // Prepare: the cancel committed, but its clearing of the shadow never happened.
+    const { deps } = await freshDeps();
+    const { locationId } = await givenLocation(deps, { S: 1 });
+    const depositing = await storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' });
+    const clear = deps.doors.clear.bind(deps.doors);
+    deps.doors.clear = async () => {
+      throw Object.assign(new Error('Shadow write timed out'), { name: 'TimeoutError' });
+    };
+    await cancelParcel(deps, actors.carrier, depositing.parcelId).catch(() => undefined);
+    const desiredAfterLoss = deps.doors.desired(doorOf(depositing));
+    deps.doors.clear = clear;
+
+    // Act
+    const again = await cancelParcel(deps, actors.carrier, depositing.parcelId);
+
+    // Assess
+    expect(desiredAfterLoss).toMatchObject({ commandId: depositing.commandId });
+    expect(again.status).toBe('CANCELLED');
+    expect(deps.doors.desired(doorOf(depositing))).toBeUndefined();
+  });
+
   it('refuses to cancel a parcel while its door is opening for a pickup', async () => {
     // Prepare
     const { deps } = await freshDeps(['77700400']);

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { handler as StoreHandler } from '#functions/http/store-parcel';
 import { retrieveParcel } from '#shared/use-cases/retrieve-parcel';
+import { storeParcel } from '#shared/use-cases/store-parcel';
 import { UnavailableError } from '#shared/domain/errors';
 import { createLocalDynamoDbClient } from '#infra/local/dynamodb-local';
 import { createTestTable, type TestTable } from '#test/helpers/dynamodb';
 import { actors, buildDeps, ScriptedCodes, testSecret, type TestDeps } from '#test/helpers/deps';
-import { openDoorForPickup, slotAt, storeThroughDoor } from '#test/helpers/doors';
+import { depositThroughDoor, openDoorForPickup, slotAt, storeThroughDoor } from '#test/helpers/doors';
 import { apiGatewayEvent, claimsOf, jsonBody, lambdaContext } from '#test/helpers/events';
 import { awsError, failCalls } from '#test/helpers/faults';
 import { givenLocation } from '#test/helpers/fixtures';
@@ -123,6 +124,34 @@ describe('a pickup whose commit outcome is lost', () => {
     expect(repeated).toMatchObject({ status: 'COLLECTING', commandId: afterLoss.parcel?.commandId });
     expect(deps.doors.commands.filter(({ command }) => command.reason === 'PICKUP').map(({ command }) => command.commandId)).toEqual([afterLoss.parcel?.commandId]);
     expect((await deps.parcels.get(parcel.parcelId))?.status).toBe('RETRIEVED');
+  });
+});
+
+describe('a store whose commit outcome is lost', () => {
+  it('answers TRY_AGAIN, and the repeat with the same Idempotency-Key answers the parcel and writes its deposit command to the door, which then takes the parcel', async () => {
+    // Prepare: every attempt of the claim's transaction reaches DynamoDB, and every answer is lost.
+    const client = createLocalDynamoDbClient(table.endpoint, { maxAttempts: 3 });
+    const setup = buildDeps(table);
+    const { locationId } = await givenLocation(setup, { S: 1 });
+    const deps = buildDeps(table, { client, clock: setup.clock, doors: setup.doors });
+    const faults = failCalls(client, { command: 'TransactWriteItemsCommand', times: 3, afterSending: true, error: () => awsError('TimeoutError') });
+    const input = { locationId, recipientId: actors.customer.sub, size: 'S' as const, idempotencyKey: `lost-claim-${locationId}` };
+
+    // Act
+    const lost = await storeParcel(deps, actors.carrier, input).catch((error: unknown) => error);
+    const commandedBeforeRepeat = deps.doors.commands.length;
+    const repeated = await storeParcel(deps, actors.carrier, input);
+    await depositThroughDoor(deps, repeated);
+
+    // Assess
+    expect(faults.injected()).toBe(3);
+    expect(lost).toBeInstanceOf(UnavailableError);
+    expect(commandedBeforeRepeat).toBe(0);
+    expect(repeated).toMatchObject({ status: 'DEPOSITING', commandId: expect.any(String) });
+    expect(deps.doors.commands.map(({ command }) => ({ reason: command.reason, commandId: command.commandId }))).toEqual([
+      { reason: 'DEPOSIT', commandId: repeated.commandId },
+    ]);
+    expect((await deps.parcels.get(repeated.parcelId))?.status).toBe('STORED');
   });
 });
 

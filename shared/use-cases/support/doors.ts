@@ -22,6 +22,32 @@ export function prepareCommand(deps: Pick<Deps, 'ids' | 'doorTimings'>, reason: 
   return { shadow, record, deadline: deadlineOf({ ...noSlot, command: record }, deps.doorTimings)! };
 }
 
+/** A command this close to its expiry would likely be refused by the locker before it acts. */
+const resendMarginMs = 5_000;
+
+/**
+ * The slot's command of this reason (and id, when given) if it still waits on its door: not yet
+ * seen open, and not about to expire. A caller repeating a request whose answer was lost gets this
+ * command written into the shadow again rather than a refusal: the locker acts on each command id
+ * once, so a door already opening does not open twice.
+ */
+export function waitingCommand(slot: Slot | undefined, reason: CommandReason, now: Date, commandId?: string): ActiveCommand | undefined {
+  const command = slot?.command;
+  if (!command || command.reason !== reason || command.openedVersion !== undefined) return undefined;
+  if (commandId !== undefined && command.commandId !== commandId) return undefined;
+  return Date.parse(command.expiresAt) - now.getTime() > resendMarginMs ? command : undefined;
+}
+
+/** Writes a waiting command into its door's shadow again, exactly as first sent. */
+export function resendCommand(deps: Pick<Deps, 'doors'>, door: DoorAddress, command: ActiveCommand): Promise<void> {
+  return deps.doors.command(door, {
+    lock: 'UNLOCKED',
+    commandId: command.commandId,
+    reason: command.reason,
+    expiresAt: Math.floor(Date.parse(command.expiresAt) / 1000),
+  });
+}
+
 const noSlot: Omit<Slot, 'deadline'> = { locationId: '', lockerId: '', slotId: '', size: 'S', occupancy: 'FREE', service: 'IN_SERVICE', version: 0 };
 
 /** Free fitting slots at a location, in lockers that are online, ordered by the allocation strategy. */

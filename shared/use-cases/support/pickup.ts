@@ -5,7 +5,7 @@ import { lockedFor } from '#shared/domain/pickup-code';
 import { settle } from '#shared/domain/slot';
 import type { StoredParcel } from '#shared/ports';
 import { auditEvent, type Deps } from '../deps.ts';
-import { errorName, prepareCommand } from './doors.ts';
+import { errorName, prepareCommand, resendCommand, waitingCommand } from './doors.ts';
 import { stale, untilSettled, type Attempt } from './fresh-state.ts';
 import { placeOf } from './parcel-view.ts';
 import { logger } from '#shared/adapters/observability';
@@ -72,29 +72,15 @@ export async function startPickup(deps: PickupDeps, actor: Actor, parcel: Stored
  * door has opened or the command is about to expire.
  */
 export async function resumePickup(deps: PickupDeps, parcel: StoredParcel): Promise<PickupResult> {
-  const now = deps.clock.now();
-  const slot = await deps.locations.getSlot(parcel);
-  const command = slot?.command;
-  const resumable =
-    command !== undefined &&
-    parcel.status === 'COLLECTING' &&
-    command.commandId === parcel.commandId &&
-    command.reason === 'PICKUP' &&
-    command.openedVersion === undefined &&
-    Date.parse(command.expiresAt) - now.getTime() > resumeMarginMs;
-  if (!command || !resumable) throw new ConflictError('INVALID_STATE', 'The parcel is being collected: its door is opening');
-  const door = { locationId: parcel.locationId, lockerId: parcel.lockerId, slotId: parcel.slotId };
-  await deps.doors
-    .command(door, { lock: 'UNLOCKED', commandId: command.commandId, reason: 'PICKUP', expiresAt: Math.floor(Date.parse(command.expiresAt) / 1000) })
-    .catch((error: unknown) => {
-      logger.warn('Could not command a door again for a pickup', { parcelId: parcel.parcelId, error: errorName(error) });
-      throw new UnavailableError('The locker did not take the command; try again');
-    });
+  const slot = parcel.status === 'COLLECTING' ? await deps.locations.getSlot(parcel) : undefined;
+  const command = waitingCommand(slot, 'PICKUP', deps.clock.now(), parcel.commandId);
+  if (!command) throw new ConflictError('INVALID_STATE', 'The parcel is being collected: its door is opening');
+  await resendCommand(deps, { locationId: parcel.locationId, lockerId: parcel.lockerId, slotId: parcel.slotId }, command).catch((error: unknown) => {
+    logger.warn('Could not command a door again for a pickup', { parcelId: parcel.parcelId, error: errorName(error) });
+    throw new UnavailableError('The locker did not take the command; try again');
+  });
   return { parcelId: parcel.parcelId, status: 'COLLECTING', lockerId: parcel.lockerId, slotId: parcel.slotId, commandId: command.commandId };
 }
-
-/** A command this close to its expiry would likely be refused by the locker before it acts. */
-const resumeMarginMs = 5_000;
 
 /** Takes back a pickup command that never reached the door. @returns false when the door already answered it. */
 async function withdraw(deps: PickupDeps, parcelId: string, commandId: string): Promise<boolean> {
