@@ -48,8 +48,11 @@ export class FunctionError extends Error {
  * log the last one's function name and request id. Every local runtime imports this module before it
  * starts anything, so the concurrent store is created here, first.
  */
-process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= '64';
 const invokeStore = await InvokeStore.getInstanceAsync(true);
+// Only now: Powertools scopes to the store once this is set, and asks for the store on every use.
+// Set before the store exists, modules evaluated while the line above awaits (ESM evaluates siblings
+// of a module with top-level await meanwhile) would find the variable but no store, and throw.
+process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= '64';
 
 /** Fails loudly if something created the single-invocation store before this module could. */
 function assertConcurrentStore(): void {
