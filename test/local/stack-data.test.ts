@@ -27,7 +27,7 @@ async function until(check: () => boolean, description: string, timeoutMs = 60_0
 }
 
 describe('the local stack’s data', () => {
-  it('restarts DynamoDB Local when it dies, so data requests work again', async () => {
+  it('answers 503 TRY_AGAIN while DynamoDB Local is down, and restarts it, so data requests work again', async () => {
     // Prepare
     const lines: string[] = [];
     stack = await startLocalStack({ port: 0, log: (line) => lines.push(line) });
@@ -36,11 +36,19 @@ describe('the local stack’s data', () => {
 
     // Act
     process.kill(killed, 'SIGKILL');
+    await until(() => lines.some((line) => line.includes('was ended by')), 'DynamoDB Local seen dead');
+    const whileDown = await fetch(`${stack.url}/locations`, { headers: { authorization: `Bearer ${admin}` } });
+    const whileDownBody = (await whileDown.json()) as { error?: { code?: string } };
     await until(() => lines.some((line) => line.startsWith('DynamoDB Local is back')), 'DynamoDB Local back');
     const created = await call(stack, admin, 'POST', '/locations', { locationId: 'after-crash', name: 'After', address: '1 Crash St' });
     const listed = await call(stack, admin, 'GET', '/locations');
 
     // Assess
+    expect({ status: whileDown.status, code: whileDownBody.error?.code, retryAfter: whileDown.headers.get('retry-after') }).toEqual({
+      status: 503,
+      code: 'TRY_AGAIN',
+      retryAfter: expect.stringMatching(/^\d+$/),
+    });
     expect({ created: created.status, listed: listed.status, items: (listed.body.items as { locationId: string }[]).map((item) => item.locationId) }).toEqual({
       created: 201,
       listed: 200,
