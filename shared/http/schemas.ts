@@ -34,7 +34,7 @@ export const recipientId = z
   .string()
   .check(z.minLength(1), z.maxLength(128), z.regex(keyText, 'must not be blank, nor contain "#", control characters or unpaired surrogates'));
 
-export const pickupCode = z.string().check(z.regex(pickupCodePattern, 'must be 8 digits'));
+export const pickupCode = z.string().check(z.regex(pickupCodePattern, 'must be 10 digits'));
 
 const slotCount = z.int().check(z.minimum(0), z.maximum(40));
 
