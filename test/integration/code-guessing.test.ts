@@ -73,7 +73,7 @@ describe("a location's budget of kiosk attempts", () => {
 
   it('has a production budget of 500 attempts a window: the 500th wrong code is checked, the 501st refused', async () => {
     // Prepare
-    const { deps, locationId, kiosk, lookups } = await givenKioskLocation('4100000900', [], kioskAttemptPolicy.attemptsPerWindow);
+    const { deps, locationId, lookups } = await givenKioskLocation('4100000900', [], kioskAttemptPolicy.attemptsPerWindow);
     const window = kioskWindowAt(deps.clock.now());
     // 499 attempts spent one by one would be slow against DynamoDB Local; the counter item is the same.
     await deps.documentClient.send(
