@@ -41,8 +41,8 @@ try {
   await step('list-parcels', call('GET', '/parcels', customer));
   await step('list-locations', call('GET', '/locations', customer));
   await step('get-location', call('GET', '/locations/bench', admin));
-  await step('retrieve-parcel', call('POST', `/parcels/${parcelId}/retrieve`, customer, { pickupCode: '00000000' }));
-  await step('kiosk-pickup', call('POST', '/locations/bench/pickup', kiosk, { pickupCode: '00000000' }));
+  await step('retrieve-parcel', call('POST', `/parcels/${parcelId}/retrieve`, customer, { pickupCode: '0000000000' }));
+  await step('kiosk-pickup', call('POST', '/locations/bench/pickup', kiosk, { pickupCode: '0000000000' }));
   await step('reissue-code', call('POST', `/parcels/${parcelId}/code`, customer));
   await step('update-slot', call('PATCH', '/locations/bench/lockers/A/slots/02', admin, { status: 'OUT_OF_SERVICE' }));
   await step('return-parcel', call('POST', `/parcels/${parcelId}/return`, carrier));

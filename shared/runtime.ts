@@ -14,6 +14,7 @@ import { CryptoPickupCodeVault, randomPickupCodes } from '#shared/adapters/picku
 import { readSecretString } from '#shared/adapters/secrets';
 import { doorsConfig, pickupCodeSecretConfig, serviceSettings, tableConfig } from '#shared/config';
 import type { DoorTimings } from '#shared/domain/door';
+import { kioskAttemptPolicy } from '#shared/domain/pickup-code';
 import type { Needs, TableAccess } from '#shared/manifest';
 import type { DoorController, Metrics } from '#shared/ports';
 import type { BasePorts, Deps, DoorPorts, TablePorts, VaultPorts } from '#shared/use-cases/deps';
@@ -41,6 +42,7 @@ const portBuilders = {
         allocation: settings.ALLOCATION_STRATEGY,
         defaultPickupWindowHours: settings.DEFAULT_PICKUP_WINDOW_HOURS,
         doorTimings: { commandTimeoutSeconds: settings.DOOR_COMMAND_TIMEOUT_SECONDS, leftOpenSeconds: settings.DOOR_LEFT_OPEN_SECONDS },
+        kioskAttemptsPerWindow: settings.KIOSK_ATTEMPTS_PER_WINDOW,
         metrics: powertoolsMetrics,
       }),
   },
@@ -114,6 +116,7 @@ export function basePorts(settings: {
   readonly allocation: AllocationStrategyName;
   readonly defaultPickupWindowHours: number;
   readonly doorTimings: DoorTimings;
+  readonly kioskAttemptsPerWindow?: number;
   readonly metrics: Metrics;
 }): BasePorts {
   return {
@@ -124,6 +127,7 @@ export function basePorts(settings: {
     allocation: allocationStrategies[settings.allocation],
     defaultPickupWindowHours: settings.defaultPickupWindowHours,
     doorTimings: settings.doorTimings,
+    kioskAttemptsPerWindow: settings.kioskAttemptsPerWindow ?? kioskAttemptPolicy.attemptsPerWindow,
   };
 }
 
@@ -145,12 +149,14 @@ export interface Wiring {
   readonly metrics: Metrics;
   readonly doors: DoorController;
   readonly doorTimings: DoorTimings;
+  /** Omitted: the policy's figure, as deployed. */
+  readonly kioskAttemptsPerWindow?: number;
 }
 
 /** Every real adapter at once, from explicit values: the tests and the benchmark floor use this. */
-export function wireDeps({ documentClient, tableName, secret, allocation, defaultPickupWindowHours, metrics, doors, doorTimings }: Wiring): Deps {
+export function wireDeps({ documentClient, tableName, secret, allocation, defaultPickupWindowHours, metrics, doors, doorTimings, kioskAttemptsPerWindow }: Wiring): Deps {
   return {
-    ...basePorts({ allocation, defaultPickupWindowHours, metrics, doorTimings }),
+    ...basePorts({ allocation, defaultPickupWindowHours, metrics, doorTimings, ...(kioskAttemptsPerWindow === undefined ? {} : { kioskAttemptsPerWindow }) }),
     ...tablePorts(documentClient, tableName, new SealedCursors(secret)),
     vault: new CryptoPickupCodeVault(secret),
     doors,

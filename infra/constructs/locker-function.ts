@@ -13,6 +13,7 @@ import type { TableAccess } from '#shared/manifest';
 import type { DoorsBinding } from '#infra/constructs/doors';
 import { bundlingOptions, repoRoot } from '#infra/constructs/bundling';
 import type { StageConfig } from '#infra/stacks/stage';
+import { kioskAttemptPolicy } from '#shared/domain/pickup-code';
 
 export type { TableAccess };
 
@@ -119,6 +120,9 @@ export class LockerFunction extends Construct {
         // commanding doors, so all of them get the stage's values rather than some falling back to defaults.
         DOOR_COMMAND_TIMEOUT_SECONDS: String(props.stage.doorTimings.commandTimeoutSeconds),
         DOOR_LEFT_OPEN_SECONDS: String(props.stage.doorTimings.leftOpenSeconds),
+        // The functions default to the same figure; stated here so the template shows it and the
+        // local assembly stack can lower it for its tests, as it does the door timings.
+        KIOSK_ATTEMPTS_PER_WINDOW: String(kioskAttemptPolicy.attemptsPerWindow),
       },
     };
 

@@ -48,6 +48,11 @@ export interface LocalStackOptions {
   readonly doorCommandTimeoutSeconds?: number;
   readonly doorLeftOpenSeconds?: number;
   /**
+   * A location's kiosk attempts per window (`KIOSK_ATTEMPTS_PER_WINDOW`), lower than the production
+   * figure so a test can spend a window in a few requests. Omitted: as for the door timings.
+   */
+  readonly kioskAttemptsPerWindow?: number;
+  /**
    * Keep the data here across restarts (`npm start -- --persist`): DynamoDB Local's files, and
    * every secret the stack would otherwise generate (the pickup-code secret, the token issuer's
    * keys, the local Secrets Manager's values), so codes and tokens issued before a restart stay
@@ -259,15 +264,16 @@ function configureProcessEnvironment(options: LocalStackOptions, dynamoEndpoint:
     // In memory, a secret that lives as long as the process loses nothing; kept data keeps its secret.
     PICKUP_CODE_SECRET: secrets?.pickupCodeSecret ?? process.env.PICKUP_CODE_SECRET ?? randomBytes(32).toString('base64url'),
     IOT_DATA_ENDPOINT: iot.dataPlaneEndpoint,
-    ...doorTimingsEnvironment(options),
+    ...settingsEnvironment(options),
   });
 }
 
-/** The door timings given to the stack, as the functions' variables; nothing when none was given. */
-function doorTimingsEnvironment(options: LocalStackOptions): Record<string, string> {
+/** The door timings and kiosk budget given to the stack, as the functions' variables; nothing when none was given. */
+function settingsEnvironment(options: LocalStackOptions): Record<string, string> {
   return {
     ...(options.doorCommandTimeoutSeconds === undefined ? {} : { DOOR_COMMAND_TIMEOUT_SECONDS: String(options.doorCommandTimeoutSeconds) }),
     ...(options.doorLeftOpenSeconds === undefined ? {} : { DOOR_LEFT_OPEN_SECONDS: String(options.doorLeftOpenSeconds) }),
+    ...(options.kioskAttemptsPerWindow === undefined ? {} : { KIOSK_ATTEMPTS_PER_WINDOW: String(options.kioskAttemptsPerWindow) }),
   };
 }
 
@@ -280,8 +286,8 @@ async function assemblyWiring(options: LocalStackOptions, dynamoEndpoint: string
   const source = await ensureAssembly(options.assemblyDirectory);
   const local = { region: localRegion, accountId: localAccountId, tableName, iotDataEndpoint: iot.dataPlaneEndpoint };
   const assembly = readAssembly(source.directory, local);
-  // Timings given to the stack replace the templates' values, for the functions that declare them.
-  const timings = doorTimingsEnvironment(options);
+  // Timings and the kiosk budget given to the stack replace the templates' values, for the functions that declare them.
+  const timings = settingsEnvironment(options);
   const functions = assembly.functions.map((fn) => ({
     ...fn,
     environment: { ...fn.environment, ...Object.fromEntries(Object.entries(timings).filter(([name]) => Object.hasOwn(fn.environment, name))) },

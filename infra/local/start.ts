@@ -16,12 +16,12 @@ function portFrom(name: string, fallback: number): number {
 }
 
 /** Door timings from the shell (`DOOR_COMMAND_TIMEOUT_SECONDS=10 npm start`), for either mode; unset, the service's or the templates' own. */
-function secondsFrom(name: string): number | undefined {
+function wholeNumberFrom(name: string): number | undefined {
   const value = process.env[name];
   if (value === undefined || value === '') return undefined;
   const seconds = Number(value);
   if (!Number.isInteger(seconds) || seconds <= 0) {
-    console.error(`${name} must be a whole number of seconds, got "${value}"`);
+    console.error(`${name} must be a positive whole number, got "${value}"`);
     process.exit(1);
   }
   return seconds;
@@ -34,8 +34,10 @@ const dataDirectory = process.env.DATA_DIR || fileURLToPath(new URL('../../.loca
 const port = portFrom('PORT', 3000);
 const iotHttpPort = portFrom('IOT_HTTP_PORT', 4580);
 const mqttPort = portFrom('MQTT_PORT', 1883);
-const doorCommandTimeoutSeconds = secondsFrom('DOOR_COMMAND_TIMEOUT_SECONDS');
-const doorLeftOpenSeconds = secondsFrom('DOOR_LEFT_OPEN_SECONDS');
+const doorCommandTimeoutSeconds = wholeNumberFrom('DOOR_COMMAND_TIMEOUT_SECONDS');
+const doorLeftOpenSeconds = wholeNumberFrom('DOOR_LEFT_OPEN_SECONDS');
+// A lower kiosk budget (`KIOSK_ATTEMPTS_PER_WINDOW=5 npm start`) to try the 429 by hand; the functions check its range.
+const kioskAttemptsPerWindow = wholeNumberFrom('KIOSK_ATTEMPTS_PER_WINDOW');
 const started = performance.now();
 
 console.log(
@@ -54,6 +56,7 @@ const stack = await startLocalStack({
   mqttPort,
   ...(doorCommandTimeoutSeconds === undefined ? {} : { doorCommandTimeoutSeconds }),
   ...(doorLeftOpenSeconds === undefined ? {} : { doorLeftOpenSeconds }),
+  ...(kioskAttemptsPerWindow === undefined ? {} : { kioskAttemptsPerWindow }),
   ...(persist ? { dataDirectory } : {}),
 }).catch(fail);
 

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { pickupCodeDigits } from '#shared/domain/pickup-code';
 import type { CodeGenerator, PickupCodeVault } from '#shared/ports';
 
 /**
@@ -44,7 +45,7 @@ function derive(secret: string, label: string): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, 'locker-service', label, 32));
 }
 
-/** Uniform over 00000000-99999999 from the CSPRNG (randomInt avoids modulo bias). */
+/** Uniform over 0000000000-9999999999 from the CSPRNG (randomInt avoids modulo bias; its range is under 2^48). */
 export const randomPickupCodes: CodeGenerator = {
-  next: () => String(randomInt(0, 100_000_000)).padStart(8, '0'),
+  next: () => String(randomInt(0, 10 ** pickupCodeDigits)).padStart(pickupCodeDigits, '0'),
 };

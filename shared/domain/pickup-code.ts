@@ -1,19 +1,32 @@
 /**
- * Eight digits: still quick to type on a kiosk, and long enough that the location's attempt budget
- * keeps a guesser's daily odds below 0.1% (docs/decisions.md, "Code guessing").
+ * Ten digits: still quick to type on a kiosk (a phone number's length), and long enough that a
+ * location's budget can be large enough for no single client to spend it while a guesser's daily
+ * odds stay below 0.1% (docs/decisions.md, "Code guessing").
  */
-export const pickupCodePattern = /^\d{8}$/;
+export const pickupCodeDigits = 10;
+export const pickupCodePattern = /^\d{10}$/;
 
 /** Per parcel: five wrong codes in a row lock it for fifteen minutes, even against the right code. */
 export const parcelAttemptPolicy = { maxFailedAttempts: 5, lockMinutes: 15 } as const;
 
 /**
  * Per location: a kiosk guesses among every parcel there, not one, so the location has a budget of
- * attempts: five per fixed five-minute window, reserved before a code is looked at. A right code
- * gives its attempt back, so only wrong codes spend it: at most 5 × 288 = 1,440 guesses a day, each
- * hitting one of ~60 codes among 10^8 (0.086% a day), and a closed location reopens within minutes.
+ * attempts: 500 per fixed five-minute window, reserved before a code is looked at. A right code
+ * gives its attempt back, so only wrong codes spend it: at most 500 × 288 = 144,000 guesses a day,
+ * each hitting one of ~60 codes among 10^10 (0.086% a day). 500 is five times what the WAF lets one
+ * client IP send to the guessable routes in five minutes, so no single attacker can spend it.
  */
-export const kioskAttemptPolicy = { attemptsPerWindow: 5, windowMinutes: 5 } as const;
+export const kioskAttemptPolicy = { attemptsPerWindow: 500, windowMinutes: 5 } as const;
+
+/**
+ * The largest budget per window that keeps the daily odds of a hit below `dailyOdds` with `parcels`
+ * stored at a location: budget × windows a day × parcels / 10^digits ≤ dailyOdds. At 0.1% a day,
+ * 500 holds up to 69 parcels; a location holding more needs a lower budget (docs/decisions.md).
+ */
+export function kioskBudgetFor(parcels: number, dailyOdds = 0.001): number {
+  const windowsPerDay = (24 * 60) / kioskAttemptPolicy.windowMinutes;
+  return Math.floor((dailyOdds * 10 ** pickupCodeDigits) / (windowsPerDay * Math.max(1, parcels)));
+}
 
 /** One fixed window of a location's kiosk budget, aligned to the clock so every kiosk agrees on it. */
 export interface KioskWindow {

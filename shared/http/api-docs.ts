@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import type { DoorReport } from '#shared/domain/door';
 import type { ConflictError, ForbiddenError, NotFoundError, TooManyAttemptsError, UnavailableError, ValidationError } from '#shared/domain/errors';
 import type { Location, LocationSummary } from '#shared/domain/location';
+import { kioskAttemptPolicy } from '#shared/domain/pickup-code';
 import { parcelStatuses, type Parcel } from '#shared/domain/parcel';
 import type { FreeCounts, Occupancy, Service, SlotFault, SlotStatus } from '#shared/domain/slot';
 import type { UnauthorizedError } from '#shared/http/errors';
@@ -375,7 +376,7 @@ export const retryAfterHeader = {
 export const apiInfo = {
   title: 'Parcel locker service API',
   description: [
-    "Carriers store parcels in locker slots; recipients collect them with an 8-digit pickup code, in the app or on the locker's kiosk; uncollected parcels expire and carriers return them.",
+    "Carriers store parcels in locker slots; recipients collect them with a 10-digit pickup code, in the app or on the locker's kiosk; uncollected parcels expire and carriers return them.",
     "Every slot has a door, which the service commands through its locker's AWS IoT device shadow (docs/door-contract.md); a parcel follows what its door did. A store answers 201 with the parcel DEPOSITING, and the parcel is STORED (its pickup window starting) once the door has opened and closed on it. A pickup answers 202 with the parcel COLLECTING, and the parcel is RETRIEVED once its door reports open. Follow a parcel with `GET /parcels/{parcelId}`.",
     'Every route except `GET /health` needs a bearer JWT (a Cognito user pool token in AWS, a token from `POST /_local/token` under `npm start`). The role is the token\'s `cognito:groups`: `admin`, `carrier`, `customer` or `kiosk`; a kiosk token also carries `custom:locationId`.',
     'Every error has the body `{"error":{"code":"…","message":"…","details"?:[{"path","message"}]}}` (`Error` below). Common to all authenticated routes: 401 without a valid token, 403 for a role the route does not allow, 400 `VALIDATION_ERROR` for malformed input (including any query parameter on a route that takes none). Any route may also meet the gateway\'s own answers: 404 `NOT_FOUND` for an unknown route, 403 `FORBIDDEN` when the firewall blocks a request, 413 `REQUEST_TOO_LARGE`, 429 `TOO_MANY_REQUESTS` from the rate limits (much tighter on the two pickup-code routes), 500 `INTERNAL_ERROR`. Every route that reads or changes data may answer 503 `TRY_AGAIN` with `Retry-After` when the table or a locker did not answer in time (every request is answered within its function\'s timeout, inside API Gateway\'s 29 s): the outcome is unknown and the same request may be repeated, since no change applies twice (a store only with its `Idempotency-Key`). A route also lists the cases where a 503 means nothing was changed (its write kept meeting concurrent changes, or a locker did not take a door command). Objects a caller may not see are 404, never 403, so their existence is not confirmed.',
@@ -547,7 +548,7 @@ export const routeDocs = {
   },
   'kiosk-pickup': {
     tag: 'parcels',
-    description: `Only for the location in the kiosk's token (\`custom:locationId\`). The parcel is found from the code alone. ${afterTheDoorOpens} Each location has a budget of 5 attempts per 5-minute window (windows aligned to the clock), taken before the code is looked at; a right code gives its attempt back, a wrong one keeps it. Once the window's budget is spent, every code, right or wrong, is refused with 429 until the window ends (\`Retry-After\`). A parcel locked by wrong codes in the app is not locked at the kiosk.`,
+    description: `Only for the location in the kiosk's token (\`custom:locationId\`). The parcel is found from the code alone. ${afterTheDoorOpens} Each location has a budget of ${kioskAttemptPolicy.attemptsPerWindow} attempts per ${kioskAttemptPolicy.windowMinutes}-minute window (windows aligned to the clock), taken before the code is looked at; a right code gives its attempt back, a wrong one keeps it. Once the window's budget is spent, every code, right or wrong, is refused with 429 until the window ends (\`Retry-After\`). A parcel locked by wrong codes in the app is not locked at the kiosk.`,
     success: { status: 202, description: 'The door is opening.', schema: pickupResult },
     refusals: [
       { code: 'FORBIDDEN', when: 'the kiosk serves another location' },
@@ -559,7 +560,7 @@ export const routeDocs = {
       { code: 'DOOR_BUSY', when: "the parcel's door is already executing a command" },
       {
         code: 'TOO_MANY_ATTEMPTS',
-        when: "the location's 5 attempts of this 5-minute window are spent; the code was not looked at",
+        when: `the location's ${kioskAttemptPolicy.attemptsPerWindow} attempts of this ${kioskAttemptPolicy.windowMinutes}-minute window are spent; the code was not looked at`,
       },
       { code: 'TRY_AGAIN', when: pickupNotTaken },
     ],

@@ -19,22 +19,50 @@ export const lockerIdentifier = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9
 
 export const slotSize = z.enum(['S', 'M', 'L']);
 
-/**
- * Free text that becomes part of a key: not blank, and none of `#` (it separates the parts of our
- * keys, so two values could meet in one key), control characters or lone surrogates (a parcel
- * filed under them is one nobody could ask for again). Written without `\p{…}` classes, so the
- * same pattern holds in API Gateway's model validation; matched with the `u` flag, the surrogate
- * range catches only unpaired halves, never a character beyond the BMP.
- */
-// eslint-disable-next-line no-control-regex -- refusing control characters is the point
-const keyText = /^(?!\s*$)[^#\u0000-\u001f\u007f-\u009f\ud800-\udfff]*$/u;
+/** Whitespace as JavaScript's `\s` knows it, spelled out: Java's `\s` (API Gateway's validator) is ASCII only. */
+const space = String.raw`\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff`;
 
-/** A Cognito `sub` or a carrier's own id for the recipient: otherwise free text. */
+/**
+ * Characters that show nothing or are not text, refused anywhere in key text, all in the BMP so
+ * they can be written without `\p{…}`: the format characters (Unicode Cf: soft hyphen, zero-width
+ * spaces and joiners, bidirectional controls, the byte order mark…), the fillers that render as
+ * blanks (Hangul U+115F, U+1160, U+3164, U+FFA0; braille blank U+2800), line and paragraph
+ * separators, and the noncharacters U+FDD0–U+FDEF, U+FFFE and U+FFFF.
+ */
+const invisible = String.raw`\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\u2800\u3164\ufdd0-\ufdef\ufeff\ufff9-\ufffb\uffa0\ufffe\uffff`;
+
+/**
+ * Free text that becomes part of a key: not blank, no space at either end, and none of `#` (it
+ * separates the parts of our keys, so two values could meet in one key), control characters or
+ * lone surrogates (a parcel filed under them is one nobody could ask for again), nor the
+ * invisible characters above (two ids that look the same must be the same). Written without
+ * `\p{…}` classes or lookbehind, so the same pattern holds in API Gateway's model validation;
+ * matched with the `u` flag, the surrogate range catches only unpaired halves, never a character
+ * beyond the BMP. What needs `\p{…}` (format characters and noncharacters beyond the BMP, such as
+ * the tag characters U+E0000–U+E007F; a leading combining mark) and the NFC check are refinements
+ * below, which the handler applies and the gateway model does not.
+ */
+const keyText = new RegExp(
+  String.raw`^(?![${space}])(?![\s\S]*[${space}]$)[^#\u0000-\u001f\u007f-\u009f\ud800-\udfff${invisible}]+$`,
+  'u',
+);
+
+/** Format characters and noncharacters anywhere, beyond the BMP included (what `keyText` cannot spell without `\p{…}`). */
+const notText = /[\p{Cf}\p{Noncharacter_Code_Point}]/u;
+
+/** A Cognito `sub` or a carrier's own id for the recipient: otherwise free text, as a person would type it again. */
 export const recipientId = z
   .string()
-  .check(z.minLength(1), z.maxLength(128), z.regex(keyText, 'must not be blank, nor contain "#", control characters or unpaired surrogates'));
+  .check(
+    z.minLength(1),
+    z.maxLength(128),
+    z.regex(keyText, 'must not be blank, start or end with a space, nor contain "#", control, format or invisible characters, or unpaired surrogates'),
+    z.refine((text) => !notText.test(text), 'must not contain format characters or noncharacters'),
+    z.refine((text) => !/^\p{M}/u.test(text), 'must not start with a combining mark'),
+    z.refine((text) => text === text.normalize('NFC'), 'must be in Unicode normalization form C (NFC)'),
+  );
 
-export const pickupCode = z.string().check(z.regex(pickupCodePattern, 'must be 8 digits'));
+export const pickupCode = z.string().check(z.regex(pickupCodePattern, 'must be 10 digits'));
 
 const slotCount = z.int().check(z.minimum(0), z.maximum(40));
 

@@ -24,6 +24,8 @@ export interface BasePorts {
   readonly allocation: AllocationStrategy;
   readonly defaultPickupWindowHours: number;
   readonly doorTimings: DoorTimings;
+  /** A location's kiosk attempts per window (`kioskAttemptPolicy`'s figure unless set lower). */
+  readonly kioskAttemptsPerWindow: number;
 }
 
 /** The ports of a function that declares the table (`needs.table`). */

@@ -1,6 +1,6 @@
 import type { Actor } from '#shared/domain/actor';
 import { ForbiddenError, TooManyAttemptsError } from '#shared/domain/errors';
-import { kioskAttemptPolicy, kioskWindowAt, secondsUntil } from '#shared/domain/pickup-code';
+import { kioskWindowAt, secondsUntil } from '#shared/domain/pickup-code';
 import { logger } from '#shared/adapters/observability';
 import type { Deps } from './deps.ts';
 import { untilSettled } from './support/fresh-state.ts';
@@ -17,7 +17,7 @@ import { resumePickup, startPickup, type PickupDeps, type PickupResult } from '.
  *    differently would tell a guesser they hit.
  */
 export async function kioskPickup(
-  deps: PickupDeps & Pick<Deps, 'vault' | 'kioskGuard' | 'metrics'>,
+  deps: PickupDeps & Pick<Deps, 'vault' | 'kioskGuard' | 'kioskAttemptsPerWindow' | 'metrics'>,
   actor: Actor,
   locationId: string,
   pickupCode: string,
@@ -25,7 +25,7 @@ export async function kioskPickup(
   if (actor.locationId !== locationId) throw new ForbiddenError('FORBIDDEN', 'This kiosk serves another location');
   const now = deps.clock.now();
   const window = kioskWindowAt(now);
-  if (!(await deps.kioskGuard.reserve(locationId, window, kioskAttemptPolicy.attemptsPerWindow))) {
+  if (!(await deps.kioskGuard.reserve(locationId, window, deps.kioskAttemptsPerWindow))) {
     throw new TooManyAttemptsError(secondsUntil(window.end, now));
   }
 

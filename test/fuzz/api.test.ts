@@ -161,7 +161,7 @@ function validBody(route: HttpFunction): Record<string, unknown> | undefined {
       return { locationId: fixtures.locationId, recipientId: fixtures.customerSub, size: 'S', parcelId: id('p') };
     case 'retrieve-parcel':
     case 'kiosk-pickup':
-      return { pickupCode: '12345678' };
+      return { pickupCode: '1234567800' };
     default:
       return undefined;
   }

@@ -125,7 +125,7 @@ export const edgeNumber: fc.Arbitrary<number> = fc.oneof(
 export const anyJson: fc.Arbitrary<unknown> = fc.oneof(
   hostileText,
   edgeNumber,
-  fc.constantFrom(null, true, false, [], {}, 'S', 'M', 'L', 'XL', '12345678', '00000000', '123456', 'FREE', 'OUT_OF_SERVICE'),
+  fc.constantFrom(null, true, false, [], {}, 'S', 'M', 'L', 'XL', '1234567800', '0000000000', '123456', 'FREE', 'OUT_OF_SERVICE'),
   fc.jsonValue({ maxDepth: 3 }),
   fc.dictionary(fc.oneof(fc.constantFrom(...objectNames), fc.string({ maxLength: 8 })), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 4 }),
 );

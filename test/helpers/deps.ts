@@ -58,7 +58,16 @@ export interface TestDeps extends Deps {
 /** The production wiring (`wireDeps`) against a test table, with a clock the test moves; `client` lets a test add SDK middleware to inject faults. */
 export function buildDeps(
   table: TestTable,
-  options: { client?: DynamoDBClient; strategy?: AllocationStrategyName; codes?: CodeGenerator; clock?: ManualClock; metrics?: Metrics; doors?: ShadowDoors } = {},
+  options: {
+    client?: DynamoDBClient;
+    strategy?: AllocationStrategyName;
+    codes?: CodeGenerator;
+    clock?: ManualClock;
+    metrics?: Metrics;
+    doors?: ShadowDoors;
+    /** A location's kiosk attempts per window; omitted, the production figure. */
+    kioskAttemptsPerWindow?: number;
+  } = {},
 ): TestDeps {
   const doors = options.doors ?? new ShadowDoors();
   const documentClient = createDocumentClient(options.client ?? createLocalDynamoDbClient(table.endpoint));
@@ -71,6 +80,7 @@ export function buildDeps(
     metrics: options.metrics ?? new CountingMetrics(),
     doors: doors satisfies DoorController,
     doorTimings: defaultDoorTimings,
+    ...(options.kioskAttemptsPerWindow === undefined ? {} : { kioskAttemptsPerWindow: options.kioskAttemptsPerWindow }),
   });
   return { ...deps, clock: options.clock ?? new ManualClock(), codes: options.codes ?? deps.codes, documentClient, tableName: table.tableName, doors };
 }

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { httpFunctions as routes } from '#shared/manifest';
+import { kioskAttemptPolicy } from '#shared/domain/pickup-code';
 import { rateLimits, routePathRegex, tooManyRequestsBody } from '#infra/constructs/firewall';
 import { logicalId, synthesizeApp, type SynthesizedApp } from './synth.ts';
 
@@ -7,7 +8,7 @@ type Rule = {
   Name: string;
   Priority: number;
   Action?: { Block?: { CustomResponse?: { ResponseCode: number } } };
-  Statement: { RateBasedStatement?: { Limit: number; AggregateKeyType: string; ScopeDownStatement?: unknown } };
+  Statement: { RateBasedStatement?: { Limit: number; AggregateKeyType: string; EvaluationWindowSec?: number; ScopeDownStatement?: unknown } };
 };
 
 describe('firewall: WAF on the API stage', () => {
@@ -63,6 +64,15 @@ describe('firewall: WAF on the API stage', () => {
     expect(rateLimits.guessable).toBeLessThan(rateLimits.all);
     for (const route of guessable) expect(scope).toContain(JSON.stringify(routePathRegex(route.path)));
     expect(scope.match(/RegexString/g)).toHaveLength(guessable.length);
+  });
+
+  it("holds one client IP to a fifth of a location's kiosk budget per window, so no single attacker can close a location", () => {
+    // Act
+    const rule = rules.find((candidate) => candidate.Name === 'rate-limit-guessable-routes')?.Statement.RateBasedStatement;
+
+    // Assess
+    expect({ perIp: rule?.Limit, seconds: rule?.EvaluationWindowSec }).toEqual({ perIp: 100, seconds: kioskAttemptPolicy.windowMinutes * 60 });
+    expect(kioskAttemptPolicy.attemptsPerWindow).toBeGreaterThanOrEqual(5 * (rule?.Limit ?? Infinity));
   });
 
   it('evaluates the tighter rule first', () => {

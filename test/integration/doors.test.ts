@@ -189,7 +189,7 @@ describe('a deposit through its door', () => {
 
   it('is stored in the slot it moved to once that door opens and closes', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['30100100']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['3010010000']) });
     const { locationId } = await givenLocation(deps, { S: 2 });
     const depositing = await storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' });
     await reportInTurn(deps, depositing, [jammed(depositing.commandId!)]);
@@ -199,14 +199,14 @@ describe('a deposit through its door', () => {
     await depositThroughDoor(deps, moved);
 
     // Assess
-    expect(await getParcel(deps, actors.customer, depositing.parcelId)).toMatchObject({ status: 'STORED', slotId: moved.slotId, pickupCode: '30100100' });
+    expect(await getParcel(deps, actors.customer, depositing.parcelId)).toMatchObject({ status: 'STORED', slotId: moved.slotId, pickupCode: '3010010000' });
     expect(await slotAt(deps, moved)).toMatchObject({ occupancy: 'OCCUPIED', parcelId: depositing.parcelId });
     expect((await parcelEvents(deps, depositing.parcelId)).map((event) => event.type)).toEqual(['PARCEL_DEPOSITING', 'PARCEL_MOVED', 'PARCEL_STORED']);
   });
 
   it('ends DEPOSIT_FAILED when no other slot fits: the slot is released and the code index entry gone', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['30200100']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['3020010000']) });
     const { locationId } = await givenLocation(deps, { S: 1 });
     const depositing = await storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' });
 
@@ -224,7 +224,7 @@ describe('a deposit through its door', () => {
       fault: 'JAMMED',
       command: undefined,
     });
-    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '30200100'))).toBeUndefined();
+    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '3020010000'))).toBeUndefined();
     expect(deps.doors.desired(doorOf(depositing))).toBeUndefined();
     expect((await parcelEvents(deps, depositing.parcelId)).map((event) => event.type)).toEqual(['PARCEL_DEPOSITING', 'PARCEL_DEPOSIT_FAILED']);
   });
@@ -306,9 +306,9 @@ describe('a deposit through its door', () => {
 describe('a pickup through its door', () => {
   it('is RETRIEVED when the door opens, and the command is cleared from the shadow then', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['40100100']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4010010000']) });
     const { parcel } = await givenStored(deps);
-    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '40100100');
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '4010010000');
     const whileCommanded = deps.doors.desired(doorOf(parcel));
 
     // Act
@@ -322,13 +322,13 @@ describe('a pickup through its door', () => {
 
   it('starts exactly one pickup when two race for one door: the other is told the same command or refused', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['40200100']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4020010000']) });
     const { locationId, parcel } = await givenStored(deps);
 
     // Act
     const results = await Promise.allSettled([
-      retrieveParcel(deps, actors.customer, parcel.parcelId, '40200100'),
-      kioskPickup(deps, actors.kiosk(locationId), locationId, '40200100'),
+      retrieveParcel(deps, actors.customer, parcel.parcelId, '4020010000'),
+      kioskPickup(deps, actors.kiosk(locationId), locationId, '4020010000'),
     ]);
 
     // Assess
@@ -345,11 +345,11 @@ describe('a pickup through its door', () => {
 
   it('starts exactly one pickup when several app pickups race for one door', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['40200200']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4020020000']) });
     const { parcel } = await givenStored(deps);
 
     // Act
-    const results = await Promise.allSettled(Array.from({ length: 4 }, () => retrieveParcel(deps, actors.customer, parcel.parcelId, '40200200')));
+    const results = await Promise.allSettled(Array.from({ length: 4 }, () => retrieveParcel(deps, actors.customer, parcel.parcelId, '4020020000')));
 
     // Assess
     const commandIds = new Set(commandsFor(deps, 'PICKUP').map(({ commandId }) => commandId));
@@ -363,7 +363,7 @@ describe('a pickup through its door', () => {
 
   it('ignores late documents of the deposit command once the pickup command has started', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['40300100']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4030010000']) });
     const { locationId } = await givenLocation(deps, { S: 1 });
     const depositing = await storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' });
     const door = doorOf(depositing);
@@ -372,7 +372,7 @@ describe('a pickup through its door', () => {
       depositDocuments.push(deps.doors.report(door, report));
       await deliverPending(deps);
     }
-    const pickup = await retrieveParcel(deps, actors.customer, depositing.parcelId, '40300100');
+    const pickup = await retrieveParcel(deps, actors.customer, depositing.parcelId, '4030010000');
     await deliverPending(deps);
 
     // Act
@@ -394,9 +394,9 @@ describe('a pickup through its door', () => {
 
   it('raises no alarm when the opening of a finished pickup is delivered again', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['40300200']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4030020000']) });
     const { locationId, parcel } = await givenStored(deps);
-    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '40300200');
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '4030020000');
     await deliverPending(deps);
     const documents = cycle(pickup.commandId).map((report) => deps.doors.report(doorOf(parcel), report));
     await deliverPending(deps);
@@ -412,9 +412,9 @@ describe('a pickup through its door', () => {
 
   it('ends RETRIEVED when the opened report arrives just after the deadline, before the timeout ran', async () => {
     // Prepare
-    const deps = await ownTable(['40400100']);
+    const deps = await ownTable(['4040010000']);
     const { parcel } = await givenStored(deps);
-    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '40400100');
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '4040010000');
     deps.clock.advanceSeconds(36);
 
     // Act
@@ -429,9 +429,9 @@ describe('a pickup through its door', () => {
 
   it('ends RETRIEVED when the opened report arrives after the timeout gave the pickup up', async () => {
     // Prepare
-    const deps = await ownTable(['40400200']);
+    const deps = await ownTable(['4040020000']);
     const { locationId, parcel } = await givenStored(deps);
-    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '40400200');
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '4040020000');
     await deliverPending(deps);
     const late = cycle(pickup.commandId).slice(0, 2).map((report) => deps.doors.report(doorOf(parcel), report));
     deps.doors.take();
@@ -453,14 +453,14 @@ describe('a pickup through its door', () => {
       fault: undefined,
       parcelId: undefined,
     });
-    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '40400200'))).toBeUndefined();
+    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '4040020000'))).toBeUndefined();
   });
 
   it('goes back to STORED when the door jams: the slot leaves service with the parcel inside, the code stays valid', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['40500100']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4050010000']) });
     const { locationId, parcel } = await givenStored(deps);
-    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '40500100');
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '4050010000');
 
     // Act
     await reportInTurn(deps, parcel, [jammed(pickup.commandId)]);
@@ -469,7 +469,7 @@ describe('a pickup through its door', () => {
     const back = await getParcel(deps, actors.customer, parcel.parcelId);
     expect({ status: back.status, pickupCode: back.pickupCode, failedAttempts: back.failedAttempts, commandId: back.commandId }).toEqual({
       status: 'STORED',
-      pickupCode: '40500100',
+      pickupCode: '4050010000',
       failedAttempts: 0,
       commandId: undefined,
     });
@@ -480,7 +480,7 @@ describe('a pickup through its door', () => {
       fault: 'JAMMED',
       parcelId: parcel.parcelId,
     });
-    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '40500100'))).toBe(parcel.parcelId);
+    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '4050010000'))).toBe(parcel.parcelId);
     expect(deps.doors.desired(doorOf(parcel))).toBeUndefined();
     const failed = (await parcelEvents(deps, parcel.parcelId)).filter((event) => event.type === 'PARCEL_PICKUP_FAILED');
     expect(failed.map(({ fault, from, to, commandId }) => ({ fault, from, to, commandId }))).toEqual([
@@ -490,17 +490,17 @@ describe('a pickup through its door', () => {
 
   it('refuses a pickup from a jammed slot with SLOT_OUT_OF_SERVICE, and opens it again once an admin returns the slot to service', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['40500200']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4050020000']) });
     const { locationId, parcel } = await givenStored(deps);
-    const first = await retrieveParcel(deps, actors.customer, parcel.parcelId, '40500200');
+    const first = await retrieveParcel(deps, actors.customer, parcel.parcelId, '4050020000');
     await reportInTurn(deps, parcel, [jammed(first.commandId)]);
-    const whileJammed = await retrieveParcel(deps, actors.customer, parcel.parcelId, '40500200').catch((error: { code?: string }) => error.code);
+    const whileJammed = await retrieveParcel(deps, actors.customer, parcel.parcelId, '4050020000').catch((error: { code?: string }) => error.code);
     // A technician frees the latch: the door reports closed and locked with no fault.
     await reportInTurn(deps, parcel, [{ lock: 'LOCKED', door: 'CLOSED', lastCommandId: first.commandId, fault: null }]);
     const restored = await setSlotStatus(deps, actors.admin, doorOf(parcel), 'FREE');
 
     // Act
-    const second = await kioskPickup(deps, actors.kiosk(locationId), locationId, '40500200');
+    const second = await kioskPickup(deps, actors.kiosk(locationId), locationId, '4050020000');
     await openDoorForPickup(deps, parcel, second);
 
     // Assess
@@ -512,9 +512,9 @@ describe('a pickup through its door', () => {
 
   it('goes back to STORED when the door does not open in time, the slot out of service as DID_NOT_OPEN', async () => {
     // Prepare
-    const deps = await ownTable(['40600100']);
+    const deps = await ownTable(['4060010000']);
     const { parcel } = await givenStored(deps);
-    await retrieveParcel(deps, actors.customer, parcel.parcelId, '40600100');
+    await retrieveParcel(deps, actors.customer, parcel.parcelId, '4060010000');
     deps.clock.advanceSeconds(36);
 
     // Act
@@ -529,12 +529,12 @@ describe('a pickup through its door', () => {
 
   it('answers TRY_AGAIN when the command cannot be written, and leaves the parcel STORED to try again', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['40700100']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4070010000']) });
     const { parcel } = await givenStored(deps);
     deps.doors.failNextCommand = true;
 
     // Act
-    const attempt = retrieveParcel(deps, actors.customer, parcel.parcelId, '40700100');
+    const attempt = retrieveParcel(deps, actors.customer, parcel.parcelId, '4070010000');
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ name: 'UnavailableError', code: 'TRY_AGAIN' });
@@ -547,16 +547,16 @@ describe('a pickup through its door', () => {
     const slot = await slotAt(deps, parcel);
     expect({ command: slot.command, service: slot.service, deadline: slot.deadline }).toEqual({ command: undefined, service: 'IN_SERVICE', deadline: undefined });
     expect(commandsFor(deps, 'PICKUP')).toEqual([]);
-    expect((await retrieveParcel(deps, actors.customer, parcel.parcelId, '40700100')).status).toBe('COLLECTING');
+    expect((await retrieveParcel(deps, actors.customer, parcel.parcelId, '4070010000')).status).toBe('COLLECTING');
   });
 });
 
 describe('doors without a command', () => {
   it('take a slot out of service as DOOR_LEFT_OPEN after two minutes open, and back once closed and locked', async () => {
     // Prepare
-    const deps = await ownTable(['50100100']);
+    const deps = await ownTable(['5010010000']);
     const { locationId, parcel } = await givenStored(deps);
-    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '50100100');
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '5010010000');
     await openDoorForPickup(deps, parcel, pickup);
     deps.clock.advanceSeconds(119);
     const early = await doorTimeouts(deps);
@@ -581,9 +581,9 @@ describe('doors without a command', () => {
 
   it('refuse to return a slot to service while its door reports open, with DOOR_NOT_CLOSED', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['50100200']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['5010020000']) });
     const { parcel } = await givenStored(deps);
-    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '50100200');
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '5010020000');
     await openDoorForPickup(deps, parcel, pickup);
     await setSlotStatus(deps, actors.admin, doorOf(parcel), 'OUT_OF_SERVICE', 'Inspect the hinge');
 
@@ -596,7 +596,7 @@ describe('doors without a command', () => {
 
   it('raise a FORCED_OPEN alarm when a door with a parcel inside opens with no command, and refuse pickups', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['50200100']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['5020010000']) });
     const { parcel } = await givenStored(deps);
     // The locker still names the deposit, its last command, as it must: the door opened without a new one.
     const deposit = (await slotAt(deps, parcel)).lastCommand?.commandId ?? null;
@@ -609,7 +609,7 @@ describe('doors without a command', () => {
     expect(await slotAt(deps, parcel)).toMatchObject({ occupancy: 'OCCUPIED', service: 'OUT_OF_SERVICE', fault: 'FORCED_OPEN', parcelId: parcel.parcelId });
     const alarms = (await parcelEvents(deps, parcel.parcelId)).filter((event) => event.type === 'SLOT_FAULT');
     expect(alarms.map(({ fault, slotId }) => ({ fault, slotId }))).toEqual([{ fault: 'FORCED_OPEN', slotId: parcel.slotId }]);
-    await expect(retrieveParcel(deps, actors.customer, parcel.parcelId, '50200100')).rejects.toMatchObject({ code: 'SLOT_OUT_OF_SERVICE' });
+    await expect(retrieveParcel(deps, actors.customer, parcel.parcelId, '5020010000')).rejects.toMatchObject({ code: 'SLOT_OUT_OF_SERVICE' });
   });
 
   it('raise a FORCED_OPEN alarm for an empty door, which is then offered to no store', async () => {
@@ -660,7 +660,7 @@ describe('offline lockers', () => {
 
   it('answer a pickup with LOCKER_OFFLINE and change nothing', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['60100100']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['6010010000']) });
     const { locationId, parcel } = await givenStored(deps);
     await presence(deps, { locationId, lockerId: 'A' }, false, 1);
     const before = await deps.parcels.get(parcel.parcelId);
@@ -668,8 +668,8 @@ describe('offline lockers', () => {
 
     // Act
     const results = await Promise.allSettled([
-      retrieveParcel(deps, actors.customer, parcel.parcelId, '60100100'),
-      kioskPickup(deps, actors.kiosk(locationId), locationId, '60100100'),
+      retrieveParcel(deps, actors.customer, parcel.parcelId, '6010010000'),
+      kioskPickup(deps, actors.kiosk(locationId), locationId, '6010010000'),
     ]);
 
     // Assess
@@ -684,13 +684,13 @@ describe('offline lockers', () => {
 
   it('open again for the pickup once the locker reconnects', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['60100200']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['6010020000']) });
     const { locationId, parcel } = await givenStored(deps);
     await presence(deps, { locationId, lockerId: 'A' }, false, 1);
     await presence(deps, { locationId, lockerId: 'A' }, true, 2);
 
     // Act
-    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '60100200');
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '6010020000');
 
     // Assess
     expect(pickup.status).toBe('COLLECTING');

@@ -135,7 +135,7 @@ async function runWorkload(seed: number, operations: number, concurrency: number
     if (!outcome.ok) history.errors.set(outcome.code, (history.errors.get(outcome.code) ?? 0) + 1);
   };
   const parcelsNow = async () => (await scan(deps)).parcels.filter((parcel) => parcel.locationId === locationId);
-  const codeOf = (parcel: StoredParcel) => (parcel.sealedPickupCode ? deps.vault.open(parcel.sealedPickupCode) : '00000000');
+  const codeOf = (parcel: StoredParcel) => (parcel.sealedPickupCode ? deps.vault.open(parcel.sealedPickupCode) : '0000000000');
   const started = (parcelId: string) => history.pickupsStarted.set(parcelId, (history.pickupsStarted.get(parcelId) ?? 0) + 1);
 
   const actions: Record<string, (parcels: StoredParcel[]) => Promise<void>> = {

@@ -107,10 +107,10 @@ describe('the expiry sweep', () => {
 
   it('leaves DEPOSITING and COLLECTING parcels alone, even past the window of a stored one', async () => {
     // Prepare
-    const { deps } = await freshDeps(['64000100', '64000200']);
+    const { deps } = await freshDeps(['6400010000', '6400020000']);
     const { locationId, parcels: [collecting] } = await givenStored(deps, 1, { S: 3 });
     deps.clock.advanceHours(71);
-    await retrieveParcel(deps, actors.customer, collecting!.parcelId, '64000100');
+    await retrieveParcel(deps, actors.customer, collecting!.parcelId, '6400010000');
     const depositing = await storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' });
     deps.clock.advanceHours(80);
 
@@ -127,7 +127,7 @@ describe('the expiry sweep', () => {
 
   it('keeps the slot occupied and stops the code from working', async () => {
     // Prepare
-    const { deps } = await freshDeps(['64021100']);
+    const { deps } = await freshDeps(['6402110000']);
     const { locationId, parcels: [parcel] } = await givenStored(deps);
     deps.clock.advanceHours(73);
 
@@ -136,20 +136,20 @@ describe('the expiry sweep', () => {
 
     // Assess
     expect(await slotAt(deps, parcel!)).toMatchObject({ occupancy: 'OCCUPIED', service: 'IN_SERVICE', parcelId: parcel!.parcelId });
-    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '64021100'))).toBeUndefined();
-    await expect(kioskPickup(deps, actors.kiosk(locationId), locationId, '64021100')).rejects.toMatchObject({ code: 'INVALID_PICKUP_CODE' });
+    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '6402110000'))).toBeUndefined();
+    await expect(kioskPickup(deps, actors.kiosk(locationId), locationId, '6402110000')).rejects.toMatchObject({ code: 'INVALID_PICKUP_CODE' });
     expect(deps.doors.commands.filter(({ command }) => command.reason === 'PICKUP')).toEqual([]);
   });
 
   it('refuses the owner\'s pickup of an expired parcel with PARCEL_EXPIRED, not as a wrong code', async () => {
     // Prepare
-    const { deps } = await freshDeps(['64021200']);
+    const { deps } = await freshDeps(['6402120000']);
     const { parcels: [parcel] } = await givenStored(deps);
     deps.clock.advanceHours(73);
     await expireParcels(deps);
 
     // Act
-    const attempt = retrieveParcel(deps, actors.customer, parcel!.parcelId, '64021200');
+    const attempt = retrieveParcel(deps, actors.customer, parcel!.parcelId, '6402120000');
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ code: 'PARCEL_EXPIRED' });
@@ -187,7 +187,7 @@ describe('returning and cancelling', () => {
 
   it('cancels a stored parcel, frees its slot and retires its code', async () => {
     // Prepare
-    const { deps, table } = await freshDeps(['77700100']);
+    const { deps, table } = await freshDeps(['7770010000']);
     const { locationId, parcels: [parcel] } = await givenStored(deps);
 
     // Act
@@ -196,13 +196,13 @@ describe('returning and cancelling', () => {
     // Assess
     expect(result).toEqual({ parcelId: parcel!.parcelId, status: 'CANCELLED' });
     expect(await deps.locations.freeCounts(locationId)).toEqual({ S: 3, M: 0, L: 0 });
-    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '77700100'))).toBeUndefined();
+    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '7770010000'))).toBeUndefined();
     expect(await eventTypes(deps, table.tableName, parcel!.parcelId)).toEqual([...stored, 'PARCEL_CANCELLED']);
   });
 
   it('cancels a DEPOSITING parcel: its door command ends, the slot is free again and the code retired', async () => {
     // Prepare
-    const { deps, table } = await freshDeps(['77700300']);
+    const { deps, table } = await freshDeps(['7770030000']);
     const { locationId } = await givenLocation(deps, { S: 1 });
     const depositing = await storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' });
 
@@ -220,7 +220,7 @@ describe('returning and cancelling', () => {
     });
     expect(deps.doors.desired(doorOf(depositing))).toBeUndefined();
     expect(await deps.locations.freeCounts(locationId)).toEqual({ S: 1, M: 0, L: 0 });
-    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '77700300'))).toBeUndefined();
+    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '7770030000'))).toBeUndefined();
     expect(await eventTypes(deps, table.tableName, depositing.parcelId)).toEqual(['PARCEL_DEPOSITING', 'PARCEL_CANCELLED']);
   });
 
@@ -293,9 +293,9 @@ describe('returning and cancelling', () => {
 
   it('refuses to cancel a parcel while its door is opening for a pickup', async () => {
     // Prepare
-    const { deps } = await freshDeps(['77700400']);
+    const { deps } = await freshDeps(['7770040000']);
     const { parcels: [parcel] } = await givenStored(deps);
-    await retrieveParcel(deps, actors.customer, parcel!.parcelId, '77700400');
+    await retrieveParcel(deps, actors.customer, parcel!.parcelId, '7770040000');
 
     // Act
     const attempt = cancelParcel(deps, actors.admin, parcel!.parcelId);
@@ -307,9 +307,9 @@ describe('returning and cancelling', () => {
 
   it('refuses to cancel a retrieved parcel', async () => {
     // Prepare
-    const { deps } = await freshDeps(['77700200']);
+    const { deps } = await freshDeps(['7770020000']);
     const { parcels: [parcel] } = await givenStored(deps);
-    const pickup = await retrieveParcel(deps, actors.customer, parcel!.parcelId, '77700200');
+    const pickup = await retrieveParcel(deps, actors.customer, parcel!.parcelId, '7770020000');
     await openDoorForPickup(deps, parcel!, pickup);
 
     // Act

@@ -24,7 +24,7 @@ async function givenStoredParcel(deps: TestDeps) {
 
 const wrongCodes = (deps: TestDeps, parcelId: string, times: number) =>
   Array.from({ length: times }).reduce<Promise<unknown>>(
-    (previous) => previous.then(() => retrieveParcel(deps, actors.customer, parcelId, '00000000').catch((error: unknown) => error)),
+    (previous) => previous.then(() => retrieveParcel(deps, actors.customer, parcelId, '0000000000').catch((error: unknown) => error)),
     Promise.resolve(),
   );
 
@@ -33,11 +33,11 @@ const pickupCommands = (deps: TestDeps) => deps.doors.commands.filter(({ command
 describe('retrieving a parcel in the app', () => {
   it('answers COLLECTING and commands the parcel\'s door open for the pickup', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['48291300']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4829130000']) });
     const { parcel } = await givenStoredParcel(deps);
 
     // Act
-    const result = await retrieveParcel(deps, actors.customer, parcel.parcelId, '48291300');
+    const result = await retrieveParcel(deps, actors.customer, parcel.parcelId, '4829130000');
 
     // Assess
     expect(result).toEqual({ parcelId: parcel.parcelId, status: 'COLLECTING', lockerId: 'A', slotId: parcel.slotId, commandId: expect.any(String) });
@@ -49,23 +49,23 @@ describe('retrieving a parcel in the app', () => {
 
   it('keeps the code and the slot while the door has not opened yet', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['48291400']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4829140000']) });
     const { locationId, parcel } = await givenStoredParcel(deps);
 
     // Act
-    await retrieveParcel(deps, actors.customer, parcel.parcelId, '48291400');
+    await retrieveParcel(deps, actors.customer, parcel.parcelId, '4829140000');
 
     // Assess
-    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '48291400'))).toBe(parcel.parcelId);
+    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '4829140000'))).toBe(parcel.parcelId);
     expect(await slotAt(deps, parcel)).toMatchObject({ occupancy: 'OCCUPIED', parcelId: parcel.parcelId });
   });
 
   it('marks it RETRIEVED and retires the code when the door opens, and frees the slot once it closes and locks', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['48291500']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4829150000']) });
     const { locationId, parcel } = await givenStoredParcel(deps);
     deps.clock.advanceMinutes(1);
-    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '48291500');
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '4829150000');
     deps.clock.advanceMinutes(1);
 
     // Act
@@ -76,7 +76,7 @@ describe('retrieving a parcel in the app', () => {
 
     // Assess
     expect((await deps.parcels.get(parcel.parcelId))?.status).toBe('RETRIEVED');
-    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '48291500'))).toBeUndefined();
+    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '4829150000'))).toBeUndefined();
     expect({ occupancy: whileOpen.occupancy, free: await deps.locations.freeCounts(locationId) }).toEqual({
       occupancy: 'FREE',
       free: { S: 2, M: 0, L: 0 },
@@ -87,9 +87,9 @@ describe('retrieving a parcel in the app', () => {
 
   it('does not count a slot as free while its door still stands open after the pickup', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['48291600']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4829160000']) });
     const { locationId, parcel } = await givenStoredParcel(deps);
-    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '48291600');
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '4829160000');
 
     // Act
     await openDoorForPickup(deps, parcel, pickup);
@@ -100,11 +100,11 @@ describe('retrieving a parcel in the app', () => {
 
   it('refuses a wrong code with INVALID_PICKUP_CODE and counts it', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['48291300']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4829130000']) });
     const { parcel } = await givenStoredParcel(deps);
 
     // Act
-    const attempt = retrieveParcel(deps, actors.customer, parcel.parcelId, '11111100');
+    const attempt = retrieveParcel(deps, actors.customer, parcel.parcelId, '1111110000');
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ code: 'INVALID_PICKUP_CODE' });
@@ -114,12 +114,12 @@ describe('retrieving a parcel in the app', () => {
 
   it('locks the parcel after five wrong codes in a row, even against the right code', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['48291300']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4829130000']) });
     const { parcel } = await givenStoredParcel(deps);
     await wrongCodes(deps, parcel.parcelId, 5);
 
     // Act
-    const attempt = retrieveParcel(deps, actors.customer, parcel.parcelId, '48291300');
+    const attempt = retrieveParcel(deps, actors.customer, parcel.parcelId, '4829130000');
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ code: 'TOO_MANY_ATTEMPTS', retryAfterSeconds: 900 });
@@ -128,13 +128,13 @@ describe('retrieving a parcel in the app', () => {
 
   it('accepts the right code again once the 15-minute lock has passed', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['48291300']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4829130000']) });
     const { parcel } = await givenStoredParcel(deps);
     await wrongCodes(deps, parcel.parcelId, 5);
     deps.clock.advanceMinutes(15);
 
     // Act
-    const result = await retrieveParcel(deps, actors.customer, parcel.parcelId, '48291300');
+    const result = await retrieveParcel(deps, actors.customer, parcel.parcelId, '4829130000');
 
     // Assess
     expect(result.status).toBe('COLLECTING');
@@ -142,11 +142,11 @@ describe('retrieving a parcel in the app', () => {
 
   it('counts concurrent wrong codes without losing any', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['48291300']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4829130000']) });
     const { parcel } = await givenStoredParcel(deps);
 
     // Act
-    await Promise.allSettled(Array.from({ length: 4 }, () => retrieveParcel(deps, actors.customer, parcel.parcelId, '00000000')));
+    await Promise.allSettled(Array.from({ length: 4 }, () => retrieveParcel(deps, actors.customer, parcel.parcelId, '0000000000')));
 
     // Assess
     expect((await deps.parcels.get(parcel.parcelId))?.failedAttempts).toBe(4);
@@ -154,11 +154,11 @@ describe('retrieving a parcel in the app', () => {
 
   it('answers not found to another customer, without confirming the parcel exists', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['48291300']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4829130000']) });
     const { parcel } = await givenStoredParcel(deps);
 
     // Act
-    const attempt = retrieveParcel(deps, actors.otherCustomer, parcel.parcelId, '48291300');
+    const attempt = retrieveParcel(deps, actors.otherCustomer, parcel.parcelId, '4829130000');
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ code: 'PARCEL_NOT_FOUND' });
@@ -167,12 +167,12 @@ describe('retrieving a parcel in the app', () => {
 
   it('answers a pickup repeated while its door has not opened with the same command, written to the door again, without counting it', async () => {
     // Prepare: the first answer was lost, so the owner asks again.
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['48291300']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4829130000']) });
     const { parcel } = await givenStoredParcel(deps);
-    const first = await retrieveParcel(deps, actors.customer, parcel.parcelId, '48291300');
+    const first = await retrieveParcel(deps, actors.customer, parcel.parcelId, '4829130000');
 
     // Act
-    const again = await retrieveParcel(deps, actors.customer, parcel.parcelId, '48291300');
+    const again = await retrieveParcel(deps, actors.customer, parcel.parcelId, '4829130000');
 
     // Assess
     expect(again).toEqual(first);
@@ -188,12 +188,12 @@ describe('retrieving a parcel in the app', () => {
 
   it('refuses a wrong code while the door is opening with INVALID_STATE, without counting it or commanding the door', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['48291300']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4829130000']) });
     const { parcel } = await givenStoredParcel(deps);
-    await retrieveParcel(deps, actors.customer, parcel.parcelId, '48291300');
+    await retrieveParcel(deps, actors.customer, parcel.parcelId, '4829130000');
 
     // Act
-    const attempt = retrieveParcel(deps, actors.customer, parcel.parcelId, '11111111');
+    const attempt = retrieveParcel(deps, actors.customer, parcel.parcelId, '1111111100');
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ code: 'INVALID_STATE' });
@@ -203,13 +203,13 @@ describe('retrieving a parcel in the app', () => {
 
   it('refuses a second retrieval with INVALID_STATE, without counting a wrong code', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['48291300']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4829130000']) });
     const { parcel } = await givenStoredParcel(deps);
-    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '48291300');
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '4829130000');
     await openDoorForPickup(deps, parcel, pickup);
 
     // Act
-    const attempt = retrieveParcel(deps, actors.customer, parcel.parcelId, '48291300');
+    const attempt = retrieveParcel(deps, actors.customer, parcel.parcelId, '4829130000');
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ code: 'INVALID_STATE' });
@@ -218,12 +218,12 @@ describe('retrieving a parcel in the app', () => {
 
   it('refuses a parcel past its pickup window with PARCEL_EXPIRED even before the sweep ran', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['48291300']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4829130000']) });
     const { parcel } = await givenStoredParcel(deps);
     deps.clock.advanceHours(72);
 
     // Act
-    const attempt = retrieveParcel(deps, actors.customer, parcel.parcelId, '48291300');
+    const attempt = retrieveParcel(deps, actors.customer, parcel.parcelId, '4829130000');
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ code: 'PARCEL_EXPIRED' });
@@ -232,12 +232,12 @@ describe('retrieving a parcel in the app', () => {
 
   it('refuses a parcel whose deposit door has not closed yet with INVALID_STATE', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['48291700']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4829170000']) });
     const { locationId } = await givenLocation(deps, { S: 1 });
     const depositing = await storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' });
 
     // Act
-    const attempt = retrieveParcel(deps, actors.customer, depositing.parcelId, '48291700');
+    const attempt = retrieveParcel(deps, actors.customer, depositing.parcelId, '4829170000');
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ code: 'INVALID_STATE' });
@@ -248,7 +248,7 @@ describe('retrieving a parcel in the app', () => {
 describe('the pickup code', () => {
   it('is shown to the recipient only', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['48291300']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4829130000']) });
     const { parcel } = await givenStoredParcel(deps);
 
     // Act
@@ -259,12 +259,12 @@ describe('the pickup code', () => {
     ]);
 
     // Assess
-    expect(views.map((view) => view.pickupCode)).toEqual(['48291300', undefined, undefined]);
+    expect(views.map((view) => view.pickupCode)).toEqual(['4829130000', undefined, undefined]);
   });
 
   it('is not shown while the parcel is still DEPOSITING', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['48291800']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4829180000']) });
     const { locationId } = await givenLocation(deps, { S: 1 });
     const depositing = await storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' });
 
@@ -278,9 +278,9 @@ describe('the pickup code', () => {
 
   it('is no longer shown once the parcel is retrieved', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['48291300']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4829130000']) });
     const { parcel } = await givenStoredParcel(deps);
-    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '48291300');
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '4829130000');
     await openDoorForPickup(deps, parcel, pickup);
 
     // Act
@@ -293,23 +293,23 @@ describe('the pickup code', () => {
 
   it('can be reissued: the new code works and the old one stops working', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['48291300', '73000100']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4829130000', '7300010000']) });
     const { parcel, locationId } = await givenStoredParcel(deps);
 
     // Act
     const reissued = await reissuePickupCode(deps, actors.customer, parcel.parcelId);
 
     // Assess
-    expect(reissued).toEqual({ parcelId: parcel.parcelId, pickupCode: '73000100' });
-    await expect(kioskPickup(deps, actors.kiosk(locationId), locationId, '48291300')).rejects.toMatchObject({ code: 'INVALID_PICKUP_CODE' });
-    expect((await kioskPickup(deps, actors.kiosk(locationId), locationId, '73000100')).status).toBe('COLLECTING');
+    expect(reissued).toEqual({ parcelId: parcel.parcelId, pickupCode: '7300010000' });
+    await expect(kioskPickup(deps, actors.kiosk(locationId), locationId, '4829130000')).rejects.toMatchObject({ code: 'INVALID_PICKUP_CODE' });
+    expect((await kioskPickup(deps, actors.kiosk(locationId), locationId, '7300010000')).status).toBe('COLLECTING');
   });
 
   it('cannot be reissued while the door is opening for a pickup', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['48291900', '73000200']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4829190000', '7300020000']) });
     const { parcel } = await givenStoredParcel(deps);
-    await retrieveParcel(deps, actors.customer, parcel.parcelId, '48291900');
+    await retrieveParcel(deps, actors.customer, parcel.parcelId, '4829190000');
 
     // Act
     const attempt = reissuePickupCode(deps, actors.customer, parcel.parcelId);
@@ -322,11 +322,11 @@ describe('the pickup code', () => {
 describe('picking up at a kiosk', () => {
   it('finds the parcel from the code alone and commands its door open', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['55512300']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['5551230000']) });
     const { parcel, locationId } = await givenStoredParcel(deps);
 
     // Act
-    const result = await kioskPickup(deps, actors.kiosk(locationId), locationId, '55512300');
+    const result = await kioskPickup(deps, actors.kiosk(locationId), locationId, '5551230000');
 
     // Assess
     expect(result).toEqual({ parcelId: parcel.parcelId, status: 'COLLECTING', lockerId: 'A', slotId: parcel.slotId, commandId: expect.any(String) });
@@ -335,27 +335,27 @@ describe('picking up at a kiosk', () => {
 
   it('hands over the parcel when the door opens', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['55512800']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['5551280000']) });
     const { parcel, locationId } = await givenStoredParcel(deps);
-    const pickup = await kioskPickup(deps, actors.kiosk(locationId), locationId, '55512800');
+    const pickup = await kioskPickup(deps, actors.kiosk(locationId), locationId, '5551280000');
 
     // Act
     await openDoorForPickup(deps, parcel, pickup);
 
     // Assess
     expect((await deps.parcels.get(parcel.parcelId))?.status).toBe('RETRIEVED');
-    await expect(kioskPickup(deps, actors.kiosk(locationId), locationId, '55512800')).rejects.toMatchObject({ code: 'INVALID_PICKUP_CODE' });
+    await expect(kioskPickup(deps, actors.kiosk(locationId), locationId, '5551280000')).rejects.toMatchObject({ code: 'INVALID_PICKUP_CODE' });
   });
 
   it('answers a code typed again before the door opened with the same command, written to the door again', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['55512900']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['5551290000']) });
     const { locationId } = await givenStoredParcel(deps);
     const kiosk = actors.kiosk(locationId);
-    const first = await kioskPickup(deps, kiosk, locationId, '55512900');
+    const first = await kioskPickup(deps, kiosk, locationId, '5551290000');
 
     // Act
-    const again = await kioskPickup(deps, kiosk, locationId, '55512900');
+    const again = await kioskPickup(deps, kiosk, locationId, '5551290000');
 
     // Assess
     expect(again).toEqual(first);
@@ -364,11 +364,11 @@ describe('picking up at a kiosk', () => {
 
   it('refuses a kiosk of another location', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['55512400']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['5551240000']) });
     const { locationId } = await givenStoredParcel(deps);
 
     // Act
-    const attempt = kioskPickup(deps, actors.kiosk('elsewhere'), locationId, '55512400');
+    const attempt = kioskPickup(deps, actors.kiosk('elsewhere'), locationId, '5551240000');
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ code: 'FORBIDDEN' });
@@ -376,12 +376,12 @@ describe('picking up at a kiosk', () => {
 
   it('does not accept a code from another location', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['55512500']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['5551250000']) });
     await givenStoredParcel(deps);
     const { locationId: otherLocation } = await givenLocation(deps, { S: 1 });
 
     // Act
-    const attempt = kioskPickup(deps, actors.kiosk(otherLocation), otherLocation, '55512500');
+    const attempt = kioskPickup(deps, actors.kiosk(otherLocation), otherLocation, '5551250000');
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ code: 'INVALID_PICKUP_CODE' });

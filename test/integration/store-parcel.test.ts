@@ -106,7 +106,7 @@ describe('storing a parcel', () => {
 
   it('writes the parcel, the occupied slot, the code index entry and the audit event together', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['12345600']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['1234560000']) });
     const { locationId } = await givenLocation(deps, { S: 1 });
 
     // Act
@@ -116,7 +116,7 @@ describe('storing a parcel', () => {
     const parcelItems = await itemsUnder(deps, table.tableName, parcelKey(stored.parcelId).PK);
     expect(parcelItems.map((item) => item.type ?? item.SK)).toEqual(['PARCEL_DEPOSITING', 'META']);
     expect(parcelItems.find((item) => item.SK === 'META')).not.toHaveProperty('pickupCode');
-    expect(JSON.stringify(parcelItems)).not.toContain('12345600');
+    expect(JSON.stringify(parcelItems)).not.toContain('1234560000');
     const [slot] = await occupiedSlots(deps, locationId);
     expect(slot).toEqual({
       locationId,
@@ -130,7 +130,7 @@ describe('storing a parcel', () => {
       deadline: '2026-11-22T10:00:35.000Z',
       version: 1,
     });
-    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '12345600'))).toBe(stored.parcelId);
+    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '1234560000'))).toBe(stored.parcelId);
   });
 
   it('refuses an unknown location with LOCATION_NOT_FOUND', async () => {
@@ -159,7 +159,7 @@ describe('storing a parcel', () => {
 
   it('draws another code when the first collides with an active parcel at the location', async () => {
     // Prepare
-    const deps = buildDeps(table, { codes: new ScriptedCodes(['11111100', '11111100', '22222200']) });
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['1111110000', '1111110000', '2222220000']) });
     // One S and one M: best fit ranks the stale S slot first, so the lost claim happens on every run.
     const { locationId } = await givenLocation(deps, { S: 1, M: 1 });
     const first = await storeParcel(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'S' });
@@ -168,8 +168,8 @@ describe('storing a parcel', () => {
     const second = await storeParcel(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'S' });
 
     // Assess
-    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '11111100'))).toBe(first.parcelId);
-    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '22222200'))).toBe(second.parcelId);
+    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '1111110000'))).toBe(first.parcelId);
+    expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '2222220000'))).toBe(second.parcelId);
   });
 
   it('refuses a caller-chosen parcel id that already exists', async () => {

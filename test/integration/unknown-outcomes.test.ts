@@ -101,16 +101,16 @@ describe('a pickup whose commit outcome is lost', () => {
   it('answers TRY_AGAIN, leaves the parcel and its slot agreeing on the command, and answers the repeat with that command, written to the door, which then opens', async () => {
     // Prepare: every attempt of the pickup's transaction reaches DynamoDB, and every answer is lost.
     const client = createLocalDynamoDbClient(table.endpoint, { maxAttempts: 3 });
-    const setup = buildDeps(table, { codes: new ScriptedCodes(['61524300']) });
+    const setup = buildDeps(table, { codes: new ScriptedCodes(['6152430000']) });
     const { locationId } = await givenLocation(setup, { S: 1 });
     const parcel = await storeThroughDoor(setup, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' });
     const deps = buildDeps(table, { client, clock: setup.clock, doors: setup.doors });
     const faults = failCalls(client, { command: 'TransactWriteItemsCommand', times: 3, afterSending: true, error: () => awsError('TimeoutError') });
 
     // Act
-    const lost = await retrieveParcel(deps, actors.customer, parcel.parcelId, '61524300').catch((error: unknown) => error);
+    const lost = await retrieveParcel(deps, actors.customer, parcel.parcelId, '6152430000').catch((error: unknown) => error);
     const afterLoss = { parcel: await deps.parcels.get(parcel.parcelId), slot: await slotAt(deps, parcel) };
-    const repeated = await retrieveParcel(deps, actors.customer, parcel.parcelId, '61524300');
+    const repeated = await retrieveParcel(deps, actors.customer, parcel.parcelId, '6152430000');
     await openDoorForPickup(deps, parcel, repeated);
 
     // Assess

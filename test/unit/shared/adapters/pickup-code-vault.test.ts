@@ -14,8 +14,8 @@ function flipByte(sealed: string, index: number): string {
 describe('CryptoPickupCodeVault.hash', () => {
   it('is deterministic for one location and code', () => {
     // Act
-    const first = vault.hash('loc-1', '12345600');
-    const again = new CryptoPickupCodeVault('unit-test-secret-0123456789abcdefghij').hash('loc-1', '12345600');
+    const first = vault.hash('loc-1', '1234560000');
+    const again = new CryptoPickupCodeVault('unit-test-secret-0123456789abcdefghij').hash('loc-1', '1234560000');
 
     // Assess
     expect(again).toBe(first);
@@ -23,8 +23,8 @@ describe('CryptoPickupCodeVault.hash', () => {
 
   it('differs for the same code at another location', () => {
     // Act
-    const here = vault.hash('loc-1', '12345600');
-    const there = vault.hash('loc-2', '12345600');
+    const here = vault.hash('loc-1', '1234560000');
+    const there = vault.hash('loc-2', '1234560000');
 
     // Assess
     expect(there).not.toBe(here);
@@ -32,8 +32,8 @@ describe('CryptoPickupCodeVault.hash', () => {
 
   it('differs for another code at the same location', () => {
     // Act
-    const one = vault.hash('loc-1', '12345600');
-    const other = vault.hash('loc-1', '12345700');
+    const one = vault.hash('loc-1', '1234560000');
+    const other = vault.hash('loc-1', '1234570000');
 
     // Assess
     expect(other).not.toBe(one);
@@ -41,8 +41,8 @@ describe('CryptoPickupCodeVault.hash', () => {
 
   it('differs under another secret, so hashes cannot be computed without it', () => {
     // Act
-    const ours = vault.hash('loc-1', '12345600');
-    const theirs = otherVault.hash('loc-1', '12345600');
+    const ours = vault.hash('loc-1', '1234560000');
+    const theirs = otherVault.hash('loc-1', '1234560000');
 
     // Assess
     expect(theirs).not.toBe(ours);
@@ -50,20 +50,20 @@ describe('CryptoPickupCodeVault.hash', () => {
 
   it('never contains the code itself', () => {
     // Act
-    const hash = vault.hash('loc-1', '12345600');
+    const hash = vault.hash('loc-1', '1234560000');
 
     // Assess
-    expect({ length: hash.length, containsCode: hash.includes('12345600') }).toEqual({ length: 43, containsCode: false });
+    expect({ length: hash.length, containsCode: hash.includes('1234560000') }).toEqual({ length: 43, containsCode: false });
   });
 });
 
 describe('CryptoPickupCodeVault.matches', () => {
   it('is true for the code that was hashed at that location', () => {
     // Prepare
-    const hash = vault.hash('loc-1', '12345600');
+    const hash = vault.hash('loc-1', '1234560000');
 
     // Act
-    const matches = vault.matches('loc-1', '12345600', hash);
+    const matches = vault.matches('loc-1', '1234560000', hash);
 
     // Assess
     expect(matches).toBe(true);
@@ -71,10 +71,10 @@ describe('CryptoPickupCodeVault.matches', () => {
 
   it('is false for another code', () => {
     // Prepare
-    const hash = vault.hash('loc-1', '12345600');
+    const hash = vault.hash('loc-1', '1234560000');
 
     // Act
-    const matches = vault.matches('loc-1', '65432100', hash);
+    const matches = vault.matches('loc-1', '6543210000', hash);
 
     // Assess
     expect(matches).toBe(false);
@@ -82,10 +82,10 @@ describe('CryptoPickupCodeVault.matches', () => {
 
   it('is false for the right code at another location', () => {
     // Prepare
-    const hash = vault.hash('loc-1', '12345600');
+    const hash = vault.hash('loc-1', '1234560000');
 
     // Act
-    const matches = vault.matches('loc-2', '12345600', hash);
+    const matches = vault.matches('loc-2', '1234560000', hash);
 
     // Assess
     expect(matches).toBe(false);
@@ -93,7 +93,7 @@ describe('CryptoPickupCodeVault.matches', () => {
 
   it('is false, without throwing, for a stored hash of another length', () => {
     // Act
-    const matches = vault.matches('loc-1', '12345600', 'short');
+    const matches = vault.matches('loc-1', '1234560000', 'short');
 
     // Assess
     expect(matches).toBe(false);
@@ -103,19 +103,19 @@ describe('CryptoPickupCodeVault.matches', () => {
 describe('CryptoPickupCodeVault.seal and open', () => {
   it('opens what it sealed', () => {
     // Prepare
-    const sealed = vault.seal('04291700');
+    const sealed = vault.seal('0429170000');
 
     // Act
     const opened = vault.open(sealed);
 
     // Assess
-    expect(opened).toBe('04291700');
+    expect(opened).toBe('0429170000');
   });
 
   it('seals one code differently each time (random IV)', () => {
     // Act
-    const first = vault.seal('04291700');
-    const second = vault.seal('04291700');
+    const first = vault.seal('0429170000');
+    const second = vault.seal('0429170000');
 
     // Assess
     expect(second).not.toBe(first);
@@ -123,15 +123,15 @@ describe('CryptoPickupCodeVault.seal and open', () => {
 
   it('never shows the code in the sealed text', () => {
     // Act
-    const sealed = vault.seal('04291700');
+    const sealed = vault.seal('0429170000');
 
     // Assess
-    expect(sealed).not.toContain('04291700');
+    expect(sealed).not.toContain('0429170000');
   });
 
   it('refuses to open a tampered ciphertext', () => {
     // Prepare: IV (12 bytes) and tag (16 bytes) come first, the ciphertext after them.
-    const tampered = flipByte(vault.seal('04291700'), 28);
+    const tampered = flipByte(vault.seal('0429170000'), 28);
 
     // Act
     const opening = () => vault.open(tampered);
@@ -142,7 +142,7 @@ describe('CryptoPickupCodeVault.seal and open', () => {
 
   it('refuses to open with a tampered authentication tag', () => {
     // Prepare
-    const tampered = flipByte(vault.seal('04291700'), 12);
+    const tampered = flipByte(vault.seal('0429170000'), 12);
 
     // Act
     const opening = () => vault.open(tampered);
@@ -153,7 +153,7 @@ describe('CryptoPickupCodeVault.seal and open', () => {
 
   it('cannot open what another secret sealed', () => {
     // Prepare
-    const sealed = otherVault.seal('04291700');
+    const sealed = otherVault.seal('0429170000');
 
     // Act
     const opening = () => vault.open(sealed);
@@ -164,12 +164,12 @@ describe('CryptoPickupCodeVault.seal and open', () => {
 });
 
 describe('randomPickupCodes', () => {
-  it('draws eight-digit codes, leading zeros kept', () => {
+  it('draws ten-digit codes, leading zeros kept', () => {
     // Act
     const codes = Array.from({ length: 2000 }, () => randomPickupCodes.next());
 
     // Assess
-    expect(codes.filter((code) => !/^\d{8}$/.test(code))).toEqual([]);
+    expect(codes.filter((code) => !/^\d{10}$/.test(code))).toEqual([]);
   });
 
   it('draws codes that vary', () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { afterReissue, afterWrongCode, kioskWindowAt, lockedFor, pickupCodePattern, reissueBlockedFor, secondsUntil } from '#shared/domain/pickup-code';
+import { afterReissue, afterWrongCode, kioskAttemptPolicy, kioskBudgetFor, kioskWindowAt, lockedFor, pickupCodePattern, reissueBlockedFor, secondsUntil } from '#shared/domain/pickup-code';
 import { countFree, newSlot, slotIdFor, type Slot } from '#shared/domain/slot';
 
 const now = new Date('2026-11-22T10:00:00.000Z');
 
 describe('pickup codes', () => {
-  it.each(['00000000', '12345678', '99999999'])('accepts %s as a code', (code) => {
+  it.each(['0000000000', '1234567800', '9999999900'])('accepts %s as a code', (code) => {
     // Act
     const result = pickupCodePattern.test(code);
 
@@ -13,7 +13,7 @@ describe('pickup codes', () => {
     expect(result).toBe(true);
   });
 
-  it.each(['123456', '1234567', '123456789', '1234a678', ' 12345678', ''])('refuses %j as a code', (code) => {
+  it.each(['123456', '12345678', '123456789', '12345678901', '1234a67890', ' 1234567890', ''])('refuses %j as a code', (code) => {
     // Act
     const result = pickupCodePattern.test(code);
 
@@ -46,6 +46,30 @@ describe('pickup codes', () => {
 
     // Assess
     expect(remaining).toEqual([900, 0]);
+  });
+});
+
+describe("a location's kiosk budget", () => {
+  it('keeps a guesser below 0.1% a day at 60 parcels: 500 a window × 288 windows × 60 codes among 10^10', () => {
+    // Act
+    const dailyOdds = (kioskAttemptPolicy.attemptsPerWindow * 288 * 60) / 10 ** 10;
+
+    // Assess
+    expect({ budget: kioskAttemptPolicy.attemptsPerWindow, dailyOdds }).toEqual({ budget: 500, dailyOdds: 0.000864 });
+  });
+
+  it('is the largest that holds 0.1% a day for the parcels stored: 500 up to 69 parcels, lower beyond', () => {
+    // Act
+    const budgets = [60, 69, 70, 120, 600].map((parcels) => [parcels, kioskBudgetFor(parcels)]);
+
+    // Assess
+    expect(budgets).toEqual([
+      [60, 578],
+      [69, 503],
+      [70, 496],
+      [120, 289],
+      [600, 57],
+    ]);
   });
 });
 

@@ -21,8 +21,42 @@ const hostile = [
 
 const store = (recipientId: string) => ({ locationId: 'loc-1', recipientId, size: 'S' });
 
+/**
+ * A recipient id is free text that a carrier types or copies: it must also be something a person
+ * can see and type again the same way, or the parcel is filed under a name nobody else can match.
+ */
+const invisibleOrUnnormalized = [
+  { why: 'a zero-width space', value: 'cust\u200bomer-1' },
+  { why: 'a word joiner', value: 'cust\u2060omer-1' },
+  { why: 'a soft hyphen', value: 'cust\u00adomer-1' },
+  { why: 'a right-to-left override', value: 'customer-\u202e1-\u202c' },
+  { why: 'a left-to-right isolate', value: 'customer-\u20661\u2069' },
+  { why: 'a byte order mark', value: '\ufeffcustomer-1' },
+  { why: 'a tag character', value: 'customer-1\u{e0041}' },
+  { why: 'a Hangul filler', value: 'customer\u3164-1' },
+  { why: 'a halfwidth Hangul filler', value: 'customer\uffa0-1' },
+  { why: 'a braille blank', value: 'customer\u2800-1' },
+  { why: 'a noncharacter in the FDD0 block', value: 'customer\ufdd0-1' },
+  { why: 'the noncharacter U+FFFE', value: 'customer-1\ufffe' },
+  { why: 'an astral noncharacter', value: 'customer-1\u{1fffe}' },
+  { why: 'a leading combining mark', value: '\u0301customer-1' },
+  { why: 'a leading space', value: ' customer-1' },
+  { why: 'a trailing space', value: 'customer-1 ' },
+  { why: 'a trailing no-break space', value: 'customer-1\u00a0' },
+  { why: 'a line separator', value: 'customer\u20281' },
+  { why: 'text not in NFC (e + combining acute)', value: 'Zoe\u0301' },
+];
+
 describe('request schemas', () => {
   it.each(hostile)('refuse a recipientId with $why', ({ value }) => {
+    // Act
+    const result = requestBodies['store-parcel'].safeParse(store(value));
+
+    // Assess
+    expect(result.success).toBe(false);
+  });
+
+  it.each(invisibleOrUnnormalized)('refuse a recipientId with $why', ({ value }) => {
     // Act
     const result = requestBodies['store-parcel'].safeParse(store(value));
 
@@ -50,6 +84,7 @@ describe('request schemas', () => {
     { why: 'a Cognito sub', value: '3f2a9c1e-7b61-41e6-9a41-93e8deadbeef' },
     { why: 'an external id with spaces and punctuation', value: 'ACME Corp / customer 42 (Zoë)' },
     { why: 'characters beyond the BMP', value: 'user-😀-𝔘' },
+    { why: 'in NFC with accents and a combining mark after a letter', value: 'Zoë Ångström \u0915\u094d\u0937' },
     { why: '128 characters', value: 'r'.repeat(128) },
   ])('accept a recipientId that is $why', ({ value }) => {
     // Act
