@@ -7,6 +7,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '#shared/adapters/dynamodb/client';
 import { createLocalDynamoDbClient, createTable, startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/dynamodb-local';
+import { until } from '#test/helpers/wait';
 
 // The DynamoDB Local process of `npm start`: reachable from this machine only, restarted when it dies, and keeping its data when asked.
 
@@ -37,14 +38,6 @@ function accepts(host: string, port: number): Promise<boolean> {
       resolve(false);
     });
   });
-}
-
-async function until(check: () => boolean, description: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Not reached within ${timeoutMs} ms: ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe('DynamoDB Local as the local stack runs it', () => {

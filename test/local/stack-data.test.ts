@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '#infra/local/stack';
+import { until } from '#test/helpers/wait';
 
 // `npm start` keeps serving data when DynamoDB Local dies.
 
@@ -16,14 +17,6 @@ async function call(stack: LocalStack, token: string, method: string, path: stri
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
-
-async function until(check: () => boolean, description: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Not reached within ${timeoutMs} ms: ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe('the local stack’s data', () => {
