@@ -6,11 +6,12 @@ import { ConflictError, NotFoundError } from '#shared/domain/errors';
 import { getLocation } from '#shared/use-cases/get-location';
 import { getParcel } from '#shared/use-cases/get-parcel';
 import { setSlotStatus } from '#shared/use-cases/set-slot-status';
+import { cancelParcel } from '#shared/use-cases/release-parcel';
 import { storeParcel } from '#shared/use-cases/store-parcel';
 import { createLocalDynamoDbClient } from '#infra/local/dynamodb-local';
 import { createTestTable, type TestTable } from '#test/helpers/dynamodb';
 import { actors, buildDeps, CountingMetrics, itemsUnder, ScriptedCodes } from '#test/helpers/deps';
-import { depositThroughDoor, doorOf } from '#test/helpers/doors';
+import { cycle, depositThroughDoor, doorOf, reportInTurn } from '#test/helpers/doors';
 import { awsError, failCalls } from '#test/helpers/faults';
 import { givenLocation } from '#test/helpers/fixtures';
 
@@ -241,6 +242,45 @@ describe('idempotent stores', () => {
     expect(new Set(results.map((result) => result.parcelId)).size).toBe(1);
     expect(await occupiedSlots(deps, locationId)).toHaveLength(1);
     expect(new Set(deps.doors.commands.map(({ command }) => command.commandId))).toEqual(new Set([results[0]!.commandId]));
+  });
+
+  it('takes the deposit command back out of the door when a replay resends it just as a cancel ends it', async () => {
+    // Prepare: the replay has read the command as waiting; the cancel commits and clears the
+    // shadow before the replay's write lands.
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 1 });
+    const request = { locationId, recipientId: 'customer-1', size: 'S' as const, idempotencyKey: 'key-race-cancel' };
+    const first = await storeParcel(deps, actors.carrier, request);
+    const write = deps.doors.command.bind(deps.doors);
+    deps.doors.command = async (door, command) => {
+      deps.doors.command = write;
+      await cancelParcel(deps, actors.carrier, first.parcelId);
+      await write(door, command);
+    };
+
+    // Act
+    const replay = await storeParcel(deps, actors.carrier, request);
+
+    // Assess
+    expect(replay.parcelId).toBe(first.parcelId);
+    expect((await deps.parcels.get(first.parcelId))?.status).toBe('CANCELLED');
+    expect(deps.doors.desired(doorOf(first))).toBeUndefined();
+  });
+
+  it('does not write the deposit command again once its door has opened', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 1 });
+    const request = { locationId, recipientId: 'customer-1', size: 'S' as const, idempotencyKey: 'key-door-open' };
+    const first = await storeParcel(deps, actors.carrier, request);
+    await reportInTurn(deps, doorOf(first), cycle(first.commandId!).slice(0, 2));
+
+    // Act
+    const replay = await storeParcel(deps, actors.carrier, request);
+
+    // Assess
+    expect(replay).toMatchObject({ parcelId: first.parcelId, status: 'DEPOSITING' });
+    expect(deps.doors.commands.map(({ command }) => command.commandId)).toEqual([first.commandId]);
   });
 
   it('refuses the same key with a different body', async () => {

@@ -48,11 +48,14 @@ export class FunctionError extends Error {
  * log the last one's function name and request id. Every local runtime imports this module before it
  * starts anything, so the concurrent store is created here, first.
  */
+// Powertools scopes to the store once this variable is set, and looks the store up on every use.
+// Set while the store does not exist yet, modules evaluated during the await below (ESM evaluates
+// the siblings of a module with top-level await meanwhile) would find the variable but no store,
+// and throw; so it is unset until the store exists, whatever the shell exported.
+const maxConcurrency = process.env.AWS_LAMBDA_MAX_CONCURRENCY || '64';
+delete process.env.AWS_LAMBDA_MAX_CONCURRENCY;
 const invokeStore = await InvokeStore.getInstanceAsync(true);
-// Only now: Powertools scopes to the store once this is set, and asks for the store on every use.
-// Set before the store exists, modules evaluated while the line above awaits (ESM evaluates siblings
-// of a module with top-level await meanwhile) would find the variable but no store, and throw.
-process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= '64';
+process.env.AWS_LAMBDA_MAX_CONCURRENCY = maxConcurrency;
 
 /** Fails loudly if something created the single-invocation store before this module could. */
 function assertConcurrentStore(): void {

@@ -38,14 +38,22 @@ export function waitingCommand(slot: Slot | undefined, reason: CommandReason, no
   return Date.parse(command.expiresAt) - now.getTime() > resendMarginMs ? command : undefined;
 }
 
-/** Writes a waiting command into its door's shadow again, exactly as first sent. */
-export function resendCommand(deps: Pick<Deps, 'doors'>, door: DoorAddress, command: ActiveCommand): Promise<void> {
-  return deps.doors.command(door, {
+/**
+ * Writes a waiting command into its door's shadow again, exactly as first sent. The write is not
+ * conditional, and the command may have ended between our read and it (a cancel, a timeout): the
+ * locker would then act on a command the service no longer waits on. So the slot is read again
+ * afterwards, and a command that is no longer the slot's is cleared. Either that read sees the
+ * ending, or the ending commits after it and its own clear comes after our write.
+ */
+export async function resendCommand(deps: Pick<Deps, 'doors' | 'locations'>, door: DoorAddress, command: ActiveCommand): Promise<void> {
+  await deps.doors.command(door, {
     lock: 'UNLOCKED',
     commandId: command.commandId,
     reason: command.reason,
     expiresAt: Math.floor(Date.parse(command.expiresAt) / 1000),
   });
+  const slot = await deps.locations.getSlot(door);
+  if (slot?.command?.commandId !== command.commandId) await deps.doors.clear(door, command.commandId);
 }
 
 const noSlot: Omit<Slot, 'deadline'> = { locationId: '', lockerId: '', slotId: '', size: 'S', occupancy: 'FREE', service: 'IN_SERVICE', version: 0 };
