@@ -6,6 +6,14 @@
 export const pickupCodeDigits = 10;
 export const pickupCodePattern = /^\d{10}$/;
 
+/**
+ * The app route also takes the 8-digit codes a deployment issued before codes grew to 10 digits,
+ * so parcels stored then stay collectable until they are gone (a pickup window is at most 30
+ * days). Only there: the owner's token names the parcel and five wrong codes lock it, whereas at
+ * the kiosk an 8-digit code would make the location budget's arithmetic fail.
+ */
+export const ownerPickupCodePattern = /^(\d{8}|\d{10})$/;
+
 /** Per parcel: five wrong codes in a row lock it for fifteen minutes, even against the right code. */
 export const parcelAttemptPolicy = { maxFailedAttempts: 5, lockMinutes: 15 } as const;
 

@@ -1,6 +1,6 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
-import { pickupCodePattern } from '#shared/domain/pickup-code';
+import { ownerPickupCodePattern, pickupCodePattern } from '#shared/domain/pickup-code';
 
 /**
  * Request shapes, declared once. Handlers validate with them, the OpenAPI document is checked
@@ -64,6 +64,9 @@ export const recipientId = z
 
 export const pickupCode = z.string().check(z.regex(pickupCodePattern, 'must be 10 digits'));
 
+/** In the app, codes issued before codes grew to 10 digits still work (see ownerPickupCodePattern). */
+export const ownerPickupCode = z.string().check(z.regex(ownerPickupCodePattern, 'must be 10 digits'));
+
 const slotCount = z.int().check(z.minimum(0), z.maximum(40));
 
 export const requestBodies = {
@@ -93,7 +96,7 @@ export const requestBodies = {
     recipientId,
     size: slotSize,
   }),
-  'retrieve-parcel': z.strictObject({ pickupCode }),
+  'retrieve-parcel': z.strictObject({ pickupCode: ownerPickupCode }),
   'kiosk-pickup': z.strictObject({ pickupCode }),
 } as const;
 

@@ -89,7 +89,7 @@ describe('api: the REST API built from the route manifest', () => {
       Schema: {
         $schema: 'http://json-schema.org/draft-04/schema#',
         type: 'object',
-        properties: { pickupCode: { type: 'string', pattern: '^\\d{10}$' } },
+        properties: { pickupCode: { type: 'string', pattern: '^(\\d{8}|\\d{10})$' } },
         required: ['pickupCode'],
         additionalProperties: false,
       },

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parcelKey } from '#shared/adapters/dynamodb/entities/parcel';
 import { getParcel } from '#shared/use-cases/get-parcel';
 import { kioskPickup } from '#shared/use-cases/kiosk-pickup';
+import { cancelParcel } from '#shared/use-cases/release-parcel';
 import { reissuePickupCode } from '#shared/use-cases/reissue-code';
 import { retrieveParcel } from '#shared/use-cases/retrieve-parcel';
 import { storeParcel } from '#shared/use-cases/store-parcel';
@@ -238,6 +239,27 @@ describe('retrieving a parcel in the app', () => {
 
     // Act
     const attempt = retrieveParcel(deps, actors.customer, depositing.parcelId, '4829170000');
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    expect(pickupCommands(deps)).toEqual([]);
+  });
+});
+
+describe('a pickup racing a cancel', () => {
+  it('answers INVALID_STATE, not an internal error, when the carrier cancels between the pickup reading the parcel and its slot', async () => {
+    // Prepare
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['4829130077']) });
+    const { parcel } = await givenStoredParcel(deps);
+    const getSlot = deps.locations.getSlot.bind(deps.locations);
+    deps.locations.getSlot = async (door) => {
+      deps.locations.getSlot = getSlot;
+      await cancelParcel(deps, actors.carrier, parcel.parcelId);
+      return getSlot(door);
+    };
+
+    // Act
+    const attempt = retrieveParcel(deps, actors.customer, parcel.parcelId, '4829130077');
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ code: 'INVALID_STATE' });

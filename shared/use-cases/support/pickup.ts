@@ -40,7 +40,9 @@ export async function startPickup(deps: PickupDeps, actor: Actor, parcel: Stored
   assertCollectable(parcel, now);
   const [locker, slot] = await Promise.all([deps.locations.getLocker(parcel.locationId, parcel.lockerId), deps.locations.getSlot(parcel)]);
   if (!locker?.online) throw new ConflictError('LOCKER_OFFLINE', 'The locker is offline; its doors cannot open now');
-  if (!slot || slot.parcelId !== parcel.parcelId) throw new Error(`Parcel ${parcel.parcelId} is not in its slot`);
+  // The parcel was read before the slot: a cancel (or an expiry) may have let the slot go in
+  // between. Read both again; the next round sees the parcel's new state and answers for it.
+  if (!slot || slot.parcelId !== parcel.parcelId) return stale;
   if (slot.service === 'OUT_OF_SERVICE') throw new ConflictError('SLOT_OUT_OF_SERVICE', 'The slot is out of service; staff have been alerted');
   if (slot.command) throw new ConflictError('DOOR_BUSY', 'The door is already executing a command');
 

@@ -48,6 +48,20 @@ const invisibleOrUnnormalized = [
 ];
 
 describe('request schemas', () => {
+  it('take a 10-digit code at the kiosk and in the app, and an 8-digit code issued before in the app only', () => {
+    // Act
+    const accepted = (route: 'retrieve-parcel' | 'kiosk-pickup', pickupCode: string) => requestBodies[route].safeParse({ pickupCode }).success;
+
+    // Assess
+    expect({
+      appTen: accepted('retrieve-parcel', '1234567890'),
+      appEight: accepted('retrieve-parcel', '12345678'),
+      appNine: accepted('retrieve-parcel', '123456789'),
+      kioskTen: accepted('kiosk-pickup', '1234567890'),
+      kioskEight: accepted('kiosk-pickup', '12345678'),
+    }).toEqual({ appTen: true, appEight: true, appNine: false, kioskTen: true, kioskEight: false });
+  });
+
   it.each(hostile)('refuse a recipientId with $why', ({ value }) => {
     // Act
     const result = requestBodies['store-parcel'].safeParse(store(value));
