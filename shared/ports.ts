@@ -1,7 +1,7 @@
 import type { AuditEvent } from '#shared/domain/events';
 import type { Location, LocationLayout, Locker } from '#shared/domain/location';
 import type { Parcel } from '#shared/domain/parcel';
-import type { AttemptState, KioskWindow } from '#shared/domain/pickup-code';
+import type { AttemptState, KioskCounter, KioskWindow } from '#shared/domain/pickup-code';
 import type { DoorCommand } from '#shared/domain/door';
 import type { ActiveCommand, FreeCounts, Slot, SlotAddress, SlotSize } from '#shared/domain/slot';
 
@@ -166,7 +166,7 @@ export interface DoorController {
  */
 export interface KioskGuard {
   /** Takes one attempt from the window's budget, atomically. @returns false when the budget is spent. */
-  reserve(locationId: string, window: KioskWindow, budget: number): Promise<boolean>;
+  reserve(counter: KioskCounter, window: KioskWindow, budget: number): Promise<boolean>;
   /** Gives a reserved attempt back (a right code is not a guess); never below zero. */
-  giveBack(locationId: string, window: KioskWindow): Promise<void>;
+  giveBack(counter: KioskCounter, window: KioskWindow): Promise<void>;
 }

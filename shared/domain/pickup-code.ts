@@ -24,7 +24,23 @@ export const parcelAttemptPolicy = { maxFailedAttempts: 5, lockMinutes: 15 } as 
  * each hitting one of ~60 codes among 10^10 (0.086% a day). 500 is five times what the WAF lets one
  * client IP send to the guessable routes in five minutes, so no single attacker can spend it.
  */
-export const kioskAttemptPolicy = { attemptsPerWindow: 500, windowMinutes: 5 } as const;
+export const kioskAttemptPolicy = { attemptsPerWindow: 500, attemptsPerKioskPerWindow: 50, windowMinutes: 5 } as const;
+
+/**
+ * Each kiosk token also has a budget of its own (50 a window, far more wrong codes than people at
+ * one kiosk type): one client, even before the WAF's per-IP rule catches up (its rate rules can lag
+ * by up to minutes), spends at most a tenth of the location's budget. Closing a location takes ten
+ * kiosk tokens, each issued by an admin.
+ */
+export function kioskBudgetOfOneKiosk(locationBudget: number): number {
+  return Math.min(kioskAttemptPolicy.attemptsPerKioskPerWindow, locationBudget);
+}
+
+/** Whose attempts a counter holds: a location's kiosks together, or one kiosk token among them. */
+export interface KioskCounter {
+  readonly locationId: string;
+  readonly kioskId?: string;
+}
 
 /**
  * The largest budget per window that keeps the daily odds of a hit below `dailyOdds` with `parcels`

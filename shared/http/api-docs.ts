@@ -548,7 +548,7 @@ export const routeDocs = {
   },
   'kiosk-pickup': {
     tag: 'parcels',
-    description: `Only for the location in the kiosk's token (\`custom:locationId\`). The parcel is found from the code alone. ${afterTheDoorOpens} Each location has a budget of ${kioskAttemptPolicy.attemptsPerWindow} attempts per ${kioskAttemptPolicy.windowMinutes}-minute window (windows aligned to the clock), taken before the code is looked at; a right code gives its attempt back, a wrong one keeps it. Once the window's budget is spent, every code, right or wrong, is refused with 429 until the window ends (\`Retry-After\`). A parcel locked by wrong codes in the app is not locked at the kiosk.`,
+    description: `Only for the location in the kiosk's token (\`custom:locationId\`). The parcel is found from the code alone. ${afterTheDoorOpens} Each location has a budget of ${kioskAttemptPolicy.attemptsPerWindow} attempts per ${kioskAttemptPolicy.windowMinutes}-minute window (windows aligned to the clock), and each kiosk token one of ${kioskAttemptPolicy.attemptsPerKioskPerWindow} within it, taken before the code is looked at; a right code gives its attempt back, a wrong one keeps it. Once the window's budget is spent, every code, right or wrong, is refused with 429 until the window ends (\`Retry-After\`). A parcel locked by wrong codes in the app is not locked at the kiosk.`,
     success: { status: 202, description: 'The door is opening.', schema: pickupResult },
     refusals: [
       { code: 'FORBIDDEN', when: 'the kiosk serves another location' },
@@ -560,7 +560,7 @@ export const routeDocs = {
       { code: 'DOOR_BUSY', when: "the parcel's door is already executing a command" },
       {
         code: 'TOO_MANY_ATTEMPTS',
-        when: `the location's ${kioskAttemptPolicy.attemptsPerWindow} attempts of this ${kioskAttemptPolicy.windowMinutes}-minute window are spent; the code was not looked at`,
+        when: `the location's ${kioskAttemptPolicy.attemptsPerWindow} attempts, or this kiosk's ${kioskAttemptPolicy.attemptsPerKioskPerWindow}, of this ${kioskAttemptPolicy.windowMinutes}-minute window are spent; the code was not looked at`,
       },
       { code: 'TRY_AGAIN', when: pickupNotTaken },
     ],

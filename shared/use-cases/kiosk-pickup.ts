@@ -1,6 +1,6 @@
 import type { Actor } from '#shared/domain/actor';
 import { ForbiddenError, TooManyAttemptsError } from '#shared/domain/errors';
-import { kioskWindowAt, secondsUntil } from '#shared/domain/pickup-code';
+import { kioskBudgetOfOneKiosk, kioskWindowAt, secondsUntil, type KioskCounter } from '#shared/domain/pickup-code';
 import { logger } from '#shared/adapters/observability';
 import type { Deps } from './deps.ts';
 import { untilSettled } from './support/fresh-state.ts';
@@ -9,8 +9,9 @@ import { resumePickup, startPickup, type PickupDeps, type PickupResult } from '.
 /**
  * Primary course (a kiosk at the locker, code typed on its screen):
  * 1. A kiosk acts only for its own location.
- * 2. Reserve one attempt from the location's budget for this five-minute window (one conditional
- *    write), before the code is looked at; with the budget spent, refuse right and wrong codes alike.
+ * 2. Reserve one attempt from this kiosk's budget, then from the location's, for this five-minute
+ *    window (one conditional write each), before the code is looked at; with either spent, refuse
+ *    right and wrong codes alike. One kiosk token can spend at most a tenth of the location's.
  * 3. Find the parcel from the code alone. A miss keeps the attempt spent; a right code gives it back.
  * 4. Open its door as in retrieveParcel. The parcel's own lock (wrong codes in the app) is not
  *    consulted: the location budget governs the kiosk, and a lock answering only right codes
@@ -25,7 +26,19 @@ export async function kioskPickup(
   if (actor.locationId !== locationId) throw new ForbiddenError('FORBIDDEN', 'This kiosk serves another location');
   const now = deps.clock.now();
   const window = kioskWindowAt(now);
-  if (!(await deps.kioskGuard.reserve(locationId, window, deps.kioskAttemptsPerWindow))) {
+  const kiosk = { locationId, kioskId: actor.sub };
+  const location = { locationId };
+  const giveBack = (counter: KioskCounter) =>
+    deps.kioskGuard.giveBack(counter, window).catch((error: unknown) => {
+      // Best effort: a lost give-back only leaves a budget one attempt short until the window ends.
+      logger.warn('Could not give back a kiosk attempt', { locationId, error: error instanceof Error ? error.name : String(error) });
+    });
+  if (!(await deps.kioskGuard.reserve(kiosk, window, kioskBudgetOfOneKiosk(deps.kioskAttemptsPerWindow)))) {
+    throw new TooManyAttemptsError(secondsUntil(window.end, now));
+  }
+  if (!(await deps.kioskGuard.reserve(location, window, deps.kioskAttemptsPerWindow))) {
+    // Not looked at, so not charged to this kiosk either.
+    await giveBack(kiosk);
     throw new TooManyAttemptsError(secondsUntil(window.end, now));
   }
 
@@ -36,10 +49,7 @@ export async function kioskPickup(
     parcel?.locationId === locationId && parcel.pickupCodeHash === codeHash && (parcel.status === 'STORED' || parcel.status === 'COLLECTING');
   if (!found || !opens(found)) throw new ForbiddenError('INVALID_PICKUP_CODE', 'No parcel here has this pickup code');
 
-  await deps.kioskGuard.giveBack(locationId, window).catch((error: unknown) => {
-    // Best effort: a lost give-back only leaves the budget one attempt short until the window ends.
-    logger.warn('Could not give back a kiosk attempt', { locationId, error: error instanceof Error ? error.name : String(error) });
-  });
+  await Promise.all([giveBack(location), giveBack(kiosk)]);
   if (found.status === 'COLLECTING') return resumePickup(deps, found);
 
   let parcel = found;

@@ -11,6 +11,7 @@ import { createTestTable, type TestTable } from '#test/helpers/dynamodb';
 import { actors, buildDeps, ScriptedCodes, type TestDeps } from '#test/helpers/deps';
 import { storeThroughDoor } from '#test/helpers/doors';
 import { givenLocation } from '#test/helpers/fixtures';
+import { serviceSettings } from '#shared/config';
 
 let table: TestTable;
 beforeAll(async () => {
@@ -71,20 +72,38 @@ describe("a location's budget of kiosk attempts", () => {
     }).toEqual({ invalid: budget, throttled: 59, lookups: budget });
   });
 
+  it("holds one kiosk token to a tenth of the location's budget, so one client cannot close the location", async () => {
+    // Prepare: a location budget of 100, so one kiosk may spend 50 of it.
+    const { deps, locationId, lookups } = await givenKioskLocation('4100001000', [], 100);
+    const attacker = { sub: 'kiosk-stolen-token', roles: ['kiosk' as const], locationId };
+
+    // Act
+    const outcomes = await Promise.all(Array.from({ length: 64 }, (_, i) => outcomeOf(kioskPickup(deps, attacker, locationId, wrongCode(i)))));
+    const honest = await outcomeOf(kioskPickup(deps, actors.kiosk(locationId), locationId, '4100001000'));
+
+    // Assess
+    expect({
+      invalid: outcomes.filter((outcome) => outcome === 'INVALID_PICKUP_CODE').length,
+      throttled: outcomes.filter((outcome) => outcome === 'TOO_MANY_ATTEMPTS').length,
+      lookups: lookups.count,
+      honest,
+    }).toEqual({ invalid: 50, throttled: 14, lookups: 51, honest: 'COLLECTING' });
+  });
+
   it('has a production budget of 500 attempts a window: the 500th wrong code is checked, the 501st refused', async () => {
     // Prepare
     const { deps, locationId, lookups } = await givenKioskLocation('4100000900', [], kioskAttemptPolicy.attemptsPerWindow);
     const window = kioskWindowAt(deps.clock.now());
     // 499 attempts spent one by one would be slow against DynamoDB Local; the counter item is the same.
     await deps.documentClient.send(
-      new PutCommand({ TableName: deps.tableName, Item: { ...kioskBudgetKey(locationId, window), attempts: 499 } }),
+      new PutCommand({ TableName: deps.tableName, Item: { ...kioskBudgetKey({ locationId }, window), attempts: 499 } }),
     );
 
     // Act
     const outcomes = await wrongCodesAtKiosk(deps, locationId, 2);
 
     // Assess
-    expect({ default: buildDeps(table).kioskAttemptsPerWindow, outcomes, lookups: lookups.count }).toEqual({
+    expect({ default: serviceSettings({}).KIOSK_ATTEMPTS_PER_WINDOW, outcomes, lookups: lookups.count }).toEqual({
       default: 500,
       outcomes: ['INVALID_PICKUP_CODE', 'TOO_MANY_ATTEMPTS'],
       lookups: 1,

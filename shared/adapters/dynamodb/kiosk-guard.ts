@@ -1,10 +1,17 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { KioskWindow } from '#shared/domain/pickup-code';
+import type { KioskCounter, KioskWindow } from '#shared/domain/pickup-code';
 import type { KioskGuard } from '#shared/ports';
 import { ttlAttribute } from './table.ts';
 
-/** A location's kiosk budget, one counter item per window: `LOC#<loc>#KIOSK` / `<window start>`. */
-export const kioskBudgetKey = (locationId: string, window: KioskWindow) => ({ PK: `LOC#${locationId}#KIOSK`, SK: window.start.toISOString() });
+/**
+ * One counter item per window: a location's kiosks together under `LOC#<loc>#KIOSK` / `<window start>`,
+ * one kiosk token under `LOC#<loc>#KIOSK#TOKEN` / `<window start>#<kiosk sub>` (the window start has a
+ * fixed length, so no sub can make two keys meet).
+ */
+export const kioskBudgetKey = ({ locationId, kioskId }: KioskCounter, window: KioskWindow) =>
+  kioskId === undefined
+    ? { PK: `LOC#${locationId}#KIOSK`, SK: window.start.toISOString() }
+    : { PK: `LOC#${locationId}#KIOSK#TOKEN`, SK: `${window.start.toISOString()}#${kioskId}` };
 
 /** Counters outlive their window by an hour; TTL only tidies up, since a new window is a new item. */
 const keptAfterWindowSeconds = 3600;
@@ -19,12 +26,12 @@ export class DynamoKioskGuard implements KioskGuard {
     private readonly tableName: string,
   ) {}
 
-  async reserve(locationId: string, window: KioskWindow, budget: number): Promise<boolean> {
+  async reserve(counter: KioskCounter, window: KioskWindow, budget: number): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: kioskBudgetKey(locationId, window),
+          Key: kioskBudgetKey(counter, window),
           UpdateExpression: 'ADD attempts :one SET #ttl = :ttl',
           ConditionExpression: 'attribute_not_exists(attempts) OR attempts < :budget',
           ExpressionAttributeNames: { '#ttl': ttlAttribute },
@@ -38,12 +45,12 @@ export class DynamoKioskGuard implements KioskGuard {
     }
   }
 
-  async giveBack(locationId: string, window: KioskWindow): Promise<void> {
+  async giveBack(counter: KioskCounter, window: KioskWindow): Promise<void> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: kioskBudgetKey(locationId, window),
+          Key: kioskBudgetKey(counter, window),
           UpdateExpression: 'ADD attempts :minusOne',
           ConditionExpression: 'attempts > :zero',
           ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0 },

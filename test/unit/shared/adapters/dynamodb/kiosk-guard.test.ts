@@ -22,7 +22,7 @@ describe('DynamoKioskGuard', () => {
     mock.on(UpdateCommand).resolves({});
 
     // Act
-    const reserved = await guard.reserve('loc-1', window, 5);
+    const reserved = await guard.reserve({ locationId: 'loc-1' }, window, 5);
 
     // Assess
     expect(reserved).toBe(true);
@@ -38,12 +38,27 @@ describe('DynamoKioskGuard', () => {
     ]);
   });
 
+  it("keeps one kiosk token's attempts in a counter of its own under the location", async () => {
+    // Prepare
+    mock.on(UpdateCommand).resolves({});
+
+    // Act
+    await guard.reserve({ locationId: 'loc-1', kioskId: 'kiosk-7' }, window, 50);
+    await guard.giveBack({ locationId: 'loc-1', kioskId: 'kiosk-7' }, window);
+
+    // Assess
+    expect(mock.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key)).toEqual([
+      { PK: 'LOC#loc-1#KIOSK#TOKEN', SK: '2026-11-22T10:00:00.000Z#kiosk-7' },
+      { PK: 'LOC#loc-1#KIOSK#TOKEN', SK: '2026-11-22T10:00:00.000Z#kiosk-7' },
+    ]);
+  });
+
   it('answers false when the budget is spent', async () => {
     // Prepare
     mock.on(UpdateCommand).rejects(conditionFailed());
 
     // Act
-    const reserved = await guard.reserve('loc-1', window, 5);
+    const reserved = await guard.reserve({ locationId: 'loc-1' }, window, 5);
 
     // Assess
     expect(reserved).toBe(false);
@@ -54,7 +69,7 @@ describe('DynamoKioskGuard', () => {
     mock.on(UpdateCommand).rejects(Object.assign(new Error('Throttled'), { name: 'ProvisionedThroughputExceededException' }));
 
     // Act
-    const reserving = guard.reserve('loc-1', window, 5);
+    const reserving = guard.reserve({ locationId: 'loc-1' }, window, 5);
 
     // Assess
     await expect(reserving).rejects.toMatchObject({ name: 'ProvisionedThroughputExceededException' });
@@ -65,7 +80,7 @@ describe('DynamoKioskGuard', () => {
     mock.on(UpdateCommand).resolves({});
 
     // Act
-    await guard.giveBack('loc-1', window);
+    await guard.giveBack({ locationId: 'loc-1' }, window);
 
     // Assess
     expect(mock.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
@@ -84,7 +99,7 @@ describe('DynamoKioskGuard', () => {
     mock.on(UpdateCommand).rejects(conditionFailed());
 
     // Act
-    const givingBack = guard.giveBack('loc-1', window);
+    const givingBack = guard.giveBack({ locationId: 'loc-1' }, window);
 
     // Assess
     await expect(givingBack).resolves.toBeUndefined();
