@@ -270,7 +270,8 @@ describe('returning and cancelling', () => {
   });
 
   it('clears the deposit command from the door when a cancel is repeated after its first answer was lost', async () => {
-    // Prepare: the cancel committed, but its clearing of the shadow never happened.
+    // Prepare: the cancel committed, but its clearing of the shadow failed (logged, not answered),
+    // as it would if the invocation had ended right after the commit.
     const { deps } = await freshDeps();
     const { locationId } = await givenLocation(deps, { S: 1 });
     const depositing = await storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' });
