@@ -93,9 +93,19 @@ export interface StoredParcel extends Parcel {
   readonly idempotencyKey?: string;
 }
 
-export interface IdempotencyRecord {
-  readonly parcelId: string;
-  readonly requestHash: string;
+/**
+ * What a carrier's Idempotency-Key answered: the parcel its request stored, or, for a short while,
+ * the refusal it was given (so that copies of one request in flight together all get one answer).
+ */
+export type IdempotencyRecord =
+  | { readonly requestHash: string; readonly parcelId: string }
+  | { readonly requestHash: string; readonly refusal: IdempotentRefusal };
+
+export interface IdempotentRefusal {
+  readonly code: string;
+  readonly message: string;
+  /** Until when the refusal stands; after it the key may be tried again. */
+  readonly until: Date;
 }
 
 /**
@@ -109,7 +119,8 @@ export interface Change {
   readonly slots?: readonly { readonly previous: Slot; readonly next: Slot }[];
   /** Claims a slot that a store or a move chose from the free-slot index: only while it is still allocatable. */
   readonly claim?: { readonly slot: SlotAddress; readonly parcelId: string; readonly command: ActiveCommand; readonly deadline: string };
-  readonly idempotency?: { readonly ownerSub: string; readonly key: string; readonly requestHash: string; readonly expiresAt: Date };
+  /** Taken only when the key is unused or its refusal has lapsed by `at`. */
+  readonly idempotency?: { readonly ownerSub: string; readonly key: string; readonly requestHash: string; readonly at: Date; readonly expiresAt: Date };
   readonly events: readonly AuditEvent[];
   /** Makes the SDK's retries of this very change idempotent. */
   readonly requestToken?: string;
@@ -135,6 +146,8 @@ export interface ParcelRepository {
   findFreeSlots(locationId: string, size: SlotSize): Promise<SlotAddress[]>;
   get(parcelId: string): Promise<StoredParcel | undefined>;
   findIdempotencyRecord(ownerSub: string, key: string): Promise<IdempotencyRecord | undefined>;
+  /** Records a refusal under a key unused (or whose refusal lapsed) at `at`: false when the key has an answer already. */
+  recordRefusal(ownerSub: string, key: string, requestHash: string, refusal: IdempotentRefusal, at: Date): Promise<boolean>;
   findByPickupCode(locationId: string, pickupCodeHash: string): Promise<string | undefined>;
   /** Records a wrong code with optimistic concurrency: false when `previous` was stale. */
   recordWrongCode(parcel: StoredParcel, previous: AttemptState, next: AttemptState, event: AuditEvent): Promise<boolean>;

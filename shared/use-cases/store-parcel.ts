@@ -33,6 +33,14 @@ const maxClaimAttempts = 20;
 const maxCandidateQueries = 3;
 const maxCodeDraws = 5;
 const idempotencyHours = 24;
+/**
+ * How long a refusal answers for its key: longer than any copy of the request can still be running
+ * (functions stop at 10 s, API Gateway at 29 s), short enough that a carrier retrying the key a
+ * minute later, when a slot may have come free, is tried afresh.
+ */
+const refusalStandsMs = 60_000;
+
+type RefusalCode = 'PARCEL_EXISTS' | 'NO_SLOT_AVAILABLE';
 
 /**
  * Primary course:
@@ -83,11 +91,20 @@ export async function storeParcel(
   /**
    * A concurrent retry of this very request (same key) may have taken the parcel id or the last
    * slot since the key was first looked up: then the carrier's parcel exists, and saying otherwise
-   * would tell a carrier whose first response was lost that nothing was stored.
+   * would tell a carrier whose first response was lost that nothing was stored. The refusal is
+   * recorded under the key before it is given, so a copy still under way (which may find a slot
+   * freed a moment later) gives the same answer instead of storing after another copy refused.
    */
-  async function refuse(code: 'PARCEL_EXISTS' | 'NO_SLOT_AVAILABLE', message: string): Promise<StoreParcelResult> {
-    const replay = input.idempotencyKey ? await replayIdempotent(deps, actor, input.idempotencyKey, requestHash) : undefined;
-    if (replay) return replay;
+  async function refuse(code: RefusalCode, message: string): Promise<StoreParcelResult> {
+    const key = input.idempotencyKey;
+    if (!key) throw new ConflictError(code, message);
+    for (let round = 0; round < 3; round++) {
+      const replay = await replayIdempotent(deps, actor, key, requestHash);
+      if (replay) return replay;
+      const now = deps.clock.now();
+      const until = new Date(now.getTime() + refusalStandsMs);
+      if (await deps.parcels.recordRefusal(actor.sub, key, requestHash, { code, message, until }, now)) break;
+    }
     throw new ConflictError(code, message);
   }
 
@@ -129,6 +146,7 @@ export async function storeParcel(
                 ownerSub: actor.sub,
                 key: input.idempotencyKey,
                 requestHash,
+                at: now,
                 expiresAt: new Date(now.getTime() + idempotencyHours * 3_600_000),
               },
             }
@@ -201,6 +219,11 @@ async function replayIdempotent(
   if (!record) return undefined;
   if (record.requestHash !== requestHash) {
     throw new ConflictError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request');
+  }
+  if ('refusal' in record) {
+    const { refusal } = record;
+    if (refusal.until.getTime() <= deps.clock.now().getTime()) return undefined;
+    throw new ConflictError(refusal.code as RefusalCode, refusal.message);
   }
   const parcel = await deps.parcels.get(record.parcelId);
   if (!parcel) throw new Error(`Idempotency record points at missing parcel ${record.parcelId}`);

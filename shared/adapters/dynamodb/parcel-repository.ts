@@ -2,7 +2,7 @@ import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } fro
 import type { AuditEvent } from '#shared/domain/events';
 import type { AttemptState } from '#shared/domain/pickup-code';
 import type { SlotAddress, SlotSize } from '#shared/domain/slot';
-import type { IdempotencyRecord, Page, PageRequest, ParcelRepository, StoredParcel } from '#shared/ports';
+import type { IdempotencyRecord, IdempotentRefusal, Page, PageRequest, ParcelRepository, StoredParcel } from '#shared/ports';
 import { conflicted, failedAt, transact } from './client.ts';
 import type { PageCursors } from './cursor.ts';
 import { codeQueries } from './entities/code.ts';
@@ -31,6 +31,10 @@ export class DynamoParcelRepository implements ParcelRepository {
 
   findIdempotencyRecord(ownerSub: string, key: string): Promise<IdempotencyRecord | undefined> {
     return idempotencyQueries.find(this.client, this.tableName, ownerSub, key);
+  }
+
+  recordRefusal(ownerSub: string, key: string, requestHash: string, refusal: IdempotentRefusal, at: Date): Promise<boolean> {
+    return idempotencyQueries.refuse(this.client, this.tableName, { ownerSub, key, requestHash, refusal, at });
   }
 
   findByPickupCode(locationId: string, pickupCodeHash: string): Promise<string | undefined> {

@@ -63,7 +63,7 @@ const eventPut = (e: AuditEvent) => ({ Put: { TableName: table, Item: { PK: `PAR
 const storeChange: Change = {
   parcel: { next: depositing },
   claim: { slot: { locationId: 'loc-1', lockerId: 'A', slotId: '02', size: 'M' }, parcelId: 'p-1', command, deadline: '2026-11-22T10:00:35.000Z' },
-  idempotency: { ownerSub: 'carrier-1', key: 'key-1', requestHash: 'request-hash', expiresAt: new Date('2026-11-23T10:00:00.900Z') },
+  idempotency: { ownerSub: 'carrier-1', key: 'key-1', requestHash: 'request-hash', at: new Date('2026-11-22T10:00:00.000Z'), expiresAt: new Date('2026-11-23T10:00:00.900Z') },
   events: [event({ to: 'DEPOSITING', commandId: 'cmd-1' })],
   requestToken: 'p-1\nA\n02\nhash-1',
 };
@@ -165,7 +165,9 @@ describe('DynamoChangeWriter.commit: storing a parcel', () => {
           Put: {
             TableName: table,
             Item: { PK: 'IDEMPOTENCY#carrier-1#key-1', SK: 'IDEMPOTENCY', entity: 'IDEMPOTENCY', parcelId: 'p-1', requestHash: 'request-hash', ttl: 1_795_428_000 },
-            ConditionExpression: 'attribute_not_exists(PK)',
+            // A refusal recorded under the key stands until its time has passed, whatever TTL has done.
+            ConditionExpression: 'attribute_not_exists(PK) OR refusedUntil < :at',
+            ExpressionAttributeValues: { ':at': '2026-11-22T10:00:00.000Z' },
           },
         },
         eventPut(storeChange.events[0]!),

@@ -1,5 +1,5 @@
-import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDocumentClient } from '#shared/adapters/dynamodb/client';
@@ -463,8 +463,53 @@ describe('DynamoParcelRepository reads', () => {
 
     // Assess
     expect({ record, input: mock.commandCalls(GetCommand)[0]?.args[0].input }).toEqual({
-      record: { parcelId: 'p-1', requestHash: 'request-hash' },
+      record: { requestHash: 'request-hash', parcelId: 'p-1' },
       input: { TableName: table, Key: { PK: 'IDEMPOTENCY#carrier-1#key-1', SK: 'IDEMPOTENCY' }, ConsistentRead: true },
+    });
+  });
+
+  it('reads a refusal recorded under a key with the time it stands until', async () => {
+    // Prepare
+    mock.on(GetCommand).resolves({
+      Item: {
+        PK: 'IDEMPOTENCY#carrier-1#key-2', SK: 'IDEMPOTENCY', entity: 'IDEMPOTENCY', requestHash: 'request-hash',
+        refusalCode: 'NO_SLOT_AVAILABLE', refusalMessage: 'No free slot', refusedUntil: '2026-11-22T10:01:00.000Z', ttl: 1_795_341_720,
+      },
+    });
+
+    // Act
+    const record = await repository.findIdempotencyRecord('carrier-1', 'key-2');
+
+    // Assess
+    expect(record).toEqual({
+      requestHash: 'request-hash',
+      refusal: { code: 'NO_SLOT_AVAILABLE', message: 'No free slot', until: new Date('2026-11-22T10:01:00.000Z') },
+    });
+  });
+
+  it('records a refusal only under a key with no answer standing, and says when the key had one', async () => {
+    // Prepare
+    const at = new Date('2026-11-22T10:00:00.000Z');
+    const refusal = { code: 'NO_SLOT_AVAILABLE', message: 'No free slot', until: new Date('2026-11-22T10:01:00.000Z') };
+    mock.on(PutCommand).resolvesOnce({}).rejectsOnce(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+
+    // Act
+    const first = await repository.recordRefusal('carrier-1', 'key-2', 'request-hash', refusal, at);
+    const second = await repository.recordRefusal('carrier-1', 'key-2', 'request-hash', refusal, at);
+
+    // Assess
+    expect({ first, second, input: mock.commandCalls(PutCommand)[0]?.args[0].input }).toEqual({
+      first: true,
+      second: false,
+      input: {
+        TableName: table,
+        Item: {
+          PK: 'IDEMPOTENCY#carrier-1#key-2', SK: 'IDEMPOTENCY', entity: 'IDEMPOTENCY', requestHash: 'request-hash',
+          refusalCode: 'NO_SLOT_AVAILABLE', refusalMessage: 'No free slot', refusedUntil: '2026-11-22T10:01:00.000Z', ttl: 1_795_341_720,
+        },
+        ConditionExpression: 'attribute_not_exists(PK) OR refusedUntil < :at',
+        ExpressionAttributeValues: { ':at': '2026-11-22T10:00:00.000Z' },
+      },
     });
   });
 
