@@ -14,6 +14,8 @@ import type { MessageLog } from './messages.ts';
  */
 export interface LocalSns {
   readonly url: string;
+  /** The ARN a topic of that name has (or would have) on this endpoint. */
+  topicArn(name: string): string;
   /** What was published to the topic, oldest first; empty for a topic that does not exist. */
   topicMessages(topicArn: string): readonly TopicMessage[];
   stop(): Promise<void>;
@@ -42,6 +44,8 @@ export interface LocalSnsOptions {
   readonly region?: string;
   /** The service's clock, which the local stack can move forward; SMS are stamped with it. */
   readonly now?: () => Date;
+  /** Topics that exist from the start, as the deployed stack's topics exist before any function runs. */
+  readonly topics?: readonly string[];
 }
 
 const apiVersion = '2010-03-31';
@@ -73,16 +77,19 @@ export async function startSns(options: LocalSnsOptions): Promise<LocalSns> {
   const region = options.region ?? 'us-east-1';
   const now = options.now ?? (() => new Date());
   const topics = new Map<string, TopicMessage[]>();
+  const createTopic = (name: string): string => {
+    if (!topicName.test(name)) throw invalidParameter('Topic Name');
+    const arn = `arn:aws:sns:${region}:${accountId}:${name}`;
+    // Idempotent as in SNS: creating an existing topic answers its ARN. (SNS also refuses a second
+    // call with different attributes; the local stack creates each topic once, so that is not served.)
+    if (!topics.has(arn)) topics.set(arn, []);
+    return arn;
+  };
+  for (const name of options.topics ?? []) createTopic(name);
 
   const actions: Record<string, (params: URLSearchParams) => string> = {
     CreateTopic(params) {
-      const name = params.get('Name') ?? '';
-      if (!topicName.test(name)) throw invalidParameter('Topic Name');
-      const arn = `arn:aws:sns:${region}:${accountId}:${name}`;
-      // Idempotent as in SNS: creating an existing topic answers its ARN. (SNS also refuses a second
-      // call with different attributes; the local stack creates each topic once, so that is not served.)
-      if (!topics.has(arn)) topics.set(arn, []);
-      return text('TopicArn', arn);
+      return text('TopicArn', createTopic(params.get('Name') ?? ''));
     },
     ListTopics() {
       // SNS pages by 100; the local stack has a handful of topics, so one page without NextToken.
@@ -145,6 +152,7 @@ export async function startSns(options: LocalSnsOptions): Promise<LocalSns> {
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    topicArn: (name) => `arn:aws:sns:${region}:${accountId}:${name}`,
     topicMessages: (topicArn) => [...(topics.get(topicArn) ?? [])],
     stop: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
   };
