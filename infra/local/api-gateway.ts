@@ -269,7 +269,7 @@ async function serve(incoming: IncomingMessage, response: ServerResponse, option
   try {
     if (rawPath.startsWith('/_local/')) {
       const body = await readBody(incoming);
-      writeJson(response, 200, await (options.localRoutes ?? noLocalRoutes)(method, rawPath, body));
+      writeJson(response, 200, await (options.localRoutes ?? noLocalRoutes)(method, rawPath, body, rawQuery));
       return;
     }
     const match = matchRoute(options.api.routes, method, rawPath);

@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { issueToken, tokenRequestSchema } from './auth.ts';
 import type { SimulatedDoor, SimulatedLocker } from './iot/simulated-locker.ts';
+import type { DeliveredMessage, MessageLog } from './notify/messages.ts';
 
 /**
  * The `/_local/…` routes: what a developer needs from the local stack that AWS has elsewhere (a
  * token from the user pool, time passing, the schedule firing, a locker's door misbehaving or its
- * network going away). They exist only locally.
+ * network going away, the phone and inbox that receive the service's SMS and emails). They exist
+ * only locally.
  */
-export type LocalRoutes = (method: string, path: string, body: string | null) => Promise<unknown>;
+export type LocalRoutes = (method: string, path: string, body: string | null, rawQuery: string) => Promise<unknown>;
 
 export class LocalRouteError extends Error {
   constructor(
@@ -27,6 +29,8 @@ export interface LocalControls {
   runSchedules(): Promise<unknown>;
   /** The simulated locker of each locker in the table (the local stack's fleet). */
   readonly lockers: { get(locationId: string, lockerId: string): SimulatedLocker | undefined };
+  /** The SMS and emails the local SNS and SES delivered; omitted, `GET /_local/messages` answers 404. */
+  readonly messages?: Pick<MessageLog, 'to'>;
 }
 
 const clockRequestSchema = z.strictObject({
@@ -60,8 +64,15 @@ export interface SimulatedLockerState {
 export type SimulatedDoorState = SimulatedDoor & Pick<SimulatedLockerState, 'locationId' | 'lockerId' | 'thingName' | 'online'>;
 
 export function localRoutes(controls: LocalControls): LocalRoutes {
-  return async (method, path, body) => {
+  return async (method, path, body, rawQuery) => {
     const route = `${method} ${path}`;
+    if (route === 'GET /_local/messages' && controls.messages !== undefined) {
+      const to = queryValue(rawQuery, 'to');
+      if (to === undefined || to === '') {
+        throw new LocalRouteError(400, 'VALIDATION_ERROR', 'Give the address to read: ?to=<email or E.164 phone>', [{ path: 'to', message: 'required' }]);
+      }
+      return { items: controls.messages.to(to).map(messageItem) };
+    }
     if (route === 'POST /_local/token') return { token: await issueToken(parseBody(body, tokenRequestSchema)) };
     if (route === 'POST /_local/clock') {
       const { advanceHours } = parseBody(body, clockRequestSchema);
@@ -114,6 +125,35 @@ function lockerState(locker: SimulatedLocker, locationId: string, lockerId: stri
 
 function doorState(locker: SimulatedLocker, locationId: string, lockerId: string, slotId: string): SimulatedDoorState {
   return { locationId, lockerId, thingName: locker.thingName, online: locker.online, ...locker.describeDoor(slotId) };
+}
+
+/** A delivered message as `GET /_local/messages` lists it: the documented fields, in that order. */
+function messageItem(message: DeliveredMessage): DeliveredMessage {
+  const { channel, to, subject, body, sentAt } = message;
+  return { channel, to, ...(subject === undefined ? {} : { subject }), body, sentAt };
+}
+
+/**
+ * The last value of a query parameter. A `+` stays a `+` (as API Gateway leaves it), not the space
+ * of form encoding: phone numbers start with one, a developer types `?to=+4915…` into curl unencoded,
+ * and no address contains a space. `%2B` decodes to `+` as well.
+ */
+function queryValue(rawQuery: string, name: string): string | undefined {
+  let value: string | undefined;
+  for (const pair of rawQuery.split('&')) {
+    const separator = pair.indexOf('=');
+    const [key, raw] = separator === -1 ? [pair, ''] : [pair.slice(0, separator), pair.slice(separator + 1)];
+    if (decodeQueryPart(key) === name) value = decodeQueryPart(raw);
+  }
+  return value;
+}
+
+function decodeQueryPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new LocalRouteError(400, 'VALIDATION_ERROR', 'The query string is not valid', [{ path: '', message: `cannot decode "${part}"` }]);
+  }
 }
 
 function decodePathSegment(segment: string): string {

@@ -16,6 +16,9 @@ import { localAccountId, localRegion, sourceRuntime, type LambdaRuntime } from '
 import { workerRuntime, type ColdStart } from './lambda/workers.ts';
 import { randomSecret, readLocalSecrets, readShadows, shadowKeeper, writeLocalSecrets, type LocalSecrets } from './local-data.ts';
 import { localRoutes } from './local-routes.ts';
+import { createMessageLog, type MessageLog } from './notify/messages.ts';
+import { startSes } from './notify/ses.ts';
+import { startSns } from './notify/sns.ts';
 import { secretName, startSecretsManager, type LocalSecretsManager } from './secrets-manager.ts';
 
 export interface LocalStackOptions {
@@ -39,6 +42,9 @@ export interface LocalStackOptions {
   readonly iotHttpPort?: number;
   /** The MQTT broker's port; 0 (the default) picks a free one. */
   readonly mqttPort?: number;
+  /** The local SNS and SES v2 endpoints' ports; 0 (the default) picks a free one. */
+  readonly snsPort?: number;
+  readonly sesPort?: number;
   /**
    * How long a locker may take to open a door, and how long a door may stand open, for every
    * function (`DOOR_COMMAND_TIMEOUT_SECONDS`, `DOOR_LEFT_OPEN_SECONDS`). Omitted: in source mode
@@ -80,6 +86,13 @@ export interface LocalStack {
   readonly mqttUrl: string;
   /** One simulated locker per locker in the table (started within 2 s of its creation). */
   readonly lockers: Pick<LockerFleet, 'get' | 'sync'>;
+  /** The local SNS (SMS to phones, the topics) and SES v2 (emails) the functions reach through `AWS_ENDPOINT_URL_SNS` and `AWS_ENDPOINT_URL_SESV2`. */
+  readonly snsEndpoint: string;
+  readonly sesEndpoint: string;
+  /** The topics the stack creates at start, by their ARNs on the local SNS. */
+  readonly topics: Readonly<Record<keyof typeof localTopics, string>>;
+  /** The SMS and emails delivered so far, as `GET /_local/messages?to=` lists them. */
+  readonly messages: Pick<MessageLog, 'to'>;
   issueToken(request: TokenRequest): Promise<string>;
   /** Moves the service's clock forward and returns the new time. */
   advanceClock(hours: number): Date;
@@ -87,6 +100,9 @@ export interface LocalStack {
   sweep(): Promise<unknown>;
   stop(): Promise<void>;
 }
+
+/** The SNS topics of issue 9: every parcel event for integrators, and door faults for operators. */
+const localTopics = { parcelEvents: 'parcel-events', operatorAlerts: 'operator-alerts' } as const;
 
 /**
  * The whole service on one machine: DynamoDB Local and the table, a local Lambda runtime, the API
@@ -130,10 +146,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await iot.stop();
       await keeper?.flush();
     });
+    // Like the lockers, the phone and the inbox receive in the service's time.
+    const messages = createMessageLog();
+    const sns = await startSns({ messages, port: options.snsPort ?? 0, region: localRegion, now: () => clock(), topics: Object.values(localTopics) });
+    cleanup.push(() => sns.stop());
+    const ses = await startSes({ messages, port: options.sesPort ?? 0, region: localRegion, now: () => clock() });
+    cleanup.push(() => ses.stop());
+    const notify: NotifyEndpoints = { sns: sns.url, ses: ses.url };
     const wiring =
       mode === 'source'
-        ? await sourceWiring(options, dynamoEndpoint, tableName, iot, secrets)
-        : await assemblyWiring(options, dynamoEndpoint, tableName, iot, secrets);
+        ? await sourceWiring(options, dynamoEndpoint, tableName, iot, notify, secrets)
+        : await assemblyWiring(options, dynamoEndpoint, tableName, iot, notify, secrets);
     ensureTable = wiring.ensureTable;
     cleanup.push(...wiring.cleanup);
     const { lambda } = wiring;
@@ -161,7 +184,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       port: options.port,
       api: wiring.api,
       lambda,
-      localRoutes: localRoutes({ advanceClock, runSchedules: () => schedules.runAll(), lockers }),
+      localRoutes: localRoutes({ advanceClock, runSchedules: () => schedules.runAll(), lockers, messages }),
     });
     cleanup.push(() => gateway.close());
 
@@ -177,6 +200,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       iotDataEndpoint: iot.dataPlaneEndpoint,
       mqttUrl: iot.mqttUrl,
       lockers,
+      snsEndpoint: sns.url,
+      sesEndpoint: ses.url,
+      topics: { parcelEvents: sns.topicArn(localTopics.parcelEvents), operatorAlerts: sns.topicArn(localTopics.operatorAlerts) },
+      messages,
       issueToken: (request) => issueToken(request),
       advanceClock: (hours) => advanceClock(hours * 3_600_000),
       sweep: () => schedules.runAll(),
@@ -234,11 +261,28 @@ interface Wiring {
   readonly synthMs?: number;
 }
 
+/** The local SNS and SES v2 endpoints, handed to the functions as the SDK's per-service endpoint variables. */
+interface NotifyEndpoints {
+  readonly sns: string;
+  readonly ses: string;
+}
+
+function notifyEnvironment(notify: NotifyEndpoints): Record<string, string> {
+  return { AWS_ENDPOINT_URL_SNS: notify.sns, AWS_ENDPOINT_URL_SESV2: notify.ses };
+}
+
 /** `npm start`: the table from the shared definition, every function from source in this process. */
-async function sourceWiring(options: LocalStackOptions, dynamoEndpoint: string, tableName: string, iot: IotLocal, secrets?: KeptSecrets): Promise<Wiring> {
+async function sourceWiring(
+  options: LocalStackOptions,
+  dynamoEndpoint: string,
+  tableName: string,
+  iot: IotLocal,
+  notify: NotifyEndpoints,
+  secrets?: KeptSecrets,
+): Promise<Wiring> {
   const ensureTable = (endpoint: string) => createTable(endpoint, tableName);
   await ensureTable(dynamoEndpoint);
-  configureProcessEnvironment(options, dynamoEndpoint, tableName, iot, secrets);
+  configureProcessEnvironment(options, dynamoEndpoint, tableName, iot, notify, secrets);
   const lambda = sourceRuntime();
   return {
     lambda,
@@ -251,7 +295,14 @@ async function sourceWiring(options: LocalStackOptions, dynamoEndpoint: string, 
 }
 
 /** The variables the functions and the SDK read in source mode: only endpoints differ from AWS. */
-function configureProcessEnvironment(options: LocalStackOptions, dynamoEndpoint: string, tableName: string, iot: IotLocal, secrets?: KeptSecrets): void {
+function configureProcessEnvironment(
+  options: LocalStackOptions,
+  dynamoEndpoint: string,
+  tableName: string,
+  iot: IotLocal,
+  notify: NotifyEndpoints,
+  secrets?: KeptSecrets,
+): void {
   // Whatever credentials the shell holds, the local stack must never reach a real account.
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
@@ -264,6 +315,7 @@ function configureProcessEnvironment(options: LocalStackOptions, dynamoEndpoint:
     // In memory, a secret that lives as long as the process loses nothing; kept data keeps its secret.
     PICKUP_CODE_SECRET: secrets?.pickupCodeSecret ?? process.env.PICKUP_CODE_SECRET ?? randomBytes(32).toString('base64url'),
     IOT_DATA_ENDPOINT: iot.dataPlaneEndpoint,
+    ...notifyEnvironment(notify),
     ...settingsEnvironment(options),
   });
 }
@@ -282,7 +334,14 @@ function settingsEnvironment(options: LocalStackOptions): Record<string, string>
  * templates declare them, every function from its bundle with its own environment, and the secrets
  * behind a local Secrets Manager.
  */
-async function assemblyWiring(options: LocalStackOptions, dynamoEndpoint: string, tableName: string, iot: IotLocal, kept?: KeptSecrets): Promise<Wiring> {
+async function assemblyWiring(
+  options: LocalStackOptions,
+  dynamoEndpoint: string,
+  tableName: string,
+  iot: IotLocal,
+  notify: NotifyEndpoints,
+  kept?: KeptSecrets,
+): Promise<Wiring> {
   const source = await ensureAssembly(options.assemblyDirectory);
   const local = { region: localRegion, accountId: localAccountId, tableName, iotDataEndpoint: iot.dataPlaneEndpoint };
   const assembly = readAssembly(source.directory, local);
@@ -309,6 +368,7 @@ async function assemblyWiring(options: LocalStackOptions, dynamoEndpoint: string
       AWS_SESSION_TOKEN: 'local',
       AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+      ...notifyEnvironment(notify),
       // Lambda runs Node.js 22; this machine may run 20, where the SDK would warn in every function's log.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },

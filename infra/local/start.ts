@@ -34,6 +34,9 @@ const dataDirectory = process.env.DATA_DIR || fileURLToPath(new URL('../../.loca
 const port = portFrom('PORT', 3000);
 const iotHttpPort = portFrom('IOT_HTTP_PORT', 4580);
 const mqttPort = portFrom('MQTT_PORT', 1883);
+// LocalStack's former per-service ports, so a shell's AWS_ENDPOINT_URL_SNS/_SESV2 stays valid across restarts.
+const snsPort = portFrom('SNS_PORT', 4575);
+const sesPort = portFrom('SES_PORT', 4579);
 const doorCommandTimeoutSeconds = wholeNumberFrom('DOOR_COMMAND_TIMEOUT_SECONDS');
 const doorLeftOpenSeconds = wholeNumberFrom('DOOR_LEFT_OPEN_SECONDS');
 // A lower kiosk budget (`KIOSK_ATTEMPTS_PER_WINDOW=5 npm start`) to try the 429 by hand; the functions check its range.
@@ -42,8 +45,8 @@ const started = performance.now();
 
 console.log(
   mode === 'assembly'
-    ? 'Synthesizing the CDK app (or reusing a current cdk.out), then starting DynamoDB Local, the bundled functions, the local API gateway and the IoT stand-in…'
-    : 'Starting DynamoDB Local, the local API gateway and the IoT stand-in…',
+    ? 'Synthesizing the CDK app (or reusing a current cdk.out), then starting DynamoDB Local, the bundled functions, the local API gateway and the IoT, SNS and SES stand-ins…'
+    : 'Starting DynamoDB Local, the local API gateway and the IoT, SNS and SES stand-ins…',
 );
 const fail = (error: unknown): never => {
   console.error(error instanceof Error ? error.message : error);
@@ -54,6 +57,8 @@ const stack = await startLocalStack({
   mode,
   iotHttpPort,
   mqttPort,
+  snsPort,
+  sesPort,
   ...(doorCommandTimeoutSeconds === undefined ? {} : { doorCommandTimeoutSeconds }),
   ...(doorLeftOpenSeconds === undefined ? {} : { doorLeftOpenSeconds }),
   ...(kioskAttemptsPerWindow === undefined ? {} : { kioskAttemptsPerWindow }),
@@ -72,6 +77,8 @@ Locker service listening on ${stack.url} (ready in ${((performance.now() - start
 ${functions}DynamoDB Local on ${stack.dynamoEndpoint}, this machine only (${persist ? `data and secrets kept in ${dataDirectory}` : 'in memory: start with --persist to keep the data'}, table ${stack.tableName}; restarted if it dies)
 IoT Data Plane endpoint: ${stack.iotDataEndpoint}
 MQTT broker: ${stack.mqttUrl}
+SNS endpoint: ${stack.snsEndpoint} (topics ${stack.topics.parcelEvents}, ${stack.topics.operatorAlerts}; SMS to phone numbers)
+SES v2 endpoint: ${stack.sesEndpoint} (emails)
 Every locker added through the API gets a simulated locker (thing "<locationId>:<lockerId>", a door per slot). Watch one with
   npm run iot -- watch --thing central:A --mqtt-url ${stack.mqttUrl}
 
@@ -81,7 +88,8 @@ Get a token (roles: admin, carrier, customer, kiosk; kiosks also need "locationI
 
 Local only: POST /_local/clock {"advanceHours": 73} moves the service clock, POST /_local/sweep runs every schedule now,
 POST /_local/lockers/<locationId>/<lockerId>/doors/<slotId> {"fault": "JAMMED" | "LEFT_OPEN" | null} or {"action": "CLOSE" | "FORCE_OPEN"}
-makes a simulated door misbehave, POST /_local/lockers/<locationId>/<lockerId> {"online": false | true} cuts its network or brings it back.
+makes a simulated door misbehave, POST /_local/lockers/<locationId>/<lockerId> {"online": false | true} cuts its network or brings it back,
+GET /_local/messages?to=<email or +E.164 phone> lists the SMS and emails delivered to that address, oldest first.
 Ctrl-C stops everything.
 `);
 

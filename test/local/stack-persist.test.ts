@@ -21,7 +21,7 @@ afterAll(async () => {
 async function startPersisting(directory: string): Promise<{ url: string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts', '--persist'], {
     cwd: repo,
-    env: { ...process.env, DATA_DIR: directory, PORT: '0', IOT_HTTP_PORT: '0', MQTT_PORT: '0' },
+    env: { ...process.env, DATA_DIR: directory, PORT: '0', IOT_HTTP_PORT: '0', MQTT_PORT: '0', SNS_PORT: '0', SES_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.push(child);
