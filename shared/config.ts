@@ -139,3 +139,22 @@ export function doorsConfig(env: Env = process.env) {
     env,
   );
 }
+
+const arn = z.string().check(z.regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN'));
+
+/**
+ * The notifier port: the two SNS topics the stack creates and the SES sender identity, a stage
+ * setting (a verified domain or address in SES). SMS needs no setting: it is SNS `Publish` to a phone.
+ */
+export function notifierConfig(env: Env = process.env) {
+  return read(
+    'the notifier',
+    z.object({
+      PARCEL_EVENTS_TOPIC_ARN: arn,
+      OPERATOR_ALERTS_TOPIC_ARN: arn,
+      /** `From` of every email, e.g. `Parcel lockers <no-reply@lockers.example.com>`. */
+      EMAIL_SENDER: present,
+    }),
+    env,
+  );
+}

@@ -31,6 +31,11 @@ export interface Needs {
    * timings, and `iot:GetThingShadow`/`iot:UpdateThingShadow` on the lockers' things.
    */
   readonly doors?: true;
+  /**
+   * Tells people and systems (DESIGN.md §7): SMS by SNS `Publish` to a phone number, email by SES
+   * v2 from the stage's sender identity, and the `parcel-events` and operators' SNS topics.
+   */
+  readonly notifier?: true;
 }
 
 export interface RequestSchemas<Body = unknown, Params = unknown, Query = unknown> {
@@ -86,7 +91,26 @@ export interface IotFunction<N extends Needs = Needs> {
   readonly needs: N;
 }
 
-export type FunctionDefinition = HttpFunction | ScheduledFunction | IotFunction;
+/**
+ * Invoked by the table's DynamoDB stream through an event source mapping. `filter` is the mapping's
+ * filter pattern (Lambda's JSON pattern syntax), so only matching records are delivered, and
+ * the local stream trigger applies the same pattern.
+ */
+export interface StreamFunction<N extends Needs = Needs> {
+  readonly kind: 'streams';
+  /** File name under functions/streams/ and the Lambda's logical name. */
+  readonly name: string;
+  readonly description: string;
+  readonly filter: Readonly<Record<string, unknown>>;
+  readonly batchSize: number;
+  /** How long Lambda gathers records before invoking with fewer than `batchSize`. */
+  readonly maxBatchingWindowSeconds: number;
+  /** Retries of a failing batch (bisected) before its records go to the dead-letter queue. */
+  readonly retryAttempts: number;
+  readonly needs: N;
+}
+
+export type FunctionDefinition = HttpFunction | ScheduledFunction | IotFunction | StreamFunction;
 
 function http<const N extends Needs, Body = undefined, Params = Record<string, never>, Query = Record<string, never>>(
   definition: Omit<HttpFunction<N, Body, Params, Query>, 'kind'>,
@@ -100,6 +124,10 @@ function schedule<const N extends Needs>(definition: Omit<ScheduledFunction<N>, 
 
 function iot<const N extends Needs>(definition: Omit<IotFunction<N>, 'kind'>): IotFunction<N> {
   return { kind: 'iot', ...definition };
+}
+
+function stream<const N extends Needs>(definition: Omit<StreamFunction<N>, 'kind'>): StreamFunction<N> {
+  return { kind: 'streams', ...definition };
 }
 
 /** The rules engine's SQL for a rule, the one string deployed and the one the local stand-in reads back. */
@@ -268,6 +296,11 @@ export const manifest = {
     everyMinutes: 1,
     needs: { table: 'readWrite', doors: true },
   }),
+  'send-reminders': schedule({
+    name: 'send-reminders',
+    everyMinutes: 15,
+    needs: { table: 'readWrite', notifier: true },
+  }),
   'reconcile-door': iot({
     name: 'reconcile-door',
     rule: {
@@ -286,6 +319,16 @@ export const manifest = {
     },
     needs: { table: 'readWrite' },
   }),
+  notify: stream({
+    name: 'notify',
+    description: 'Tells recipients, integrators and operators about the events every change writes',
+    // Event items only, and only as they are written: an event is never changed or deleted.
+    filter: { eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: ['EVENT'] } } } },
+    batchSize: 25,
+    maxBatchingWindowSeconds: 0,
+    retryAttempts: 3,
+    needs: { table: 'readWrite', pickupCodeSecret: true, notifier: true },
+  }),
 } as const;
 
 export type FunctionName = keyof typeof manifest;
@@ -296,6 +339,7 @@ export const scheduledFunctions: readonly ScheduledFunction[] = functionDefiniti
   (fn): fn is ScheduledFunction => fn.kind === 'schedule',
 );
 export const iotFunctions: readonly IotFunction[] = functionDefinitions.filter((fn): fn is IotFunction => fn.kind === 'iot');
+export const streamFunctions: readonly StreamFunction[] = functionDefinitions.filter((fn): fn is StreamFunction => fn.kind === 'streams');
 
 /** Where a function's entry point lives, relative to the repository root. */
 export function entryPath(fn: FunctionDefinition): string {

@@ -1,8 +1,10 @@
+import type { CarrierContact, Contact } from '#shared/domain/contact';
 import type { AuditEvent } from '#shared/domain/events';
 import type { Location, LocationLayout, Locker } from '#shared/domain/location';
 import type { Parcel } from '#shared/domain/parcel';
 import type { AttemptState, KioskCounter, KioskWindow } from '#shared/domain/pickup-code';
 import type { DoorCommand } from '#shared/domain/door';
+import type { IntegratorMessage, OperatorAlert } from '#shared/domain/notifications';
 import type { ActiveCommand, FreeCounts, Slot, SlotAddress, SlotSize } from '#shared/domain/slot';
 
 /** The service's view of time. Injected so tests and the local stack can move it. */
@@ -91,6 +93,8 @@ export interface StoredParcel extends Parcel {
   readonly pickupCodeHash?: string;
   readonly sealedPickupCode?: string;
   readonly idempotencyKey?: string;
+  /** The recipient's contact as the carrier gave it at store time: used only while they have no profile. */
+  readonly recipientContact?: RecipientContact;
 }
 
 /**
@@ -182,4 +186,47 @@ export interface KioskGuard {
   reserve(counter: KioskCounter, window: KioskWindow, budget: number): Promise<boolean>;
   /** Gives a reserved attempt back (a right code is not a guess); never below zero. */
   giveBack(counter: KioskCounter, window: KioskWindow): Promise<void>;
+}
+
+/** A customer's saved contact (`/me`), keyed by their token's `sub`. */
+export interface ProfileRepository {
+  get(sub: string): Promise<Contact | undefined>;
+  put(sub: string, contact: Contact, at: Date): Promise<void>;
+}
+
+/** What a carrier said about the recipient at store time, kept beside the parcel. */
+export type RecipientContact = CarrierContact;
+
+/**
+ * Sends one message to one person. Neither SNS SMS nor SES takes an idempotency token, so
+ * "exactly once" is the sent log's job, not the channel's.
+ */
+export interface Notifier {
+  sms(to: string, body: string): Promise<void>;
+  email(to: string, subject: string, body: string): Promise<void>;
+}
+
+/** The service's SNS topics: every parcel event for integrators, and the operators' alerts. */
+export interface EventPublisher {
+  parcelEvent(message: IntegratorMessage): Promise<void>;
+  operatorAlert(alert: OperatorAlert): Promise<void>;
+}
+
+/**
+ * What has been sent, per event and channel (DESIGN.md §7): a redelivered stream record or a
+ * second reminder sweep sends nothing twice.
+ */
+export interface SentLog {
+  /**
+   * Takes the send of `key` for a while (a lease), with a conditional write.
+   * @returns a lease to settle, or undefined when the key was sent already or another sender holds it.
+   */
+  begin(key: string, at: Date): Promise<SendLease | undefined>;
+}
+
+export interface SendLease {
+  /** Marks the key sent, for good. */
+  sent(at: Date): Promise<void>;
+  /** Gives the lease back after a failed send, so a retry can take it at once. */
+  release(): Promise<void>;
 }

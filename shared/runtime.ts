@@ -7,6 +7,7 @@ import { DynamoKioskGuard } from '#shared/adapters/dynamodb/kiosk-guard';
 import { DynamoLocationRepository } from '#shared/adapters/dynamodb/location-repository';
 import { DynamoParcelRepository } from '#shared/adapters/dynamodb/parcel-repository';
 import { DynamoChangeWriter } from '#shared/adapters/dynamodb/changes';
+import { DynamoProfileRepository } from '#shared/adapters/dynamodb/profile-repository';
 import { createIotDataClient, IotShadowDoors } from '#shared/adapters/iot-doors';
 import { ulidIds } from '#shared/adapters/ids';
 import { powertoolsMetrics, tracer } from '#shared/adapters/observability';
@@ -16,7 +17,7 @@ import { doorsConfig, pickupCodeSecretConfig, serviceSettings, tableConfig } fro
 import type { DoorTimings } from '#shared/domain/door';
 import { kioskAttemptPolicy } from '#shared/domain/pickup-code';
 import type { Needs, TableAccess } from '#shared/manifest';
-import type { DoorController, Metrics } from '#shared/ports';
+import type { DoorController, EventPublisher, Metrics, Notifier } from '#shared/ports';
 import type { BasePorts, Deps, DoorPorts, TablePorts, VaultPorts } from '#shared/use-cases/deps';
 
 /**
@@ -137,6 +138,7 @@ export function tablePorts(client: DynamoDBDocumentClient, tableName: string, cu
     parcels: new DynamoParcelRepository(client, tableName, cursors),
     kioskGuard: new DynamoKioskGuard(client, tableName),
     changes: new DynamoChangeWriter(client, tableName),
+    profiles: new DynamoProfileRepository(client, tableName),
   };
 }
 
@@ -149,16 +151,20 @@ export interface Wiring {
   readonly metrics: Metrics;
   readonly doors: DoorController;
   readonly doorTimings: DoorTimings;
+  readonly notifier: Notifier;
+  readonly publisher: EventPublisher;
   /** Omitted: the policy's figure, as deployed. */
   readonly kioskAttemptsPerWindow?: number;
 }
 
 /** Every real adapter at once, from explicit values: the tests and the benchmark floor use this. */
-export function wireDeps({ documentClient, tableName, secret, allocation, defaultPickupWindowHours, metrics, doors, doorTimings, kioskAttemptsPerWindow }: Wiring): Deps {
+export function wireDeps({ documentClient, tableName, secret, allocation, defaultPickupWindowHours, metrics, doors, doorTimings, notifier, publisher, kioskAttemptsPerWindow }: Wiring): Deps {
   return {
     ...basePorts({ allocation, defaultPickupWindowHours, metrics, doorTimings, ...(kioskAttemptsPerWindow === undefined ? {} : { kioskAttemptsPerWindow }) }),
     ...tablePorts(documentClient, tableName, new SealedCursors(secret)),
     vault: new CryptoPickupCodeVault(secret),
     doors,
+    notifier,
+    publisher,
   };
 }

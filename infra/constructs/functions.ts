@@ -72,6 +72,9 @@ function triggerSettings(definition: FunctionDefinition): { description: string;
       };
     case 'iot':
       return { description: `${definition.name} on ${definition.rule.topicFilter}` };
+    case 'streams':
+      // A batch of sends, each a few hundred milliseconds at worst, with room for the SDK's retries.
+      return { description: definition.description, timeout: Duration.minutes(1) };
   }
 }
 

@@ -10,8 +10,11 @@ import type {
   IdGenerator,
   KioskGuard,
   LocationRepository,
+  EventPublisher,
   Metrics,
+  Notifier,
   ParcelRepository,
+  ProfileRepository,
   PickupCodeVault,
 } from '#shared/ports';
 
@@ -34,6 +37,13 @@ export interface TablePorts {
   readonly parcels: ParcelRepository;
   readonly kioskGuard: KioskGuard;
   readonly changes: ChangeWriter;
+  readonly profiles: ProfileRepository;
+}
+
+/** The ports of a function that tells people (`needs.notifier`). */
+export interface NotifyPorts {
+  readonly notifier: Notifier;
+  readonly publisher: EventPublisher;
 }
 
 /** The ports of a function that commands doors (`needs.doors`). */
@@ -47,7 +57,7 @@ export interface VaultPorts {
 }
 
 /** Every port a use case may ask for; each use case takes only the ones it names. */
-export type Deps = BasePorts & TablePorts & VaultPorts & DoorPorts;
+export type Deps = BasePorts & TablePorts & VaultPorts & DoorPorts & NotifyPorts;
 
 export function auditEvent(
   deps: Pick<Deps, 'ids'>,

@@ -12,6 +12,7 @@ import type { Deps } from '#shared/use-cases/deps';
 import { wireDeps } from '#shared/runtime';
 import { createLocalDynamoDbClient } from '#infra/local/dynamodb-local';
 import type { TestTable } from './dynamodb.ts';
+import { RecordingNotifier } from './notify.ts';
 
 export const testSecret = 'integration-test-secret-0123456789abcdef';
 
@@ -53,6 +54,8 @@ export interface TestDeps extends Deps {
   readonly documentClient: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly doors: ShadowDoors;
+  /** Both the notifier and the publisher: what the use cases sent. */
+  readonly sends: RecordingNotifier;
 }
 
 /** The production wiring (`wireDeps`) against a test table, with a clock the test moves; `client` lets a test add SDK middleware to inject faults. */
@@ -65,11 +68,13 @@ export function buildDeps(
     clock?: ManualClock;
     metrics?: Metrics;
     doors?: ShadowDoors;
+    sends?: RecordingNotifier;
     /** A location's kiosk attempts per window; omitted, the production figure. */
     kioskAttemptsPerWindow?: number;
   } = {},
 ): TestDeps {
   const doors = options.doors ?? new ShadowDoors();
+  const sends = options.sends ?? new RecordingNotifier();
   const documentClient = createDocumentClient(options.client ?? createLocalDynamoDbClient(table.endpoint));
   const deps = wireDeps({
     documentClient,
@@ -80,9 +85,11 @@ export function buildDeps(
     metrics: options.metrics ?? new CountingMetrics(),
     doors: doors satisfies DoorController,
     doorTimings: defaultDoorTimings,
+    notifier: sends,
+    publisher: sends,
     ...(options.kioskAttemptsPerWindow === undefined ? {} : { kioskAttemptsPerWindow: options.kioskAttemptsPerWindow }),
   });
-  return { ...deps, clock: options.clock ?? new ManualClock(), codes: options.codes ?? deps.codes, documentClient, tableName: table.tableName, doors };
+  return { ...deps, clock: options.clock ?? new ManualClock(), codes: options.codes ?? deps.codes, documentClient, tableName: table.tableName, doors, sends };
 }
 
 export const actors = {

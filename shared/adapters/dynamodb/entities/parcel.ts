@@ -18,7 +18,7 @@ export const expiryPartition = (shard: number) => `EXPIRY#${shard}`;
 const parcelFields = [
   'parcelId', 'locationId', 'lockerId', 'slotId', 'slotSize', 'size', 'recipientId', 'carrierId', 'status',
   'createdAt', 'updatedAt', 'pickupWindowHours', 'expiresAt', 'commandId', 'failedAttempts', 'lockedUntil', 'codeReissuedAt', 'version',
-  'pickupCodeHash', 'sealedPickupCode', 'idempotencyKey',
+  'pickupCodeHash', 'sealedPickupCode', 'idempotencyKey', 'recipientContact',
 ] as const;
 
 export function parcelItem(parcel: StoredParcel): Record<string, unknown> {

@@ -1,0 +1,48 @@
+import type { IntegratorMessage, OperatorAlert } from '#shared/domain/notifications';
+import type { EventPublisher, Notifier } from '#shared/ports';
+
+export type Sent =
+  | { readonly channel: 'sms'; readonly to: string; readonly body: string }
+  | { readonly channel: 'email'; readonly to: string; readonly subject: string; readonly body: string };
+
+/**
+ * Keeps every message a use case sends, in order; `failNext(n)` makes the next n sends throw, as a
+ * provider outage would, so retries can be proven.
+ */
+export class RecordingNotifier implements Notifier, EventPublisher {
+  readonly sent: Sent[] = [];
+  readonly parcelEvents: IntegratorMessage[] = [];
+  readonly alerts: OperatorAlert[] = [];
+  private failures = 0;
+
+  failNext(count: number): void {
+    this.failures = count;
+  }
+
+  private maybeFail(): void {
+    if (this.failures > 0) {
+      this.failures -= 1;
+      throw Object.assign(new Error('Injected send failure'), { name: 'ServiceUnavailable' });
+    }
+  }
+
+  async sms(to: string, body: string): Promise<void> {
+    this.maybeFail();
+    this.sent.push({ channel: 'sms', to, body });
+  }
+
+  async email(to: string, subject: string, body: string): Promise<void> {
+    this.maybeFail();
+    this.sent.push({ channel: 'email', to, subject, body });
+  }
+
+  async parcelEvent(message: IntegratorMessage): Promise<void> {
+    this.maybeFail();
+    this.parcelEvents.push(message);
+  }
+
+  async operatorAlert(alert: OperatorAlert): Promise<void> {
+    this.maybeFail();
+    this.alerts.push(alert);
+  }
+}
