@@ -299,7 +299,8 @@ export const manifest = {
   'send-reminders': schedule({
     name: 'send-reminders',
     everyMinutes: 15,
-    needs: { table: 'readWrite', notifier: true },
+    // It writes the reminder event; the notifier sends the messages from the stream.
+    needs: { table: 'readWrite' },
   }),
   'reconcile-door': iot({
     name: 'reconcile-door',

@@ -160,6 +160,8 @@ export interface ParcelRepository {
   listAll(page: PageRequest): Promise<Page<StoredParcel>>;
   /** STORED parcels whose pickup window ended at or before `now`, oldest first. */
   dueForExpiry(now: Date, limit: number): Promise<StoredParcel[]>;
+  /** STORED parcels not yet reminded whose pickup window ends after `now` and within `horizonHours`, soonest first. */
+  dueForReminder(now: Date, horizonHours: number, limit: number): Promise<StoredParcel[]>;
 }
 
 /** Where a door is: the locker's thing and the door's shadow follow from it (shared/domain/door.ts). */

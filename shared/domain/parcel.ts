@@ -78,6 +78,8 @@ export interface Parcel {
   readonly lockedUntil?: string;
   /** When the code was reissued lately: the reissue limit (pickup-code.ts, reissuePolicy). */
   readonly codeReissuedAt?: readonly string[];
+  /** When the reminder sweep marked the parcel reminded: once per parcel. */
+  readonly remindedAt?: string;
 }
 
 /** Refuses a transition the lifecycle does not allow, naming the reason callers can act on. */

@@ -1,5 +1,6 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+import { maxReminderHours } from '#shared/domain/notifications';
 import { ownerPickupCodePattern, pickupCodePattern } from '#shared/domain/pickup-code';
 
 /**
@@ -75,6 +76,7 @@ export const requestBodies = {
     name: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
     address: z.string().check(z.trim(), z.minLength(1), z.maxLength(500)),
     pickupWindowHours: z.optional(z.int().check(z.minimum(1), z.maximum(720))),
+    reminderHoursBefore: z.optional(z.int().check(z.minimum(1), z.maximum(maxReminderHours))),
   }),
   'add-locker': z.strictObject({
     lockerId: z.optional(lockerIdentifier),
