@@ -120,6 +120,14 @@ export function isOwner(actor: Actor, parcel: Pick<Parcel, 'recipientId'>): bool
   return hasRole(actor, 'customer') && parcel.recipientId === actor.sub;
 }
 
+/**
+ * The contact a carrier gave for the recipient is personal data: only the recipient, the carrier
+ * who gave it and admins may read it back, whatever route shows the parcel.
+ */
+export function seesRecipientContact(actor: Actor, parcel: Pick<Parcel, 'carrierId' | 'recipientId'>): boolean {
+  return isOwner(actor, parcel) || canHandle(actor, parcel);
+}
+
 /** Carriers handle the parcels they deposited; admins handle all. */
 export function canHandle(actor: Actor, parcel: Pick<Parcel, 'carrierId'>): boolean {
   return hasRole(actor, 'admin') || (hasRole(actor, 'carrier') && parcel.carrierId === actor.sub);
