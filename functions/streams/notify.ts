@@ -20,8 +20,7 @@ import { notifyEvent, type NotifyDeps, type NotifyOutcome } from '#shared/use-ca
  * parcel's events), and a record whose predecessor in the same partition failed is failed without
  * being tried: the recipient never hears "picked up" before "ready for pickup".
  */
-export async function notifyRecords(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
-  const ports = await portsFor(manifest.notify);
+export async function notifyRecords(ports: NotifyDeps, event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
   const chains = new Map<string, Promise<unknown>>();
   const handle = (record: DynamoDBRecord) => {
     const partition = partitionOf(record);
@@ -35,10 +34,11 @@ export async function notifyRecords(event: DynamoDBStreamEvent): Promise<DynamoD
     chains.set(partition, mine);
     return mine;
   };
+  // A processor per invocation: in the local runtime several invocations can share this module.
   return processPartialResponse(event, handle, new BatchProcessor(EventType.DynamoDBStreams));
 }
 
-export const handler = lambdaHandler<DynamoDBStreamEvent, DynamoDBBatchResponse>(notifyRecords);
+export const handler = lambdaHandler<DynamoDBStreamEvent, DynamoDBBatchResponse>(async (event) => notifyRecords(await portsFor(manifest.notify), event));
 
 /** One record; what is not an inserted event item is skipped, should the filter ever let one through. */
 export async function notifyRecord(ports: NotifyDeps, record: DynamoDBRecord): Promise<NotifyOutcome | 'skipped'> {
