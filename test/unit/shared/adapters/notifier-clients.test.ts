@@ -1,4 +1,4 @@
-import { SESv2Client } from '@aws-sdk/client-sesv2';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSesClient, createSnsClient, SnsSesNotifier } from '#shared/adapters/notifier';
 import { sdkSettings } from '#shared/config';
