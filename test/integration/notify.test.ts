@@ -159,3 +159,26 @@ describe('the notifier on the table stream', () => {
     });
   });
 });
+
+describe('the sent log in DynamoDB', () => {
+  it('lets one sender hold a key, tells the next to try again until the lease lapses, and never sends a settled key again', async () => {
+    // Prepare
+    const { deps } = await given();
+    const at = deps.clock.now();
+    const later = (seconds: number) => new Date(at.getTime() + seconds * 1000);
+
+    // Act
+    const first = await deps.sent.begin('evt-9#sms', at);
+    const whileHeld = await deps.sent.begin('evt-9#sms', later(5)).catch((error: unknown) => error);
+    const afterLapse = await deps.sent.begin('evt-9#sms', later(31));
+    await first!.release();
+    await afterLapse!.sent(later(32));
+    const afterSent = await deps.sent.begin('evt-9#sms', later(3600));
+
+    // Assess
+    expect(first).toBeDefined();
+    expect({ name: (whileHeld as Error).name, retryAfter: (whileHeld as { retryAfterSeconds?: number }).retryAfterSeconds }).toEqual({ name: 'UnavailableError', retryAfter: 25 });
+    expect(afterLapse).toBeDefined();
+    expect(afterSent).toBeUndefined();
+  });
+});
