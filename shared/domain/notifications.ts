@@ -72,6 +72,20 @@ export interface RecipientMessage {
   readonly idempotencyKey: string;
 }
 
+/** Whether a value names an event type this code knows (the routes are total over them). */
+export function isEventType(value: unknown): value is EventType {
+  return typeof value === 'string' && Object.hasOwn(routes, value);
+}
+
+/**
+ * Who may hear about an event of this type, known before anything is read: most events (door
+ * reports, commands, presence) tell nobody, and the notifier reads nothing for them.
+ */
+export function audiencesOf(type: EventType): { readonly recipient: boolean; readonly operators: boolean; readonly integrators: boolean } {
+  const route = routes[type];
+  return { recipient: route.recipient !== undefined, operators: route.operators !== undefined, integrators: route.integrators };
+}
+
 /** The events whose message carries the pickup code: only then does the notifier decrypt it. */
 export function needsCode(type: EventType): boolean {
   const kind = routes[type].recipient;

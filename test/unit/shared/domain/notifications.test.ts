@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { Contact } from '#shared/domain/contact';
 import type { AuditEvent, EventType } from '#shared/domain/events';
 import {
+  audiencesOf,
   integratorMessageFor,
+  isEventType,
   isReminderDue,
   needsCode,
   notificationsFor,
@@ -318,5 +320,21 @@ describe('the reminder', () => {
     // Assess
     expect(messages.map((message) => message.idempotencyKey)).toEqual(['evt-PARCEL_REMINDER_DUE#sms', 'evt-PARCEL_REMINDER_DUE#email']);
     expect(messages[1]!.subject).toBe('Reminder: collect your parcel from Central Station');
+  });
+});
+
+describe('who may hear of an event type', () => {
+  it('knows before reading anything that door reports tell nobody and a store tells the recipient and integrators', () => {
+    // Act / Assess
+    expect({ report: audiencesOf('DOOR_REPORTED'), stored: audiencesOf('PARCEL_STORED'), fault: audiencesOf('SLOT_FAULT') }).toEqual({
+      report: { recipient: false, operators: false, integrators: false },
+      stored: { recipient: true, operators: false, integrators: true },
+      fault: { recipient: false, operators: true, integrators: false },
+    });
+  });
+
+  it('tells an event type it knows from any other text', () => {
+    // Act / Assess
+    expect([isEventType('PARCEL_STORED'), isEventType('toString'), isEventType('PARCEL_TELEPORTED'), isEventType(7)]).toEqual([true, false, false, false]);
   });
 });
