@@ -29,10 +29,13 @@ type FunctionResource = {
  * import is some string, and a join keeps its literal parts (`https://` + the IoT endpoint's address
  * is still an https URL).
  */
-function deployTimeValue(value: unknown): string {
+function deployTimeValue(value: unknown, topics: ReadonlySet<string> = new Set()): string {
   if (typeof value === 'string') return value;
   const join = (value as { 'Fn::Join'?: [string, unknown[]] } | null)?.['Fn::Join'];
-  if (join !== undefined) return join[1].map(deployTimeValue).join(join[0]);
+  if (join !== undefined) return join[1].map((part) => deployTimeValue(part, topics)).join(join[0]);
+  // A topic's Ref is its ARN, which the notifier's configuration checks the shape of.
+  const ref = (value as { Ref?: string } | null)?.Ref;
+  if (ref !== undefined && topics.has(ref)) return `arn:aws:sns:eu-west-1:123456789012:${ref}`;
   return 'resolved-at-deploy';
 }
 
@@ -164,6 +167,7 @@ describe('functions: one construct, least privilege', () => {
   it("gives every function of the template an environment that configures every port it builds", () => {
     // Prepare: every Lambda the template deploys, named by the metadata its construct records.
     const resources = serviceFunctionResources();
+    const topics = new Set(Object.keys(synthesized.statelessTemplate.findResources('AWS::SNS::Topic')));
     const problems: string[] = [];
 
     for (const resource of resources) {
@@ -175,7 +179,7 @@ describe('functions: one construct, least privilege', () => {
       }
       // Refs and imports become their deployed values only at deploy time; that they are set is what counts.
       const environment = Object.fromEntries(
-        Object.entries(resource.Properties.Environment?.Variables ?? {}).map(([key, value]) => [key, deployTimeValue(value)]),
+        Object.entries(resource.Properties.Environment?.Variables ?? {}).map(([key, value]) => [key, deployTimeValue(value, topics)]),
       );
 
       // Act
