@@ -14,7 +14,7 @@ import { idempotencyKey, listLocationsQuery, listParcelsQuery, pathParameters, r
  * Entries point at `functions/<folder>/<name>.ts`, which exports `handler`.
  */
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type TableAccess = 'read' | 'readWrite';
 
 /** What a function uses besides its code; each need is a port, its configuration and its IAM grant. */
@@ -286,6 +286,25 @@ export const manifest = {
     request: { params: pathParameters.parcel },
     needs: { table: 'readWrite' },
   }),
+  // Customers only: parcels are addressed to customers, so only they are told (see get-profile).
+  'get-profile': http({
+    name: 'get-profile',
+    method: 'GET',
+    path: '/me',
+    summary: "Read the caller's contact for notifications, or one suggested from their token",
+    roles: ['customer'],
+    request: {},
+    needs: { table: 'read' },
+  }),
+  'put-profile': http({
+    name: 'put-profile',
+    method: 'PUT',
+    path: '/me',
+    summary: "Save the caller's contact for notifications: email, phone, channels, language",
+    roles: ['customer'],
+    request: { body: requestBodies['put-profile'] },
+    needs: { table: 'readWrite' },
+  }),
   'expire-parcels': schedule({
     name: 'expire-parcels',
     everyMinutes: 5,
@@ -299,7 +318,8 @@ export const manifest = {
   'send-reminders': schedule({
     name: 'send-reminders',
     everyMinutes: 15,
-    needs: { table: 'readWrite', notifier: true },
+    // It writes the reminder event; the notifier sends the messages from the stream.
+    needs: { table: 'readWrite' },
   }),
   'reconcile-door': iot({
     name: 'reconcile-door',

@@ -18,7 +18,15 @@ export interface IdGenerator {
 }
 
 /** What the service counts, as CloudWatch metrics in AWS. */
-export type MetricName = 'ParcelStored' | 'ParcelPickedUp' | 'ParcelExpired' | 'SlotClaimLost' | 'DoorFault' | 'DoorCommandTimedOut';
+export type MetricName =
+  | 'ParcelStored'
+  | 'ParcelPickedUp'
+  | 'ParcelExpired'
+  | 'SlotClaimLost'
+  | 'DoorFault'
+  | 'DoorCommandTimedOut'
+  /** A message a channel refused for good: a few are bad addresses, many at once a broken sender identity. */
+  | 'NotificationUndeliverable';
 
 export interface Metrics {
   count(name: MetricName, value?: number): void;
@@ -160,6 +168,8 @@ export interface ParcelRepository {
   listAll(page: PageRequest): Promise<Page<StoredParcel>>;
   /** STORED parcels whose pickup window ended at or before `now`, oldest first. */
   dueForExpiry(now: Date, limit: number): Promise<StoredParcel[]>;
+  /** STORED parcels not yet reminded whose pickup window ends after `now` and within `horizonHours`, soonest first. */
+  dueForReminder(now: Date, horizonHours: number, limit: number): Promise<StoredParcel[]>;
 }
 
 /** Where a door is: the locker's thing and the door's shadow follow from it (shared/domain/door.ts). */
@@ -200,6 +210,8 @@ export type RecipientContact = CarrierContact;
 /**
  * Sends one message to one person. Neither SNS SMS nor SES takes an idempotency token, so
  * "exactly once" is the sent log's job, not the channel's.
+ * Each send throws `UndeliverableError` when the channel refuses that address or message for good,
+ * `UnavailableError` when it could not tell (try again), anything else for a fault of ours.
  */
 export interface Notifier {
   sms(to: string, body: string): Promise<void>;
@@ -219,7 +231,9 @@ export interface EventPublisher {
 export interface SentLog {
   /**
    * Takes the send of `key` for a while (a lease), with a conditional write.
-   * @returns a lease to settle, or undefined when the key was sent already or another sender holds it.
+   * @returns a lease to settle, or undefined when the key was settled already (sent, or undeliverable).
+   * @throws UnavailableError while another sender holds a live lease on it: its outcome is not known
+   *   yet, and skipping would lose the message if that sender died mid-send.
    */
   begin(key: string, at: Date): Promise<SendLease | undefined>;
 }
@@ -227,6 +241,8 @@ export interface SentLog {
 export interface SendLease {
   /** Marks the key sent, for good. */
   sent(at: Date): Promise<void>;
+  /** Marks the key settled without a send: the channel refused it for good (`reason`: its error's name). */
+  undeliverable(at: Date, reason: string): Promise<void>;
   /** Gives the lease back after a failed send, so a retry can take it at once. */
   release(): Promise<void>;
 }

@@ -1,4 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { allocationStrategies, type AllocationStrategyName } from '#shared/domain/allocation';
 import { systemClock } from '#shared/adapters/clock';
 import { createDocumentClient } from '#shared/adapters/dynamodb/client';
@@ -8,17 +10,19 @@ import { DynamoLocationRepository } from '#shared/adapters/dynamodb/location-rep
 import { DynamoParcelRepository } from '#shared/adapters/dynamodb/parcel-repository';
 import { DynamoChangeWriter } from '#shared/adapters/dynamodb/changes';
 import { DynamoProfileRepository } from '#shared/adapters/dynamodb/profile-repository';
+import { DynamoSentLog } from '#shared/adapters/dynamodb/sent-log';
 import { createIotDataClient, IotShadowDoors } from '#shared/adapters/iot-doors';
+import { createSesClient, createSnsClient, SnsEventPublisher, SnsSesNotifier } from '#shared/adapters/notifier';
 import { ulidIds } from '#shared/adapters/ids';
 import { powertoolsMetrics, tracer } from '#shared/adapters/observability';
 import { CryptoPickupCodeVault, randomPickupCodes } from '#shared/adapters/pickup-code-vault';
 import { readSecretString } from '#shared/adapters/secrets';
-import { doorsConfig, pickupCodeSecretConfig, serviceSettings, tableConfig } from '#shared/config';
+import { doorsConfig, notifierConfig, pickupCodeSecretConfig, serviceSettings, tableConfig } from '#shared/config';
 import type { DoorTimings } from '#shared/domain/door';
 import { kioskAttemptPolicy } from '#shared/domain/pickup-code';
 import type { Needs, TableAccess } from '#shared/manifest';
 import type { DoorController, EventPublisher, Metrics, Notifier } from '#shared/ports';
-import type { BasePorts, Deps, DoorPorts, TablePorts, VaultPorts } from '#shared/use-cases/deps';
+import type { BasePorts, Deps, DoorPorts, NotifyPorts, TablePorts, VaultPorts } from '#shared/use-cases/deps';
 
 /**
  * The composition root. A function gets the base ports plus exactly the ports its manifest entry
@@ -30,7 +34,8 @@ import type { BasePorts, Deps, DoorPorts, TablePorts, VaultPorts } from '#shared
 export type PortsFor<N extends Needs> = BasePorts &
   (N extends { readonly table: TableAccess } ? TablePorts : unknown) &
   (N extends { readonly pickupCodeSecret: true } ? VaultPorts : unknown) &
-  (N extends { readonly doors: true } ? DoorPorts : unknown);
+  (N extends { readonly doors: true } ? DoorPorts : unknown) &
+  (N extends { readonly notifier: true } ? NotifyPorts : unknown);
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -66,6 +71,17 @@ const portBuilders = {
       doors: new IotShadowDoors(tracer.captureAWSv3Client(createIotDataClient(config.IOT_DATA_ENDPOINT))),
     }),
   },
+  /** SMS and topics through SNS, email through SES v2; the endpoints follow `AWS_ENDPOINT_URL_SNS` / `_SESV2` locally. */
+  notifier: {
+    configure: (env: Env) => notifierConfig(env),
+    build: (config: ReturnType<typeof notifierConfig>): NotifyPorts => {
+      const { sns, ses } = sharedNotifyClients();
+      return {
+        notifier: new SnsSesNotifier(sns, ses, config.EMAIL_SENDER),
+        publisher: new SnsEventPublisher(sns, { parcelEvents: config.PARCEL_EVENTS_TOPIC_ARN, operatorAlerts: config.OPERATOR_ALERTS_TOPIC_ARN }),
+      };
+    },
+  },
 } as const;
 
 /**
@@ -77,6 +93,7 @@ export function checkConfiguration(needs: Needs, env: Env): void {
   if (needs.table !== undefined) portBuilders.table.configure(env);
   if (needs.pickupCodeSecret === true) portBuilders.pickupCodeSecret.configure(env);
   if (needs.doors === true) portBuilders.doors.configure(env);
+  if (needs.notifier === true) portBuilders.notifier.configure(env);
 }
 
 async function buildPorts(name: string, needs: Needs, env: Env): Promise<Partial<Deps>> {
@@ -88,6 +105,7 @@ async function buildPorts(name: string, needs: Needs, env: Env): Promise<Partial
     Object.assign(ports, portBuilders.table.build(portBuilders.table.configure(env), cursors));
   }
   if (needs.doors === true) Object.assign(ports, portBuilders.doors.build(portBuilders.doors.configure(env)));
+  if (needs.notifier === true) Object.assign(ports, portBuilders.notifier.build(portBuilders.notifier.configure(env)));
   return ports;
 }
 
@@ -111,6 +129,14 @@ let documentClient: DynamoDBDocumentClient | undefined;
 function sharedDocumentClient(): DynamoDBDocumentClient {
   documentClient ??= createDocumentClient();
   return documentClient;
+}
+
+let notifyClients: { readonly sns: SNSClient; readonly ses: SESv2Client } | undefined;
+
+/** One SNS and one SES client per process, shared by the functions that tell people (the notifier, the reminders). */
+function sharedNotifyClients() {
+  notifyClients ??= { sns: tracer.captureAWSv3Client(createSnsClient()), ses: tracer.captureAWSv3Client(createSesClient()) };
+  return notifyClients;
 }
 
 export function basePorts(settings: {
@@ -139,6 +165,7 @@ export function tablePorts(client: DynamoDBDocumentClient, tableName: string, cu
     kioskGuard: new DynamoKioskGuard(client, tableName),
     changes: new DynamoChangeWriter(client, tableName),
     profiles: new DynamoProfileRepository(client, tableName),
+    sent: new DynamoSentLog(client, tableName),
   };
 }
 

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { functionDefinitions, type FunctionDefinition, type Needs } from '#shared/manifest';
 import { entryFor } from '#infra/constructs/bundling';
 import type { DoorsBinding } from '#infra/constructs/doors';
+import type { NotifierBinding } from '#infra/constructs/notifications';
 import { LockerFunction } from '#infra/constructs/locker-function';
 import type { StageConfig } from '#infra/stacks/stage';
 
@@ -14,6 +15,7 @@ export interface NeedResources {
   readonly table: ITable;
   readonly pickupCodeSecret: ISecret;
   readonly doors: DoorsBinding;
+  readonly notifier: NotifierBinding;
 }
 
 export interface FunctionsProps {
@@ -82,4 +84,5 @@ function bindNeeds(fn: LockerFunction, needs: Needs, resources: NeedResources): 
   if (needs.table !== undefined) fn.bindTable(resources.table, needs.table);
   if (needs.pickupCodeSecret === true) fn.bindPickupCodeSecret(resources.pickupCodeSecret);
   if (needs.doors === true) fn.bindDoors(resources.doors);
+  if (needs.notifier === true) fn.bindNotifier(resources.notifier);
 }

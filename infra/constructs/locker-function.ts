@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { indexList } from '#shared/adapters/dynamodb/table';
 import type { TableAccess } from '#shared/manifest';
 import type { DoorsBinding } from '#infra/constructs/doors';
+import type { NotifierBinding } from '#infra/constructs/notifications';
 import { bundlingOptions, repoRoot } from '#infra/constructs/bundling';
 import type { StageConfig } from '#infra/stacks/stage';
 import { kioskAttemptPolicy } from '#shared/domain/pickup-code';
@@ -214,6 +215,29 @@ export class LockerFunction extends Construct {
       id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:thing/*]',
       reason:
         'Shadow reads and updates on the lockers\' things: one thing per locker, created at run time by npm run locker:provision, so no list exists at deploy time. Only the two shadow actions are granted; no thing, certificate or policy action.',
+    });
+    return this;
+  }
+
+  /**
+   * Sets the topics' ARNs and the email sender, and allows publishing to the two topics (with their
+   * key), sending email as the stage's SES identity only, and SMS.
+   */
+  bindNotifier(notifier: NotifierBinding): this {
+    this.function.addEnvironment('PARCEL_EVENTS_TOPIC_ARN', notifier.parcelEvents.topicArn);
+    this.function.addEnvironment('OPERATOR_ALERTS_TOPIC_ARN', notifier.operatorAlerts.topicArn);
+    this.function.addEnvironment('EMAIL_SENDER', notifier.emailSender);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['sns:Publish'], resources: [notifier.parcelEvents.topicArn, notifier.operatorAlerts.topicArn] }),
+    );
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [notifier.topicKey.keyArn] }));
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['ses:SendEmail'], resources: [notifier.emailIdentityArn] }));
+    // SMS: SNS Publish with a PhoneNumber has no resource ARN to name, so IAM only accepts "*".
+    this.role.addToPrincipalPolicy(new PolicyStatement({ sid: 'SmsToPhoneNumbers', actions: ['sns:Publish'], resources: ['*'] }));
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray PutTraceSegments/PutTelemetryRecords and SNS Publish to a phone number (SMS) support no resource-level permissions. The SMS statement grants sns:Publish only; the topics this function may publish to are named in their own statement, and other topics in the account should deny it in their resource policies.',
     });
     return this;
   }

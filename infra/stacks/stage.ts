@@ -33,6 +33,11 @@ export interface StageConfig {
    * before its slot goes out of service (context `doorCommandTimeoutSeconds`, `doorLeftOpenSeconds`).
    */
   readonly doorTimings: DoorTimings;
+  /**
+   * `From` of every email (context `emailSender`, `Name <user@domain>` or `user@domain`). The stack
+   * creates the SES identity of its domain; its DKIM records must be published before SES sends.
+   */
+  readonly emailSender: string;
   /** Tests only: inline placeholder code instead of esbuild bundles (see LockerFunction). */
   readonly inlineCode: boolean;
   readonly httpTimeout: Duration;
@@ -68,6 +73,7 @@ export function readStageConfig(node: Node): StageConfig {
     ...(allocationStrategy === undefined ? {} : { allocationStrategy }),
     ...(defaultPickupWindowHours === undefined ? {} : { defaultPickupWindowHours }),
     doorTimings: readDoorTimings(node),
+    emailSender: optionalString(node, 'emailSender') ?? 'Parcel lockers <no-reply@lockers.example.com>',
     inlineCode: String(node.tryGetContext('locker:inlineCode')) === 'true',
     httpTimeout: Duration.seconds(10),
   };

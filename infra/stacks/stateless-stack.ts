@@ -8,6 +8,7 @@ import { Api } from '#infra/constructs/api';
 import { Doors } from '#infra/constructs/doors';
 import { Firewall } from '#infra/constructs/firewall';
 import { Functions } from '#infra/constructs/functions';
+import { Notifications } from '#infra/constructs/notifications';
 import { Schedules } from '#infra/constructs/schedules';
 import type { StageConfig } from '#infra/stacks/stage';
 
@@ -25,18 +26,22 @@ export class StatelessStack extends Stack {
   readonly schedules: Schedules;
   readonly firewall: Firewall;
   readonly doors: Doors;
+  readonly notifications: Notifications;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
 
     this.doors = new Doors(this, 'Doors', { stage: props.stage });
 
+    this.notifications = new Notifications(this, 'Notifications', { stage: props.stage });
+
     this.functions = new Functions(this, 'Functions', {
       stage: props.stage,
-      resources: { table: props.table, pickupCodeSecret: props.pickupCodeSecret, doors: this.doors },
+      resources: { table: props.table, pickupCodeSecret: props.pickupCodeSecret, doors: this.doors, notifier: this.notifications },
     });
 
     this.doors.addRules(this.functions);
+    this.notifications.addStreams(this.functions, props.table);
 
     this.api = new Api(this, 'Api', {
       stage: props.stage,
@@ -53,6 +58,11 @@ export class StatelessStack extends Stack {
     this.schedules = new Schedules(this, 'Schedules', { functions: this.functions });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.restApi.url });
+    new CfnOutput(this, 'ParcelEventsTopicArn', {
+      value: this.notifications.parcelEvents.topicArn,
+      description: 'Every parcel event without secrets; subscribe with a filter policy on eventType, locationId or carrierId',
+    });
+    new CfnOutput(this, 'OperatorAlertsTopicArn', { value: this.notifications.operatorAlerts.topicArn });
     // Read by `npm run locker:provision` from the deploy's outputs file.
     new CfnOutput(this, 'LockerPolicyName', {
       value: this.doors.lockerPolicy.ref,

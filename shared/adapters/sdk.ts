@@ -78,6 +78,9 @@ const throttling = new Set([
   'TransactionInProgressException',
   'TooManyRequestsException',
   'LimitExceededException',
+  // SNS's names for the same (Publish to a phone or a topic, and the topic's KMS key).
+  'ThrottledException',
+  'KMSThrottlingException',
   'Throttling',
   'SlowDown',
 ]);

@@ -5,6 +5,7 @@ export type Role = (typeof roles)[number];
 export interface Actor {
   readonly sub: string;
   readonly roles: readonly Role[];
+  /** Addresses the token names and does not mark unverified (`email_verified`, `phone_number_verified`). */
   readonly email?: string;
   readonly phone?: string;
   /** Kiosks are bound to one location. */

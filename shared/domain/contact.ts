@@ -123,11 +123,13 @@ export function toContact(input: ContactInput): Contact {
 }
 
 /**
- * The contact a carrier gives at store time, validated the same way.
+ * The contact a carrier gives at store time, validated the same way; given, it names at least one
+ * address (an empty one is more likely a mapping bug on the carrier's side than a wish).
  * @throws ValidationError naming the field under `recipient`.
  */
 export function toCarrierContact(input: CarrierContact): CarrierContact {
   const problems: { path: string; message: string }[] = [];
+  if (input.email === undefined && input.phone === undefined) problems.push({ path: 'recipient', message: 'Give an email address, a phone number or both' });
   if (input.email !== undefined && !isEmail(input.email)) problems.push({ path: 'recipient.email', message: 'Must be an email address' });
   if (input.phone !== undefined && !isE164(input.phone)) problems.push({ path: 'recipient.phone', message: 'Must be a phone number in E.164 form, such as +447700900123' });
   if (problems.length > 0) throw new ValidationError('The recipient contact is not valid', problems);

@@ -90,3 +90,16 @@ export class UnavailableError extends DomainError {
     super(message);
   }
 }
+
+/**
+ * A channel refused one message for good (SNS will not text that number, SES rejected the address
+ * or the message): sending it again cannot succeed. Never reaches HTTP: the notifier records the
+ * send as undeliverable instead of retrying it until the stream gives up. The message names only
+ * the channel's reason, never the address or the text.
+ */
+export class UndeliverableError extends Error {
+  override readonly name = 'UndeliverableError';
+  constructor(readonly reason: string) {
+    super(`The message was refused for good (${reason})`);
+  }
+}

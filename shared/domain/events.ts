@@ -17,6 +17,8 @@ export type EventType =
   | 'PARCEL_RETURNED'
   | 'PICKUP_CODE_REJECTED'
   | 'PICKUP_CODE_REISSUED'
+  // The reminder sweep found a parcel inside its reminder period (once per parcel).
+  | 'PARCEL_REMINDER_DUE'
   // Doors (DESIGN.md §6): a deposit or pickup under way, and what the door did.
   | 'PARCEL_DEPOSITING'
   | 'PARCEL_MOVED'

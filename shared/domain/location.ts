@@ -5,6 +5,8 @@ export interface Location {
   readonly name: string;
   readonly address: string;
   readonly pickupWindowHours: number;
+  /** Hours before a parcel's deadline its recipient is reminded; unset, `defaultReminderHours`. */
+  readonly reminderHoursBefore?: number;
   readonly createdAt: string;
 }
 

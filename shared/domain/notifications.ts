@@ -22,6 +22,7 @@ interface Route {
 const routes: Record<EventType, Route> = {
   PARCEL_STORED: { recipient: 'READY_FOR_PICKUP', integrators: true },
   PICKUP_CODE_REISSUED: { recipient: 'NEW_CODE', integrators: true },
+  PARCEL_REMINDER_DUE: { recipient: 'REMINDER', integrators: true },
   PARCEL_RETRIEVED: { recipient: 'PICKED_UP', integrators: true },
   PARCEL_EXPIRED: { recipient: 'EXPIRED', integrators: true },
   PARCEL_CANCELLED: { recipient: 'CANCELLED', integrators: true },
@@ -69,6 +70,20 @@ export interface RecipientMessage {
   readonly body: string;
   /** One send per event and channel: the notifier records it with a conditional write. */
   readonly idempotencyKey: string;
+}
+
+/** Whether a value names an event type this code knows (the routes are total over them). */
+export function isEventType(value: unknown): value is EventType {
+  return typeof value === 'string' && Object.hasOwn(routes, value);
+}
+
+/**
+ * Who may hear about an event of this type, known before anything is read: most events (door
+ * reports, commands, presence) tell nobody, and the notifier reads nothing for them.
+ */
+export function audiencesOf(type: EventType): { readonly recipient: boolean; readonly operators: boolean; readonly integrators: boolean } {
+  const route = routes[type];
+  return { recipient: route.recipient !== undefined, operators: route.operators !== undefined, integrators: route.integrators };
 }
 
 /** The events whose message carries the pickup code: only then does the notifier decrypt it. */
@@ -143,6 +158,12 @@ export function notificationsFor(event: AuditEvent, facts: NotificationFacts): R
 export const defaultReminderHours = 24;
 
 /**
+ * The longest lead time a location may set: the reminder sweep reads every unreminded STORED parcel
+ * whose deadline is this close, so the bound is also the bound on its work.
+ */
+export const maxReminderHours = 72;
+
+/**
  * When a parcel's reminder is due: `hoursBefore` its deadline. None when the whole window is no
  * longer than that: the ready-for-pickup message, with its deadline, was the reminder.
  */
@@ -161,15 +182,6 @@ export function isReminderDue(
   return parcel.status === 'STORED' && due !== undefined && due.getTime() <= now.getTime() && now.getTime() < Date.parse(parcel.expiresAt!);
 }
 
-/**
- * The reminder's messages. There is no event behind it, so the key is the parcel's: a parcel is
- * reminded once whatever sweep finds it. Never carries the code: the recipient has it, or asks
- * for a new one.
- */
-export function reminderFor(facts: Omit<NotificationFacts, 'code'>): RecipientMessage[] {
-  const vars = varsFor('REMINDER', facts);
-  return vars ? messagesOf('REMINDER', vars, facts.contact, `REMINDER#${facts.parcel.parcelId}`) : [];
-}
 
 /** One alert on the operators' topic. */
 export interface OperatorAlert {

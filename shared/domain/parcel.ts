@@ -78,6 +78,8 @@ export interface Parcel {
   readonly lockedUntil?: string;
   /** When the code was reissued lately: the reissue limit (pickup-code.ts, reissuePolicy). */
   readonly codeReissuedAt?: readonly string[];
+  /** When the reminder sweep marked the parcel reminded: once per parcel. */
+  readonly remindedAt?: string;
 }
 
 /** Refuses a transition the lifecycle does not allow, naming the reason callers can act on. */
@@ -116,6 +118,14 @@ export function canView(actor: Actor, parcel: Pick<Parcel, 'carrierId' | 'recipi
 /** Only the recipient ever sees or uses the pickup code. */
 export function isOwner(actor: Actor, parcel: Pick<Parcel, 'recipientId'>): boolean {
   return hasRole(actor, 'customer') && parcel.recipientId === actor.sub;
+}
+
+/**
+ * The contact a carrier gave for the recipient is personal data: only the recipient, the carrier
+ * who gave it and admins may read it back, whatever route shows the parcel.
+ */
+export function seesRecipientContact(actor: Actor, parcel: Pick<Parcel, 'carrierId' | 'recipientId'>): boolean {
+  return isOwner(actor, parcel) || canHandle(actor, parcel);
 }
 
 /** Carriers handle the parcels they deposited; admins handle all. */

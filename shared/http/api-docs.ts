@@ -1,17 +1,20 @@
 import * as z from 'zod/mini';
 import type { DoorReport } from '#shared/domain/door';
 import type { ConflictError, ForbiddenError, NotFoundError, TooManyAttemptsError, UnavailableError, ValidationError } from '#shared/domain/errors';
+import { channels, supportedLocales } from '#shared/domain/contact';
 import type { Location, LocationSummary } from '#shared/domain/location';
 import { kioskAttemptPolicy } from '#shared/domain/pickup-code';
-import { parcelStatuses, type Parcel } from '#shared/domain/parcel';
+import { parcelStatuses } from '#shared/domain/parcel';
 import type { FreeCounts, Occupancy, Service, SlotFault, SlotStatus } from '#shared/domain/slot';
 import type { UnauthorizedError } from '#shared/http/errors';
 import { pickupCode, slotSize } from '#shared/http/schemas';
 import type { manifest } from '#shared/manifest';
 import type { LocationView } from '#shared/use-cases/get-location';
+import type { ProfileView } from '#shared/use-cases/get-profile';
 import type { openSlot } from '#shared/use-cases/open-slot';
 import type { reissuePickupCode } from '#shared/use-cases/reissue-code';
 import type { StoreParcelResult } from '#shared/use-cases/store-parcel';
+import type { ParcelDetails } from '#shared/use-cases/support/parcel-view';
 import type { PickupResult } from '#shared/use-cases/support/pickup';
 import type { LockerView, SlotView } from '#shared/use-cases/support/slot-view';
 
@@ -262,6 +265,15 @@ const storeParcelResult = component(
   'Never contains the pickup code.',
 );
 
+const recipientContact = component(
+  'RecipientContact',
+  z.object({
+    email: z.optional(z.string()),
+    phone: described(z.optional(z.string()), 'E.164, such as `+447700900123`.'),
+  }),
+  "How the carrier said to reach the recipient, used only while the recipient has no profile (`GET /me`). Shown only to the recipient, that carrier and admins.",
+);
+
 const parcel = component(
   'Parcel',
   z.object({
@@ -281,6 +293,10 @@ const parcel = component(
     commandId: described(z.optional(z.string()), 'The door command under way, while DEPOSITING or COLLECTING.'),
     failedAttempts: described(count(), 'Wrong pickup codes in a row since the last lock.'),
     lockedUntil: z.optional(timestamp('Set when 5 wrong pickup codes in a row locked the parcel: the lock lasts until this time.')),
+    recipientContact: described(
+      z.optional(recipientContact),
+      'Only when the carrier gave one, and only for the recipient, that carrier and admins.',
+    ),
   }),
 );
 
@@ -326,6 +342,23 @@ const cancelledParcel = component('CancelledParcel', z.object({ parcelId: z.stri
 
 const returnedParcel = component('ReturnedParcel', z.object({ parcelId: z.string(), status: z.literal('RETURNED') }));
 
+const profile = component(
+  'Profile',
+  z.object({
+    email: z.optional(z.string()),
+    phone: described(z.optional(z.string()), 'E.164, such as `+447700900123`.'),
+    channels: described(
+      z.array(z.enum(channels)),
+      'How the customer is told about their parcels, each with its address present; empty: told nothing (a carrier-given contact is used only while the profile has no address at all).',
+    ),
+    locale: described(z.enum(supportedLocales), 'The language of the messages.'),
+    saved: described(
+      z.boolean(),
+      "false: nothing is saved and this is a suggestion from the token's verified `email` and `phone_number` (or empty); nothing is sent to it until it is saved with `PUT /me`.",
+    ),
+  }),
+);
+
 // What the service sends must be what the document says: the types the use cases return and the
 // documented ones have to agree both ways, or this fails to compile. Arrays compare without their
 // `readonly`, which JSON does not carry.
@@ -354,7 +387,8 @@ const _responsesMatchTheDomain: readonly true[] = [
   true satisfies Agrees<z.output<typeof slot>, SentSlot>,
   true satisfies Agrees<z.output<typeof locker>, SentLocker>,
   true satisfies Agrees<z.output<typeof locationView>, SentLocationView>,
-  true satisfies Agrees<z.output<typeof parcel>, Parcel>,
+  true satisfies Agrees<z.output<typeof parcel>, ParcelDetails>,
+  true satisfies Agrees<z.output<typeof profile>, ProfileView>,
   true satisfies Agrees<z.output<typeof storeParcelResult>, StoreParcelResult>,
   true satisfies Agrees<z.output<typeof pickupResult>, PickupResult>,
   true satisfies Agrees<z.output<typeof maintenanceCommand>, Awaited<ReturnType<typeof openSlot>>>,
@@ -408,6 +442,7 @@ export const tags = [
   { name: 'health' },
   { name: 'locations', description: 'Locations, their lockers, slots and doors' },
   { name: 'parcels', description: 'Storing, collecting, cancelling and returning parcels' },
+  { name: 'profile', description: "How a customer is told about their parcels" },
 ] as const;
 
 export type TagName = (typeof tags)[number]['name'];
@@ -568,7 +603,7 @@ export const routeDocs = {
   'store-parcel': {
     tag: 'parcels',
     description:
-      'Allocates the best-fitting free slot at the location (the smallest size that fits) in a locker that is online, claims it atomically with the parcel DEPOSITING, and commands its door open (reason DEPOSIT); the pickup code is never in this response. When the door has opened and then closed and locked, the parcel is STORED and its pickup window starts. Should the door jam or not open in time, that slot goes out of service and the parcel moves to another free fitting slot at the location with a new command (`GET /parcels/{parcelId}` shows the new slot); with none left the parcel ends DEPOSIT_FAILED. With an `Idempotency-Key`, repeating the request with the same body returns the same parcel (its current state) and never claims a second slot; a refusal (409 `NO_SLOT_AVAILABLE` or `PARCEL_EXISTS`) answers for the key for a minute, so copies of one request in flight together all get it, and after that the key may be tried again; the same key with a different body is a 409. The id is generated unless given.',
+      'Allocates the best-fitting free slot at the location (the smallest size that fits) in a locker that is online, claims it atomically with the parcel DEPOSITING, and commands its door open (reason DEPOSIT); the pickup code is never in this response. When the door has opened and then closed and locked, the parcel is STORED and its pickup window starts. Should the door jam or not open in time, that slot goes out of service and the parcel moves to another free fitting slot at the location with a new command (`GET /parcels/{parcelId}` shows the new slot); with none left the parcel ends DEPOSIT_FAILED. With an `Idempotency-Key`, repeating the request with the same body returns the same parcel (its current state) and never claims a second slot; a refusal (409 `NO_SLOT_AVAILABLE` or `PARCEL_EXISTS`) answers for the key for a minute, so copies of one request in flight together all get it, and after that the key may be tried again; the same key with a different body is a 409. The id is generated unless given. `recipient` is how to tell the recipient (an email, an E.164 phone or both) while they have no profile of their own (`PUT /me`); it is kept on the parcel and shown only to the recipient, this carrier and admins.',
     parameters: {
       'idempotency-key':
         'Makes the store safe to retry, also after a 503 `TRY_AGAIN` whose write landed late and when retries race each other: the same key with the same body returns the one parcel it created, for 24 hours. Keys are per carrier.',
@@ -582,13 +617,14 @@ export const routeDocs = {
       { code: 'LOCATION_NOT_FOUND', when: 'no such location' },
       { code: 'NO_SLOT_AVAILABLE', when: 'no free slot of a fitting size in an online locker at the location' },
       { code: 'PARCEL_EXISTS', when: 'a parcel with this `parcelId` exists' },
-      { code: 'IDEMPOTENCY_KEY_REUSED', when: 'this `Idempotency-Key` was used with a different body' },
+      { code: 'IDEMPOTENCY_KEY_REUSED', when: 'this `Idempotency-Key` was used with a different body (`recipient` included)' },
+      { code: 'VALIDATION_ERROR', when: '`recipient` is empty, or its email or phone (E.164) is malformed' },
     ],
   },
   'list-parcels': {
     tag: 'parcels',
     description:
-      'A customer gets the parcels addressed to them; an admin gets every parcel. Both may narrow to one location with `locationId`. Paginated: pass the `cursor` of one page to get the next; the last page has none. Never includes pickup codes.',
+      'A customer gets the parcels addressed to them; an admin gets every parcel. Both may narrow to one location with `locationId`. Paginated: pass the `cursor` of one page to get the next; the last page has none. Never includes pickup codes. `recipientContact`, when the carrier gave one, is shown to the recipient and admins.',
     parameters: {
       locationId: 'Only parcels at this location.',
       limit: 'Page size.',
@@ -600,9 +636,23 @@ export const routeDocs = {
   'get-parcel': {
     tag: 'parcels',
     description:
-      'Its recipient (customer), the carrier who stored it, or an admin; for anyone else (another customer, another carrier) the parcel is a 404. `pickupCode` is present only for the recipient, and only while the parcel is STORED and within its pickup window.',
+      'Its recipient (customer), the carrier who stored it, or an admin; for anyone else (another customer, another carrier) the parcel is a 404. `pickupCode` is present only for the recipient, and only while the parcel is STORED and within its pickup window. `recipientContact`, when the carrier gave one, is shown to the recipient, that carrier and admins.',
     success: { status: 200, description: 'The parcel.', schema: parcelView },
     refusals: [{ code: 'PARCEL_NOT_FOUND', when: 'no such parcel, or not one the caller may see' }],
+  },
+  'get-profile': {
+    tag: 'profile',
+    description:
+      "Only customers have a profile: it says how they are told about their parcels (the parcel ready with its code, a new code, a reminder before the deadline, picked up, expired, cancelled, returned). The saved profile (`saved: true`), or, while none is saved, one suggested from the token's `email` and `phone_number` claims (those the token does not mark unverified) with `saved: false`, which is not used until saved; with nothing known, an empty profile (`channels: []`), never a 404. While the profile has no address at all, the contact a carrier gave when storing a parcel is used for that parcel.",
+    success: { status: 200, description: 'The profile, saved or suggested.', schema: profile },
+  },
+  'put-profile': {
+    tag: 'profile',
+    description:
+      'Replaces the profile whole: a field left out is removed. `channels` defaults to every channel with an address (`sms` with `phone`, `email` with `email`); `channels: []` with an address asks to be told nothing, even through a contact a carrier gives; a profile with no address at all leaves that contact in use. `locale` is a BCP 47 tag resolved to a supported language (`en-GB` → `en`; an unsupported language gets English).',
+    requestBody: '`phone` in E.164 (`+`, country code, number: 8 to 16 characters); `email` an address with a domain; each channel in `channels` needs its address (checked by the service; JSON Schema cannot say it).',
+    success: { status: 200, description: 'The profile as saved.', schema: profile },
+    refusals: [{ code: 'VALIDATION_ERROR', when: 'the email, the phone (not E.164) or the locale is malformed, or a channel lacks its address' }],
   },
   'retrieve-parcel': {
     tag: 'parcels',

@@ -16,10 +16,17 @@ export function actorFrom(event: APIGatewayProxyEvent): Actor {
   if (typeof sub !== 'string' || sub.length === 0) throw new UnauthorizedError('Missing or invalid credentials');
   const roles = parseGroups(claims?.['cognito:groups']);
   const text = (name: string) => (typeof claims?.[name] === 'string' && claims[name] !== '' ? (claims[name] as string) : undefined);
-  const email = text('email');
-  const phone = text('phone_number');
+  // An address the token itself marks unverified is not the caller's to claim: it would otherwise
+  // prefill a profile, and a pickup code must never go to an address nobody proved is theirs.
+  const email = disowned(claims?.email_verified) ? undefined : text('email');
+  const phone = disowned(claims?.phone_number_verified) ? undefined : text('phone_number');
   const locationId = text('custom:locationId');
   return { sub, roles, ...(email ? { email } : {}), ...(phone ? { phone } : {}), ...(locationId ? { locationId } : {}) };
+}
+
+/** API Gateway hands Cognito's boolean claims over as strings, so `false` arrives as `"false"`. */
+function disowned(verified: unknown): boolean {
+  return verified === false || verified === 'false';
 }
 
 /**

@@ -1,5 +1,8 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+import { channels, toCarrierContact, toContact } from '#shared/domain/contact';
+import { ValidationError } from '#shared/domain/errors';
+import { maxReminderHours } from '#shared/domain/notifications';
 import { ownerPickupCodePattern, pickupCodePattern } from '#shared/domain/pickup-code';
 
 /**
@@ -69,12 +72,38 @@ export const ownerPickupCode = z.string().check(z.regex(ownerPickupCodePattern, 
 
 const slotCount = z.int().check(z.minimum(0), z.maximum(40));
 
+/**
+ * A rule of the domain, applied once the shape is right: its ValidationError details become issues
+ * at their own paths (under `body.`), so the rule is written once, in the domain, and the use case
+ * applies the same one again for callers that are not HTTP.
+ */
+function domainRule<T>(rule: (value: T) => unknown) {
+  return z.check<T>((ctx) => {
+    if (ctx.issues.length > 0) return;
+    try {
+      rule(ctx.value);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      for (const { path, message } of error.details) ctx.issues.push({ code: 'custom', message, path: path.split('.'), input: ctx.value });
+    }
+  });
+}
+
+/** Only bounded here; what an address must look like is the domain's rule (shared/domain/contact.ts). */
+const emailAddress = z.string().check(z.maxLength(254));
+/** E.164 has at most 15 digits after the `+`. */
+const phoneNumber = z.string().check(z.maxLength(16));
+
+/** The recipient's contact as a carrier gives it at store time: an email, a phone (E.164) or both. */
+export const recipientContact = z.strictObject({ email: z.optional(emailAddress), phone: z.optional(phoneNumber) });
+
 export const requestBodies = {
   'create-location': z.strictObject({
     locationId: z.optional(identifier),
     name: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
     address: z.string().check(z.trim(), z.minLength(1), z.maxLength(500)),
     pickupWindowHours: z.optional(z.int().check(z.minimum(1), z.maximum(720))),
+    reminderHoursBefore: z.optional(z.int().check(z.minimum(1), z.maximum(maxReminderHours))),
   }),
   'add-locker': z.strictObject({
     lockerId: z.optional(lockerIdentifier),
@@ -95,7 +124,17 @@ export const requestBodies = {
     locationId: identifier,
     recipientId,
     size: slotSize,
-  }),
+    recipient: z.optional(recipientContact),
+  }).check(domainRule((body) => (body.recipient === undefined ? undefined : toCarrierContact(body.recipient)))),
+  /** A whole profile: a field left out is removed (PUT). */
+  'put-profile': z
+    .strictObject({
+      email: z.optional(emailAddress),
+      phone: z.optional(phoneNumber),
+      channels: z.optional(z.array(z.enum(channels)).check(z.maxLength(channels.length))),
+      locale: z.optional(z.string().check(z.minLength(1), z.maxLength(35))),
+    })
+    .check(domainRule(toContact)),
   'retrieve-parcel': z.strictObject({ pickupCode: ownerPickupCode }),
   'kiosk-pickup': z.strictObject({ pickupCode }),
 } as const;

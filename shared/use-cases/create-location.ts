@@ -7,6 +7,7 @@ export interface CreateLocationInput {
   readonly name: string;
   readonly address: string;
   readonly pickupWindowHours?: number;
+  readonly reminderHoursBefore?: number;
 }
 
 /**
@@ -25,6 +26,7 @@ export async function createLocation(
     name: input.name,
     address: input.address,
     pickupWindowHours: input.pickupWindowHours ?? deps.defaultPickupWindowHours,
+    ...(input.reminderHoursBefore !== undefined ? { reminderHoursBefore: input.reminderHoursBefore } : {}),
     createdAt: now.toISOString(),
   };
   await deps.locations.create(

@@ -16,6 +16,7 @@ import type {
   ParcelRepository,
   ProfileRepository,
   PickupCodeVault,
+  SentLog,
 } from '#shared/ports';
 
 /** The ports every function has: no configuration they cannot default. */
@@ -38,6 +39,8 @@ export interface TablePorts {
   readonly kioskGuard: KioskGuard;
   readonly changes: ChangeWriter;
   readonly profiles: ProfileRepository;
+  /** What has been sent, per event and channel: the notifier and the reminders send each message once. */
+  readonly sent: SentLog;
 }
 
 /** The ports of a function that tells people (`needs.notifier`). */

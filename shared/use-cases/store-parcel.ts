@@ -1,6 +1,7 @@
 import { logger } from '#shared/adapters/observability';
 import { ensureTimeLeft } from '#shared/deadline';
 import type { Actor } from '#shared/domain/actor';
+import { toCarrierContact, type CarrierContact } from '#shared/domain/contact';
 import type { DoorCommand } from '#shared/domain/door';
 import { ConflictError, NotFoundError } from '#shared/domain/errors';
 import type { SlotAddress, SlotSize } from '#shared/domain/slot';
@@ -14,6 +15,8 @@ export interface StoreParcelInput {
   readonly locationId: string;
   readonly recipientId: string;
   readonly size: SlotSize;
+  /** How to tell the recipient while they have no profile of their own (`/me`). */
+  readonly recipient?: CarrierContact;
   readonly idempotencyKey?: string;
 }
 
@@ -44,12 +47,14 @@ type RefusalCode = 'PARCEL_EXISTS' | 'NO_SLOT_AVAILABLE';
 
 /**
  * Primary course:
- * 1. If the carrier sent an Idempotency-Key already used, answer with that request's parcel.
+ * 1. Check the recipient's contact, when the carrier gave one; if the carrier sent an
+ *    Idempotency-Key already used, answer with that request's parcel.
  * 2. Read the location (its pickup window), or answer LOCATION_NOT_FOUND.
  * 3. Find the free slots that fit in lockers that are online, order them by the allocation
  *    strategy, and shuffle the equally good ones so concurrent stores do not all race for one slot.
  * 4. Claim the first candidate in one transaction: the slot (only while still free) with its door
- *    command, the DEPOSITING parcel, its pickup-code index entry, the idempotency record and the event.
+ *    command, the DEPOSITING parcel (with the recipient's contact), its pickup-code index entry, the
+ *    idempotency record and the event.
  * 5. On a lost race, try the next candidate; on a code collision, draw another code; when no
  *    candidate is left, NO_SLOT_AVAILABLE.
  * 6. Command the door open (DEPOSIT). The parcel becomes STORED when the door has opened and then
@@ -61,6 +66,7 @@ export async function storeParcel(
   actor: Actor,
   input: StoreParcelInput,
 ): Promise<StoreParcelResult> {
+  const recipientContact = input.recipient === undefined ? undefined : toCarrierContact(input.recipient);
   const requestHash = fingerprint(input);
   if (input.idempotencyKey) {
     const replay = await replayIdempotent(deps, actor, input.idempotencyKey, requestHash);
@@ -136,6 +142,7 @@ export async function storeParcel(
         pickupCodeHash: deps.vault.hash(slot.locationId, code),
         sealedPickupCode: deps.vault.seal(code),
         ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
+        ...(recipientContact ? { recipientContact } : {}),
       };
       const outcome = await deps.changes.commit({
         parcel: { next: parcel },
@@ -245,7 +252,13 @@ function resultOf(parcel: StoredParcel): StoreParcelResult {
   return { parcelId, status, locationId, lockerId, slotId, slotSize, ...(commandId ? { commandId } : {}), ...(expiresAt ? { expiresAt } : {}) };
 }
 
-/** What makes two requests "the same" for idempotency: the body, in a fixed key order. */
+/**
+ * What makes two requests "the same" for idempotency: the body, in a fixed key order. The
+ * recipient's contact is added only when given, so a request without one keeps the fingerprint it
+ * had before contacts existed (a key used just before a deploy still answers after it).
+ */
 function fingerprint(input: StoreParcelInput): string {
-  return JSON.stringify([input.parcelId ?? null, input.locationId, input.recipientId, input.size]);
+  const { recipient } = input;
+  const contact = recipient === undefined ? [] : [[recipient.email ?? null, recipient.phone ?? null]];
+  return JSON.stringify([input.parcelId ?? null, input.locationId, input.recipientId, input.size, ...contact]);
 }

@@ -158,7 +158,9 @@ function validBody(route: HttpFunction): Record<string, unknown> | undefined {
     case 'update-slot':
       return { status: 'OUT_OF_SERVICE', note: 'fuzz' };
     case 'store-parcel':
-      return { locationId: fixtures.locationId, recipientId: fixtures.customerSub, size: 'S', parcelId: id('p') };
+      return { locationId: fixtures.locationId, recipientId: fixtures.customerSub, size: 'S', parcelId: id('p'), recipient: { email: 'r@example.com', phone: '+447700900123' } };
+    case 'put-profile':
+      return { email: 'c@example.com', phone: '+447700900123', channels: ['sms', 'email'], locale: 'en-GB' };
     case 'retrieve-parcel':
     case 'kiosk-pickup':
       return { pickupCode: '1234567800' };

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { indexList } from '#shared/adapters/dynamodb/table';
-import { functionDefinitions } from '#shared/manifest';
+import { functionDefinitions, streamFunctions } from '#shared/manifest';
 import { checkConfiguration } from '#shared/runtime';
 import { indexActions, type LockerFunction, tableActions } from '#infra/constructs/locker-function';
 import { logicalId, synthesizeApp, type SynthesizedApp } from './synth.ts';
@@ -208,8 +208,12 @@ describe('functions: one construct, least privilege', () => {
   it('grants each function exactly the DynamoDB actions of its table access', () => {
     for (const entry of manifest) {
       // Prepare
+      // A stream function's event source mapping reads the table's stream with the function's role.
+      const streamReads = streamFunctions.some((fn) => fn.name === entry.name)
+        ? ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams']
+        : [];
       const expected =
-        entry.tableAccess === 'none' ? [] : [...tableActions[entry.tableAccess], ...indexActions].sort();
+        entry.tableAccess === 'none' ? [] : [...tableActions[entry.tableAccess], ...indexActions, ...streamReads].sort();
 
       // Act
       const granted = actions(roleStatements(entry.name), 'dynamodb');

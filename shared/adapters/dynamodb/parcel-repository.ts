@@ -127,6 +127,40 @@ export class DynamoParcelRepository implements ParcelRepository {
       .slice(0, limit);
   }
 
+  async dueForReminder(now: Date, horizonHours: number, limit: number): Promise<StoredParcel[]> {
+    const after = `${now.toISOString()}\uffff`;
+    const upTo = `${new Date(now.getTime() + horizonHours * 3_600_000).toISOString()}\uffff`;
+    const shards = await Promise.all(
+      Array.from({ length: expiryShards }, async (_, shard) => {
+        // The filter drops reminded parcels after they are read, so a page can come back short
+        // with more behind it: read on until `limit` are found or the range ends.
+        const found: Record<string, unknown>[] = [];
+        let start: Record<string, unknown> | undefined;
+        do {
+          const page = await this.client.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: indexes.parcelsByExpiry.indexName,
+              KeyConditionExpression: 'expiryPk = :pk AND expirySk BETWEEN :after AND :upTo',
+              FilterExpression: 'attribute_not_exists(remindedAt)',
+              ExpressionAttributeValues: { ':pk': expiryPartition(shard), ':after': after, ':upTo': upTo },
+              Limit: limit,
+              ExclusiveStartKey: start,
+            }),
+          );
+          found.push(...(page.Items ?? []));
+          start = page.LastEvaluatedKey;
+        } while (start !== undefined && found.length < limit);
+        return found;
+      }),
+    );
+    return shards
+      .flat()
+      .map(toParcel)
+      .sort((a, b) => (a.expiresAt ?? '').localeCompare(b.expiresAt ?? ''))
+      .slice(0, limit);
+  }
+
   /** `scope` names the listing (index and partition): a cursor continues only the listing that issued it. */
   private async page(query: Omit<QueryCommandInput, 'TableName'>, scope: string, { limit, cursor }: PageRequest): Promise<Page<StoredParcel>> {
     const start = cursor === undefined ? undefined : this.cursors.decode(cursor, scope);

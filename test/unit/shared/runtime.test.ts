@@ -52,6 +52,27 @@ describe('per-function wiring', () => {
     );
   });
 
+  it('refuses a notifier function without its topics and sender, naming each variable', () => {
+    // Act / Assess
+    expect(() => checkConfiguration({ notifier: true }, { PARCEL_EVENTS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:parcel-events' })).toThrow(
+      /OPERATOR_ALERTS_TOPIC_ARN.*EMAIL_SENDER/,
+    );
+  });
+
+  it('gives a notifier function its notifier and publisher, and the sent log with its table', async () => {
+    // Prepare
+    vi.stubEnv('TABLE_NAME', 'unit-table');
+    vi.stubEnv('PARCEL_EVENTS_TOPIC_ARN', 'arn:aws:sns:eu-west-1:123456789012:parcel-events');
+    vi.stubEnv('OPERATOR_ALERTS_TOPIC_ARN', 'arn:aws:sns:eu-west-1:123456789012:operator-alerts');
+    vi.stubEnv('EMAIL_SENDER', 'no-reply@lockers.example.com');
+
+    // Act
+    const ports = (await portsFor({ name: 'tells-people', needs: { table: 'readWrite', notifier: true } })) as unknown as Record<string, unknown>;
+
+    // Assess
+    expect({ notifier: 'notifier' in ports, publisher: 'publisher' in ports, sent: 'sent' in ports }).toEqual({ notifier: true, publisher: true, sent: true });
+  });
+
   it('refuses a malformed service setting with its name, whatever the function needs', () => {
     // Act / Assess
     expect(() => checkConfiguration({}, { ALLOCATION_STRATEGY: 'random' })).toThrow(/ALLOCATION_STRATEGY/);

@@ -16,6 +16,7 @@ export function toLocation(item: Record<string, unknown>): Location {
     name: String(item.name),
     address: String(item.address),
     pickupWindowHours: Number(item.pickupWindowHours),
+    ...(typeof item.reminderHoursBefore === 'number' ? { reminderHoursBefore: item.reminderHoursBefore } : {}),
     createdAt: String(item.createdAt),
   };
 }

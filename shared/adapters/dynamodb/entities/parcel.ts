@@ -17,7 +17,7 @@ export const expiryPartition = (shard: number) => `EXPIRY#${shard}`;
 
 const parcelFields = [
   'parcelId', 'locationId', 'lockerId', 'slotId', 'slotSize', 'size', 'recipientId', 'carrierId', 'status',
-  'createdAt', 'updatedAt', 'pickupWindowHours', 'expiresAt', 'commandId', 'failedAttempts', 'lockedUntil', 'codeReissuedAt', 'version',
+  'createdAt', 'updatedAt', 'pickupWindowHours', 'expiresAt', 'commandId', 'failedAttempts', 'lockedUntil', 'codeReissuedAt', 'remindedAt', 'version',
   'pickupCodeHash', 'sealedPickupCode', 'idempotencyKey', 'recipientContact',
 ] as const;
 

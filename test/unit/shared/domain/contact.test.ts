@@ -193,6 +193,14 @@ describe('the carrier-given contact', () => {
     expect(problems.map((problem) => problem.path)).toEqual(['recipient.email', 'recipient.phone']);
   });
 
+  it('refuses a contact without any address, naming recipient', () => {
+    // Act
+    const problems = problemsOf(() => toCarrierContact({}));
+
+    // Assess
+    expect(problems).toEqual([{ path: 'recipient', message: 'Give an email address, a phone number or both' }]);
+  });
+
   it('keeps a valid contact as given', () => {
     // Act
     const contact = toCarrierContact({ phone: '+447700900123' });

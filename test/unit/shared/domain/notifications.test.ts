@@ -2,20 +2,21 @@ import { describe, expect, it } from 'vitest';
 import type { Contact } from '#shared/domain/contact';
 import type { AuditEvent, EventType } from '#shared/domain/events';
 import {
+  audiencesOf,
   integratorMessageFor,
+  isEventType,
   isReminderDue,
   needsCode,
   notificationsFor,
   operatorAlertFor,
   reminderDueAt,
-  reminderFor,
   type NotificationFacts,
 } from '#shared/domain/notifications';
 import type { ParcelStatus } from '#shared/domain/parcel';
 
 const eventTypes: EventType[] = [
   'LOCATION_CREATED', 'LOCKER_ADDED', 'LOCKER_REMOVED', 'SLOT_STATUS_CHANGED', 'PARCEL_STORED', 'PARCEL_RETRIEVED',
-  'PARCEL_CANCELLED', 'PARCEL_EXPIRED', 'PARCEL_RETURNED', 'PICKUP_CODE_REJECTED', 'PICKUP_CODE_REISSUED', 'PARCEL_DEPOSITING',
+  'PARCEL_CANCELLED', 'PARCEL_EXPIRED', 'PARCEL_RETURNED', 'PICKUP_CODE_REJECTED', 'PICKUP_CODE_REISSUED', 'PARCEL_REMINDER_DUE', 'PARCEL_DEPOSITING',
   'PARCEL_MOVED', 'PARCEL_DEPOSIT_FAILED', 'PARCEL_COLLECTING', 'PARCEL_PICKUP_FAILED', 'DOOR_COMMANDED', 'DOOR_REPORTED',
   'DOOR_OPENED_LATE', 'SLOT_FAULT', 'SLOT_RESTORED', 'LOCKER_ONLINE', 'LOCKER_OFFLINE',
 ];
@@ -65,6 +66,7 @@ function factsFor(type: EventType, extra: Partial<NotificationFacts> = {}): Noti
 const expected: Record<EventType, { recipient: boolean; operators?: string; integrators: boolean }> = {
   PARCEL_STORED: { recipient: true, integrators: true },
   PICKUP_CODE_REISSUED: { recipient: true, integrators: true },
+  PARCEL_REMINDER_DUE: { recipient: true, integrators: true },
   PARCEL_RETRIEVED: { recipient: true, integrators: true },
   PARCEL_EXPIRED: { recipient: true, integrators: true },
   PARCEL_CANCELLED: { recipient: true, integrators: true },
@@ -255,7 +257,7 @@ describe('the pickup code', () => {
 
   it('appears in no reminder', () => {
     // Act
-    const messages = reminderFor(factsFor('PARCEL_STORED'));
+    const messages = notificationsFor(eventOf('PARCEL_REMINDER_DUE'), factsFor('PARCEL_REMINDER_DUE'));
 
     // Assess
     expect(messages).toHaveLength(2);
@@ -311,12 +313,28 @@ describe('the reminder', () => {
     expect(due).toBeUndefined();
   });
 
-  it('is keyed by parcel and channel, so a parcel is reminded once whichever sweep finds it', () => {
+  it('is sent once per channel for the one reminder event the sweep writes for a parcel', () => {
     // Act
-    const messages = reminderFor(factsFor('PARCEL_STORED'));
+    const messages = notificationsFor(eventOf('PARCEL_REMINDER_DUE'), factsFor('PARCEL_REMINDER_DUE'));
 
     // Assess
-    expect(messages.map((message) => message.idempotencyKey)).toEqual(['REMINDER#p-1#sms', 'REMINDER#p-1#email']);
+    expect(messages.map((message) => message.idempotencyKey)).toEqual(['evt-PARCEL_REMINDER_DUE#sms', 'evt-PARCEL_REMINDER_DUE#email']);
     expect(messages[1]!.subject).toBe('Reminder: collect your parcel from Central Station');
+  });
+});
+
+describe('who may hear of an event type', () => {
+  it('knows before reading anything that door reports tell nobody and a store tells the recipient and integrators', () => {
+    // Act / Assess
+    expect({ report: audiencesOf('DOOR_REPORTED'), stored: audiencesOf('PARCEL_STORED'), fault: audiencesOf('SLOT_FAULT') }).toEqual({
+      report: { recipient: false, operators: false, integrators: false },
+      stored: { recipient: true, operators: false, integrators: true },
+      fault: { recipient: false, operators: true, integrators: false },
+    });
+  });
+
+  it('tells an event type it knows from any other text', () => {
+    // Act / Assess
+    expect([isEventType('PARCEL_STORED'), isEventType('toString'), isEventType('PARCEL_TELEPORTED'), isEventType(7)]).toEqual([true, false, false, false]);
   });
 });

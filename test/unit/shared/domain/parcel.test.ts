@@ -9,6 +9,7 @@ import {
   expiryTime,
   isOwner,
   parcelStatuses,
+  seesRecipientContact,
   transitioned,
   type ParcelStatus,
 } from '#shared/domain/parcel';
@@ -118,6 +119,23 @@ describe('who may see and handle a parcel', () => {
 
     // Assess
     expect(results).toEqual([true, false]);
+  });
+
+  it.each([
+    ['an admin', { sub: 'x', roles: ['admin'] as const }, true],
+    ['its carrier', { sub: 'carrier-1', roles: ['carrier'] as const }, true],
+    ['another carrier', { sub: 'carrier-2', roles: ['carrier'] as const }, false],
+    ['its recipient', { sub: 'customer-1', roles: ['customer'] as const }, true],
+    ['another customer', { sub: 'customer-2', roles: ['customer'] as const }, false],
+    ['a kiosk at the location', { sub: 'kiosk-1', roles: ['kiosk'] as const, locationId: 'l' }, false],
+    ['a kiosk whose sub is the carrier\'s', { sub: 'carrier-1', roles: ['kiosk'] as const, locationId: 'l' }, false],
+    ['a kiosk whose sub is the recipient\'s', { sub: 'customer-1', roles: ['kiosk'] as const, locationId: 'l' }, false],
+  ])('%s: sees the contact the carrier gave for the recipient is %s', (_who, actor, expected) => {
+    // Act
+    const result = seesRecipientContact(actor, parcel);
+
+    // Assess
+    expect(result).toBe(expected);
   });
 
   it('lets only admins and the depositing carrier handle a parcel', () => {

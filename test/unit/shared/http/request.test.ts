@@ -79,6 +79,19 @@ describe('actorFrom', () => {
     expect(actor).toEqual({ sub: 'kiosk-1', roles: ['kiosk'], locationId: 'loc-1' });
   });
 
+  it('leaves out an email or phone number the token marks unverified, as API Gateway renders the flag', () => {
+    // Prepare
+    const event = apiGatewayEvent({
+      claims: { ...claimsOf.customer, email_verified: 'false', phone_number_verified: 'true' },
+    });
+
+    // Act
+    const actor = actorFrom(event);
+
+    // Assess
+    expect(actor).toEqual({ sub: 'customer-1', roles: ['customer'], phone: '+4915112345678' });
+  });
+
   it('leaves out empty optional claims', () => {
     // Prepare
     const event = apiGatewayEvent({ claims: { sub: 'u-1', 'cognito:groups': 'carrier', email: '', phone_number: '', 'custom:locationId': '' } });

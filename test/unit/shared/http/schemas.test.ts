@@ -116,6 +116,56 @@ describe('request schemas', () => {
     expect(result.success).toBe(false);
   });
 
+  it('accepts a store with the recipient\'s email, phone or both, and without a recipient', () => {
+    // Act
+    const results = [{ email: 'ana@example.com' }, { phone: '+447700900123' }, { email: 'ana@example.com', phone: '+447700900123' }, undefined].map(
+      (recipient) => requestBodies['store-parcel'].safeParse({ ...store('cust-1'), ...(recipient === undefined ? {} : { recipient }) }).success,
+    );
+
+    // Assess
+    expect(results).toEqual([true, true, true, true]);
+  });
+
+  it.each([
+    { why: 'is empty', recipient: {}, paths: ['recipient'] },
+    { why: 'has a phone not in E.164', recipient: { phone: '07700 900123' }, paths: ['recipient.phone'] },
+    { why: 'has an email without a domain', recipient: { email: 'ana@localhost' }, paths: ['recipient.email'] },
+    { why: 'has a field besides email and phone', recipient: { email: 'ana@example.com', name: 'Ana' }, paths: ['recipient'] },
+    { why: 'has a phone over 16 characters', recipient: { phone: `+${'1'.repeat(16)}` }, paths: ['recipient.phone'] },
+  ])('refuse a store whose recipient $why, naming the field', ({ recipient, paths }) => {
+    // Act
+    const result = requestBodies['store-parcel'].safeParse({ ...store('cust-1'), recipient });
+
+    // Assess
+    expect(result.error?.issues.map((issue) => issue.path.join('.'))).toEqual(paths);
+  });
+
+  it('accepts a whole profile and an empty one', () => {
+    // Act
+    const results = [{ email: 'ana@example.com', phone: '+447700900123', channels: ['sms'], locale: 'en-GB' }, {}].map(
+      (body) => requestBodies['put-profile'].safeParse(body),
+    );
+
+    // Assess
+    expect(results.map((result) => result.success)).toEqual([true, true]);
+  });
+
+  it.each([
+    { why: 'a phone not in E.164', body: { phone: '+44 7700 900123' }, paths: ['phone'] },
+    { why: 'an email with two @', body: { email: 'ana@@example.com' }, paths: ['email'] },
+    { why: 'sms without a phone', body: { email: 'ana@example.com', channels: ['sms'] }, paths: ['channels'] },
+    { why: 'an unknown channel', body: { channels: ['pigeon'] }, paths: ['channels.0'] },
+    { why: 'a locale that is no language tag', body: { locale: 'english please' }, paths: ['locale'] },
+    { why: 'an unknown field', body: { email: 'ana@example.com', name: 'Ana' }, paths: [''] },
+    { why: 'a channel given as a string', body: { phone: '+447700900123', channels: 'sms' }, paths: ['channels'] },
+  ])('refuse a profile with $why, naming the field', ({ body, paths }) => {
+    // Act
+    const result = requestBodies['put-profile'].safeParse(body);
+
+    // Assess
+    expect([...new Set(result.error?.issues.map((issue) => issue.path.join('.')))]).toEqual(paths);
+  });
+
   it('accepts an Idempotency-Key of visible ASCII other than "#"', () => {
     // Act
     const result = idempotencyKey.safeParse('order-2026/11/22:42!~');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventParts } from '#shared/adapters/dynamodb/entities/event';
+import { eventItem, eventParts, toAuditEvent } from '#shared/adapters/dynamodb/entities/event';
 import type { AuditEvent } from '#shared/domain/events';
 
 const lockerEvent: AuditEvent = {
@@ -29,5 +29,34 @@ describe('eventParts.append', () => {
 
     // Assess
     expect(part).toEqual({ Put: { TableName: undefined, Item: { PK: 'LOC#loc-1', SK: 'EVT#2026-11-22T10:00:00.000Z#evt-1', entity: 'EVENT', ...lockerEvent } } });
+  });
+});
+
+describe('toAuditEvent', () => {
+  it('reads back exactly the event an item was written from', () => {
+    // Prepare
+    const event: AuditEvent = { ...lockerEvent, type: 'SLOT_FAULT', slotId: '02', parcelId: 'p-1', fault: 'JAMMED' };
+
+    // Act
+    const read = toAuditEvent(eventItem(event));
+
+    // Assess
+    expect(read).toEqual(event);
+  });
+
+  it('keeps attributes that are not the event\'s own out of it', () => {
+    // Act
+    const read = toAuditEvent({ ...eventItem(lockerEvent), recipientContact: { email: 'ana@example.com' } });
+
+    // Assess
+    expect(read).toEqual(lockerEvent);
+  });
+
+  it('refuses an item that is not an event, naming each broken field but none of its content', () => {
+    // Act
+    const reading = () => toAuditEvent({ ...eventItem(lockerEvent), type: 'PARCEL_TELEPORTED', at: 'soon', slotId: 7 });
+
+    // Assess
+    expect(reading).toThrow('Not an audit event: bad type, at, slotId');
   });
 });
