@@ -169,7 +169,7 @@ export function readAssembly(directory: string, local: LocalResources): Assembly
           secretArns.push(localSecretArn(local, logicalId));
           break;
         case 'AWS::SNS::Topic':
-          topicNames.push(topicName(resource, logicalId));
+          topicNames.push(resolver.topicName(stack, resource, logicalId));
           break;
         case 'AWS::Lambda::EventSourceMapping': {
           const trigger = streamTrigger(properties, functionNameByLogicalId, String(resolver.resolve(stack, properties.EventSourceArn ?? null)));
@@ -245,15 +245,6 @@ function streamTrigger(properties: JsonObject, functionNames: ReadonlyMap<string
   };
 }
 
-/**
- * The name a template's topic has locally: its `TopicName`, else its logical id (CloudFormation
- * would generate one from the stack and the logical id), so every topic a function publishes to
- * exists on the local SNS.
- */
-function topicName(resource: Resource, logicalId: string): string {
-  const name = resource.Properties?.TopicName;
-  return typeof name === 'string' ? name : logicalId;
-}
 
 /** The Lambdas that custom resources name as their ServiceToken. */
 function customResourceProviders(template: Template): Set<string> {
@@ -491,7 +482,7 @@ export class IntrinsicResolver {
       case 'AWS::SecretsManager::Secret':
         return localSecretArn(this.local, name);
       case 'AWS::SNS::Topic':
-        return this.topicArn(resource, name);
+        return this.topicArn(stack, resource, name);
       default:
         // CloudFormation's physical id; locally the logical id stands in for it.
         return name;
@@ -525,17 +516,27 @@ export class IntrinsicResolver {
       case 'AWS::SecretsManager::Secret.Id':
         return localSecretArn(this.local, logicalId);
       case 'AWS::SNS::Topic.TopicArn':
-        return this.topicArn(resource, logicalId);
+        return this.topicArn(stack, resource, logicalId);
       case 'AWS::SNS::Topic.TopicName':
-        return topicName(resource, logicalId);
+        return this.topicName(stack, resource, logicalId);
       default:
         throw new Error(`start:assembly has no local value for ${resource.Type}.${attribute} (${logicalId})`);
     }
   }
 
+  /**
+   * The name a template's topic has locally: its `TopicName` (resolved: CDK may build it from the
+   * stack's name), else its logical id (CloudFormation would generate one from the stack and the
+   * logical id), so every topic a function publishes to exists on the local SNS.
+   */
+  topicName(stack: StackTemplate, resource: Resource, logicalId: string): string {
+    const name = resource.Properties?.TopicName;
+    return name === undefined ? logicalId : String(this.resolve(stack, name));
+  }
+
   /** A topic's ARN (what `Ref` gives for a topic) on the local SNS. */
-  private topicArn(resource: Resource, logicalId: string): string {
-    const name = topicName(resource, logicalId);
+  private topicArn(stack: StackTemplate, resource: Resource, logicalId: string): string {
+    const name = this.topicName(stack, resource, logicalId);
     return this.local.topicArn?.(name) ?? `arn:aws:sns:${this.local.region}:${this.local.accountId}:${name}`;
   }
 
