@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { parseFilterPattern, type StartingPosition, type StreamTrigger } from './dynamodb-streams.ts';
 
 /**
  * Reads a synthesized cloud assembly (`cdk.out`) the way CloudFormation would deploy it, for
@@ -39,6 +40,8 @@ export interface LocalResources {
    * builds it from the account's IoT data endpoint (a deploy-time `iot:DescribeEndpoint`).
    */
   readonly iotDataEndpoint: string;
+  /** The ARN a topic of that name has on the local SNS: a template's `AWS::SNS::Topic` becomes the local topic of its `TopicName`. */
+  readonly topicArn?: (name: string) => string;
 }
 
 export interface AssemblyFunction {
@@ -92,6 +95,10 @@ export interface Assembly {
   readonly iotRules: readonly AssemblyIotRule[];
   /** The local ARN of every Secrets Manager secret the templates declare. */
   readonly secretArns: readonly string[];
+  /** The event source mappings on the table's stream, for the local stream trigger. */
+  readonly streamTriggers: readonly StreamTrigger[];
+  /** The names of the templates' SNS topics, to create on the local SNS (see `topicName`). */
+  readonly topicNames: readonly string[];
   /** CreateTable input for DynamoDB Local, from the template's table. */
   readonly table: CreateTableCommandInput & { readonly ttlAttribute?: string };
 }
@@ -122,6 +129,8 @@ export function readAssembly(directory: string, local: LocalResources): Assembly
   const schedules: AssemblySchedule[] = [];
   const iotRules: AssemblyIotRule[] = [];
   const secretArns: string[] = [];
+  const streamTriggers: StreamTrigger[] = [];
+  const topicNames: string[] = [];
   let stage = 'local';
 
   for (const stack of stacks) {
@@ -159,6 +168,14 @@ export function readAssembly(directory: string, local: LocalResources): Assembly
         case 'AWS::SecretsManager::Secret':
           secretArns.push(localSecretArn(local, logicalId));
           break;
+        case 'AWS::SNS::Topic':
+          topicNames.push(resolver.topicName(stack, resource, logicalId));
+          break;
+        case 'AWS::Lambda::EventSourceMapping': {
+          const trigger = streamTrigger(properties, functionNameByLogicalId, String(resolver.resolve(stack, properties.EventSourceArn ?? null)));
+          if (trigger !== undefined) streamTriggers.push(trigger);
+          break;
+        }
         case 'AWS::DynamoDB::Table':
           if (table !== undefined) throw new Error('start:assembly serves one table; the assembly declares more');
           table = tableInput(properties, local.tableName);
@@ -202,8 +219,32 @@ export function readAssembly(directory: string, local: LocalResources): Assembly
     }
   }
   if (table === undefined) throw new Error('The assembly declares no DynamoDB table');
-  return { functions, api: { stage, routes, gatewayResponses }, schedules, iotRules, secretArns, table };
+  return { functions, api: { stage, routes, gatewayResponses }, schedules, iotRules, secretArns, streamTriggers, topicNames, table };
 }
+
+/**
+ * An enabled mapping on a DynamoDB stream (the only kind the service deploys), with CloudFormation's
+ * defaults where the template leaves a setting out. Filters are checked when the assembly is read:
+ * one the local trigger cannot play stops `start:assembly` rather than selecting other records.
+ */
+function streamTrigger(properties: JsonObject, functionNames: ReadonlyMap<string, string>, eventSourceArn: string): StreamTrigger | undefined {
+  if (properties.Enabled === false || !/^arn:aws:dynamodb:[^:]*:[^:]*:table\/[^/]+\/stream\//.test(eventSourceArn)) return undefined;
+  const functionName = referencedFunction(properties.FunctionName, functionNames);
+  if (functionName === undefined) throw new Error(`An event source mapping on ${eventSourceArn} invokes no Lambda function of the assembly`);
+  const filters = ((properties.FilterCriteria as JsonObject | undefined)?.Filters ?? []) as JsonObject[];
+  const retries = properties.MaximumRetryAttempts;
+  return {
+    functionName,
+    filters: filters.map((filter) => parseFilterPattern(filter.Pattern)),
+    batchSize: Number(properties.BatchSize ?? 100),
+    maxBatchingWindowMs: Number(properties.MaximumBatchingWindowInSeconds ?? 0) * 1000,
+    retryAttempts: retries === undefined ? -1 : Number(retries),
+    bisectOnError: properties.BisectBatchOnFunctionError === true,
+    reportBatchItemFailures: ((properties.FunctionResponseTypes ?? []) as Json[]).includes('ReportBatchItemFailures'),
+    startingPosition: (properties.StartingPosition === 'TRIM_HORIZON' ? 'TRIM_HORIZON' : 'LATEST') satisfies StartingPosition,
+  };
+}
+
 
 /** The Lambdas that custom resources name as their ServiceToken. */
 function customResourceProviders(template: Template): Set<string> {
@@ -321,6 +362,9 @@ function referencedFunction(value: Json | undefined, functionNames: ReadonlyMap<
     else if (isObject(node)) {
       const getAtt = node['Fn::GetAtt'];
       if (Array.isArray(getAtt) && typeof getAtt[0] === 'string' && functionNames.has(getAtt[0])) found.push(functionNames.get(getAtt[0])!);
+      // An event source mapping names its function by `Ref` (the function's name).
+      const ref = node.Ref;
+      if (typeof ref === 'string' && functionNames.has(ref)) found.push(functionNames.get(ref)!);
       Object.values(node).forEach(visit);
     }
   };
@@ -437,6 +481,8 @@ export class IntrinsicResolver {
         return this.local.tableName;
       case 'AWS::SecretsManager::Secret':
         return localSecretArn(this.local, name);
+      case 'AWS::SNS::Topic':
+        return this.topicArn(stack, resource, name);
       default:
         // CloudFormation's physical id; locally the logical id stands in for it.
         return name;
@@ -469,9 +515,29 @@ export class IntrinsicResolver {
         return `arn:aws:lambda:${region}:${accountId}:function:${logicalId}`;
       case 'AWS::SecretsManager::Secret.Id':
         return localSecretArn(this.local, logicalId);
+      case 'AWS::SNS::Topic.TopicArn':
+        return this.topicArn(stack, resource, logicalId);
+      case 'AWS::SNS::Topic.TopicName':
+        return this.topicName(stack, resource, logicalId);
       default:
         throw new Error(`start:assembly has no local value for ${resource.Type}.${attribute} (${logicalId})`);
     }
+  }
+
+  /**
+   * The name a template's topic has locally: its `TopicName` (resolved: CDK may build it from the
+   * stack's name), else its logical id (CloudFormation would generate one from the stack and the
+   * logical id), so every topic a function publishes to exists on the local SNS.
+   */
+  topicName(stack: StackTemplate, resource: Resource, logicalId: string): string {
+    const name = resource.Properties?.TopicName;
+    return name === undefined ? logicalId : String(this.resolve(stack, name));
+  }
+
+  /** A topic's ARN (what `Ref` gives for a topic) on the local SNS. */
+  private topicArn(stack: StackTemplate, resource: Resource, logicalId: string): string {
+    const name = this.topicName(stack, resource, logicalId);
+    return this.local.topicArn?.(name) ?? `arn:aws:sns:${this.local.region}:${this.local.accountId}:${name}`;
   }
 
   private resource(stack: StackTemplate, logicalId: string): Resource {

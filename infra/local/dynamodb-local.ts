@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand, ResourceInUseException, UpdateTimeToLiveCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, ResourceInUseException, UpdateTableCommand, UpdateTimeToLiveCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import type { CreateTableCommandInput, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { createTableInput } from '#shared/adapters/dynamodb/table';
 
@@ -140,9 +140,15 @@ export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions = {}
   };
 }
 
-/** Creates the service's table from the one definition in `shared/` and waits until it is ACTIVE. */
+/**
+ * The table's stream, as infra/constructs/data.ts declares it (both images, so the notifier can tell
+ * which transition an event records): the local stream trigger reads it.
+ */
+export const tableStream = { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } as const;
+
+/** Creates the service's table from the one definition in `shared/`, with its stream, and waits until it is ACTIVE. */
 export async function createTable(endpoint: string, tableName: string): Promise<void> {
-  await createTableFrom(endpoint, createTableInput(tableName));
+  await createTableFrom(endpoint, { ...createTableInput(tableName), StreamSpecification: tableStream });
 }
 
 /** Creates a table from a CreateTable input (and turns TTL on when named), then waits until it is ACTIVE; an existing table is left as it is. */
@@ -154,6 +160,7 @@ export async function createTableFrom(endpoint: string, input: CreateTableComman
     } catch (error) {
       // Kept data (`-dbPath`) already holds it: the table is created only when missing.
       if (!(error instanceof ResourceInUseException)) throw error;
+      await ensureStream(client, input);
       return;
     }
     await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1, maxDelay: 2 }, { TableName: input.TableName });
@@ -163,6 +170,14 @@ export async function createTableFrom(endpoint: string, input: CreateTableComman
   } finally {
     client.destroy();
   }
+}
+
+/** A table kept from before it had a stream gets one, so the stream trigger has something to read. */
+async function ensureStream(client: DynamoDBClient, input: CreateTableCommandInput): Promise<void> {
+  if (input.StreamSpecification?.StreamEnabled !== true) return;
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: input.TableName }));
+  if (Table?.StreamSpecification?.StreamEnabled === true) return;
+  await client.send(new UpdateTableCommand({ TableName: input.TableName, StreamSpecification: input.StreamSpecification }));
 }
 
 export const localRegion = 'us-east-1';

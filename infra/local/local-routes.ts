@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { issueToken, tokenRequestSchema } from './auth.ts';
+import type { DeadLetter } from './dynamodb-streams.ts';
 import type { SimulatedDoor, SimulatedLocker } from './iot/simulated-locker.ts';
 import type { DeliveredMessage, MessageLog } from './notify/messages.ts';
 
 /**
  * The `/_local/…` routes: what a developer needs from the local stack that AWS has elsewhere (a
  * token from the user pool, time passing, the schedule firing, a locker's door misbehaving or its
- * network going away, the phone and inbox that receive the service's SMS and emails). They exist
- * only locally.
+ * network going away, the phone and inbox that receive the service's SMS and emails, the dead-letter
+ * queue of the table stream's trigger). They exist only locally.
  */
 export type LocalRoutes = (method: string, path: string, body: string | null, rawQuery: string) => Promise<unknown>;
 
@@ -31,6 +32,8 @@ export interface LocalControls {
   readonly lockers: { get(locationId: string, lockerId: string): SimulatedLocker | undefined };
   /** The SMS and emails the local SNS and SES delivered; omitted, `GET /_local/messages` answers 404. */
   readonly messages?: Pick<MessageLog, 'to'>;
+  /** The stream batches given up on, as Lambda's on-failure destination gets them; omitted, `GET /_local/dead-letters` answers 404. */
+  readonly deadLetters?: () => readonly DeadLetter[];
 }
 
 const clockRequestSchema = z.strictObject({
@@ -73,6 +76,7 @@ export function localRoutes(controls: LocalControls): LocalRoutes {
       }
       return { items: controls.messages.to(to).map(messageItem) };
     }
+    if (route === 'GET /_local/dead-letters' && controls.deadLetters !== undefined) return { items: controls.deadLetters() };
     if (route === 'POST /_local/token') return { token: await issueToken(parseBody(body, tokenRequestSchema)) };
     if (route === 'POST /_local/clock') {
       const { advanceHours } = parseBody(body, clockRequestSchema);

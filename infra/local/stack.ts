@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ulid } from 'ulid';
-import { iotFunctions, ruleSql, scheduledFunctions } from '#shared/manifest';
+import { iotFunctions, ruleSql, scheduledFunctions, streamFunctions } from '#shared/manifest';
 import { exportSigningKeys, issueToken, useSigningKeys } from './auth.ts';
 import type { TokenRequest } from './auth.ts';
 import { apiFromManifest, startGateway, type ApiDefinition } from './api-gateway.ts';
 import { ensureAssembly } from './assembly-synth.ts';
 import { readAssembly } from './cloud-assembly.ts';
 import { createTable, createTableFrom, localCredentials, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
+import { startDynamoDbStreams, triggersFromManifest, type DeadLetter, type StreamTrigger } from './dynamodb-streams.ts';
 import { startSchedules, type ScheduleRule } from './eventbridge-schedules.ts';
 import { startIotRules, type TopicRule } from './iot-rules.ts';
 import { startLockerFleet, type LockerFleet } from './iot/locker-fleet.ts';
@@ -18,7 +19,7 @@ import { randomSecret, readLocalSecrets, readShadows, shadowKeeper, writeLocalSe
 import { localRoutes } from './local-routes.ts';
 import { createMessageLog, type MessageLog } from './notify/messages.ts';
 import { startSes } from './notify/ses.ts';
-import { startSns } from './notify/sns.ts';
+import { startSns, type LocalSns } from './notify/sns.ts';
 import { secretName, startSecretsManager, type LocalSecretsManager } from './secrets-manager.ts';
 
 export interface LocalStackOptions {
@@ -58,6 +59,8 @@ export interface LocalStackOptions {
    * figure so a test can spend a window in a few requests. Omitted: as for the door timings.
    */
   readonly kioskAttemptsPerWindow?: number;
+  /** How often the stream trigger polls an idle table stream; defaults to Lambda's 250 ms. */
+  readonly streamPollIntervalMs?: number;
   /**
    * Keep the data here across restarts (`npm start -- --persist`): DynamoDB Local's files, and
    * every secret the stack would otherwise generate (the pickup-code secret, the token issuer's
@@ -93,6 +96,8 @@ export interface LocalStack {
   readonly topics: Readonly<Record<keyof typeof localTopics, string>>;
   /** The SMS and emails delivered so far, as `GET /_local/messages?to=` lists them. */
   readonly messages: Pick<MessageLog, 'to'>;
+  /** The table stream's trigger: how often it polls, and the batches it gave up on (`GET /_local/dead-letters`). */
+  readonly streams: { readonly pollIntervalMs: number; deadLetters(): readonly DeadLetter[] };
   issueToken(request: TokenRequest): Promise<string>;
   /** Moves the service's clock forward and returns the new time. */
   advanceClock(hours: number): Date;
@@ -152,7 +157,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     cleanup.push(() => sns.stop());
     const ses = await startSes({ messages, port: options.sesPort ?? 0, region: localRegion, now: () => clock() });
     cleanup.push(() => ses.stop());
-    const notify: NotifyEndpoints = { sns: sns.url, ses: ses.url };
+    const notify: NotifyEndpoints = { sns, ses: ses.url };
     const wiring =
       mode === 'source'
         ? await sourceWiring(options, dynamoEndpoint, tableName, iot, notify, secrets)
@@ -161,6 +166,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     cleanup.push(...wiring.cleanup);
     const { lambda } = wiring;
     clock = () => lambda.now();
+
+    // Before anything can write: at LATEST, a record written before the trigger holds its iterators would be missed.
+    const streams = await startDynamoDbStreams({
+      endpoint: dynamoEndpoint,
+      tableName,
+      region: localRegion,
+      accountId: localAccountId,
+      triggers: wiring.streamTriggers,
+      lambda,
+      ...(options.streamPollIntervalMs === undefined ? {} : { pollIntervalMs: options.streamPollIntervalMs }),
+      ...(dataDirectory === undefined ? {} : { dataDirectory }),
+      now: () => lambda.now(),
+      log,
+    });
+    cleanup.push(() => streams.stop());
 
     const schedules = startSchedules(lambda, wiring.schedules, options.scheduleIntervalMs === undefined ? {} : { maxIntervalMs: options.scheduleIntervalMs });
     cleanup.push(async () => schedules.stop());
@@ -184,7 +204,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       port: options.port,
       api: wiring.api,
       lambda,
-      localRoutes: localRoutes({ advanceClock, runSchedules: () => schedules.runAll(), lockers, messages }),
+      localRoutes: localRoutes({ advanceClock, runSchedules: () => schedules.runAll(), lockers, messages, deadLetters: () => streams.deadLetters() }),
     });
     cleanup.push(() => gateway.close());
 
@@ -204,6 +224,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       sesEndpoint: ses.url,
       topics: { parcelEvents: sns.topicArn(localTopics.parcelEvents), operatorAlerts: sns.topicArn(localTopics.operatorAlerts) },
       messages,
+      streams: { pollIntervalMs: streams.pollIntervalMs, deadLetters: () => streams.deadLetters() },
       issueToken: (request) => issueToken(request),
       advanceClock: (hours) => advanceClock(hours * 3_600_000),
       sweep: () => schedules.runAll(),
@@ -255,21 +276,25 @@ interface Wiring {
   readonly api: ApiDefinition;
   readonly schedules: readonly ScheduleRule[];
   readonly iotRules: readonly TopicRule[];
+  readonly streamTriggers: readonly StreamTrigger[];
   readonly cleanup: readonly (() => Promise<unknown>)[];
   readonly secrets?: LocalSecretsManager;
   readonly coldStarts?: readonly ColdStart[];
   readonly synthMs?: number;
 }
 
-/** The local SNS and SES v2 endpoints, handed to the functions as the SDK's per-service endpoint variables. */
+/** The local SNS (its endpoint, handed to the functions as the SDK's per-service endpoint variable, and its topics) and SES v2 endpoint. */
 interface NotifyEndpoints {
-  readonly sns: string;
+  readonly sns: Pick<LocalSns, 'url' | 'topicArn' | 'createTopic'>;
   readonly ses: string;
 }
 
 function notifyEnvironment(notify: NotifyEndpoints): Record<string, string> {
-  return { AWS_ENDPOINT_URL_SNS: notify.sns, AWS_ENDPOINT_URL_SESV2: notify.ses };
+  return { AWS_ENDPOINT_URL_SNS: notify.sns.url, AWS_ENDPOINT_URL_SESV2: notify.ses };
 }
+
+/** The sender of `npm start`'s emails; `.localhost` is reserved, so no real domain is ever named. */
+export const localEmailSender = 'Parcel lockers <no-reply@lockers.localhost>';
 
 /** `npm start`: the table from the shared definition, every function from source in this process. */
 async function sourceWiring(
@@ -290,6 +315,7 @@ async function sourceWiring(
     api: apiFromManifest(),
     schedules: scheduledFunctions.map((fn) => ({ functionName: fn.name, rateMs: fn.everyMinutes * 60_000 })),
     iotRules: iotFunctions.map((fn) => ({ functionName: fn.name, sql: ruleSql(fn.rule) })),
+    streamTriggers: triggersFromManifest(streamFunctions),
     cleanup: [() => lambda.close()],
   };
 }
@@ -316,6 +342,10 @@ function configureProcessEnvironment(
     PICKUP_CODE_SECRET: secrets?.pickupCodeSecret ?? process.env.PICKUP_CODE_SECRET ?? randomBytes(32).toString('base64url'),
     IOT_DATA_ENDPOINT: iot.dataPlaneEndpoint,
     ...notifyEnvironment(notify),
+    // The topics the stack created on the local SNS, and a sender the local SES accepts.
+    PARCEL_EVENTS_TOPIC_ARN: notify.sns.topicArn(localTopics.parcelEvents),
+    OPERATOR_ALERTS_TOPIC_ARN: notify.sns.topicArn(localTopics.operatorAlerts),
+    EMAIL_SENDER: process.env.EMAIL_SENDER ?? localEmailSender,
     ...settingsEnvironment(options),
   });
 }
@@ -343,8 +373,10 @@ async function assemblyWiring(
   kept?: KeptSecrets,
 ): Promise<Wiring> {
   const source = await ensureAssembly(options.assemblyDirectory);
-  const local = { region: localRegion, accountId: localAccountId, tableName, iotDataEndpoint: iot.dataPlaneEndpoint };
+  const local = { region: localRegion, accountId: localAccountId, tableName, iotDataEndpoint: iot.dataPlaneEndpoint, topicArn: (name: string) => notify.sns.topicArn(name) };
   const assembly = readAssembly(source.directory, local);
+  // The templates' topics exist locally as in the account: a function's topic ARN names one of them.
+  for (const name of assembly.topicNames) notify.sns.createTopic(name);
   // Timings and the kiosk budget given to the stack replace the templates' values, for the functions that declare them.
   const timings = settingsEnvironment(options);
   const functions = assembly.functions.map((fn) => ({
@@ -380,6 +412,7 @@ async function assemblyWiring(
     api: assembly.api,
     schedules: assembly.schedules,
     iotRules: assembly.iotRules,
+    streamTriggers: assembly.streamTriggers,
     cleanup: [() => lambda.close(), () => secrets.close()],
     secrets,
     coldStarts: lambda.coldStarts,

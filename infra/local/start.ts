@@ -79,6 +79,7 @@ IoT Data Plane endpoint: ${stack.iotDataEndpoint}
 MQTT broker: ${stack.mqttUrl}
 SNS endpoint: ${stack.snsEndpoint} (topics ${stack.topics.parcelEvents}, ${stack.topics.operatorAlerts}; SMS to phone numbers)
 SES v2 endpoint: ${stack.sesEndpoint} (emails)
+Table stream trigger: polls every ${stack.streams.pollIntervalMs} ms (as Lambda does) and invokes the stream functions; batches it gives up on are listed at GET /_local/dead-letters
 Every locker added through the API gets a simulated locker (thing "<locationId>:<lockerId>", a door per slot). Watch one with
   npm run iot -- watch --thing central:A --mqtt-url ${stack.mqttUrl}
 
@@ -89,7 +90,8 @@ Get a token (roles: admin, carrier, customer, kiosk; kiosks also need "locationI
 Local only: POST /_local/clock {"advanceHours": 73} moves the service clock, POST /_local/sweep runs every schedule now,
 POST /_local/lockers/<locationId>/<lockerId>/doors/<slotId> {"fault": "JAMMED" | "LEFT_OPEN" | null} or {"action": "CLOSE" | "FORCE_OPEN"}
 makes a simulated door misbehave, POST /_local/lockers/<locationId>/<lockerId> {"online": false | true} cuts its network or brings it back,
-GET /_local/messages?to=<email or +E.164 phone> lists the SMS and emails delivered to that address, oldest first.
+GET /_local/messages?to=<email or +E.164 phone> lists the SMS and emails delivered to that address, oldest first,
+GET /_local/dead-letters lists the stream batches the notifier failed on after its retries.
 Ctrl-C stops everything.
 `);
 

@@ -116,3 +116,23 @@ describe('the local stack’s SNS and SES stand-ins', () => {
     });
   });
 });
+
+describe('the notifier’s configuration and the stream trigger in npm start', () => {
+  it('gives the functions the local topics’ ARNs and a sender the local SES accepts', () => {
+    // Assess
+    expect({
+      parcelEvents: process.env.PARCEL_EVENTS_TOPIC_ARN,
+      operatorAlerts: process.env.OPERATOR_ALERTS_TOPIC_ARN,
+      sender: process.env.EMAIL_SENDER,
+    }).toEqual({ parcelEvents: stack.topics.parcelEvents, operatorAlerts: stack.topics.operatorAlerts, sender: 'Parcel lockers <no-reply@lockers.localhost>' });
+  });
+
+  it('polls the table stream at Lambda’s rate and lists no dead letters while nothing failed', async () => {
+    // Act
+    const response = await fetch(`${stack.url}/_local/dead-letters`);
+
+    // Assess
+    expect(stack.streams.pollIntervalMs).toBe(250);
+    expect({ status: response.status, body: await response.json() }).toEqual({ status: 200, body: { items: [] } });
+  });
+});

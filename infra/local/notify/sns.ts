@@ -16,6 +16,8 @@ export interface LocalSns {
   readonly url: string;
   /** The ARN a topic of that name has (or would have) on this endpoint. */
   topicArn(name: string): string;
+  /** Creates a topic (as `CreateTopic` does: an existing one is kept) and returns its ARN. */
+  createTopic(name: string): string;
   /** What was published to the topic, oldest first; empty for a topic that does not exist. */
   topicMessages(topicArn: string): readonly TopicMessage[];
   stop(): Promise<void>;
@@ -153,6 +155,7 @@ export async function startSns(options: LocalSnsOptions): Promise<LocalSns> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     topicArn: (name) => `arn:aws:sns:${region}:${accountId}:${name}`,
+    createTopic,
     topicMessages: (topicArn) => [...(topics.get(topicArn) ?? [])],
     stop: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
   };

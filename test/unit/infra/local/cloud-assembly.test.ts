@@ -222,3 +222,87 @@ describe('the local Secrets Manager', () => {
     }
   });
 });
+
+describe('reading an assembly with a stream function', () => {
+  let directory: string;
+  const topicArn = (name: string) => `arn:aws:sns:us-east-1:000000000000:${name}`;
+
+  beforeAll(async () => {
+    // Prepare: what CDK synthesizes for a DynamoEventSource as the notifications construct sets it up.
+    const { AttributeType, StreamViewType, Table } = await import('aws-cdk-lib/aws-dynamodb');
+    const { FilterCriteria, FilterRule, StartingPosition } = await import('aws-cdk-lib/aws-lambda');
+    const { DynamoEventSource, SqsDlq } = await import('aws-cdk-lib/aws-lambda-event-sources');
+    const { Topic } = await import('aws-cdk-lib/aws-sns');
+    const { Queue } = await import('aws-cdk-lib/aws-sqs');
+    const app = new App();
+    const stack = new Stack(app, 'Stateless');
+    const table = new Table(stack, 'Table', { partitionKey: { name: 'PK', type: AttributeType.STRING }, stream: StreamViewType.NEW_AND_OLD_IMAGES });
+    const parcelEvents = new Topic(stack, 'ParcelEvents', { topicName: 'parcel-events' });
+    const unnamed = new Topic(stack, 'OperatorAlerts');
+    const fn = new LambdaFunction(stack, 'NotifyFn', {
+      runtime: Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: Code.fromInline('export const handler = async () => ({});'),
+      environment: { PARCEL_EVENTS_TOPIC_ARN: parcelEvents.topicArn, OPERATOR_ALERTS_TOPIC_ARN: unnamed.topicArn, EMAIL_SENDER: 'Lockers <no-reply@lockers.example>' },
+    });
+    fn.addEventSource(
+      new DynamoEventSource(table, {
+        startingPosition: StartingPosition.LATEST,
+        batchSize: 25,
+        bisectBatchOnError: true,
+        retryAttempts: 3,
+        reportBatchItemFailures: true,
+        filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { entity: { S: FilterRule.isEqual('EVENT') } } } })],
+        onFailure: new SqsDlq(new Queue(stack, 'DeadLetters')),
+      }),
+    );
+    const template = app.synth().getStackByName('Stateless').template as { Resources: Record<string, { Type: string; Metadata?: Record<string, unknown> }> };
+    // Inline code has no bundle: the reader only needs the asset path and the manifest name a bundled function carries.
+    const notify = Object.values(template.Resources).find((resource) => resource.Type === 'AWS::Lambda::Function')!;
+    notify.Metadata = { ...notify.Metadata, 'aws:asset:path': 'asset.fn', 'locker:function': 'notify' };
+    directory = mkdtempSync(join(tmpdir(), 'assembly-'));
+    mkdirSync(join(directory, 'asset.fn'));
+    writeFileSync(join(directory, 'Stateless.template.json'), JSON.stringify(template));
+    writeFileSync(
+      join(directory, 'manifest.json'),
+      JSON.stringify({ artifacts: { Stateless: { type: 'aws:cloudformation:stack', properties: { templateFile: 'Stateless.template.json', stackName: 'Stateless' } } } }),
+    );
+  }, 60_000);
+
+  afterAll(() => {
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('maps the event source mapping to a stream trigger with its filter, batch and failure settings', () => {
+    // Act
+    const { streamTriggers } = readAssembly(directory, { ...local, topicArn });
+
+    // Assess
+    expect(streamTriggers).toEqual([
+      {
+        functionName: 'notify',
+        filters: [{ eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: ['EVENT'] } } } }],
+        batchSize: 25,
+        maxBatchingWindowMs: 0,
+        retryAttempts: 3,
+        bisectOnError: true,
+        reportBatchItemFailures: true,
+        startingPosition: 'LATEST',
+      },
+    ]);
+  });
+
+  it('gives the function the local SNS topics’ ARNs, by topic name or else logical id, and its sender as written', () => {
+    // Act
+    const assembly = readAssembly(directory, { ...local, topicArn });
+
+    // Assess
+    expect(assembly.functions[0]?.environment).toEqual({
+      PARCEL_EVENTS_TOPIC_ARN: topicArn('parcel-events'),
+      OPERATOR_ALERTS_TOPIC_ARN: topicArn(assembly.topicNames.find((name) => name !== 'parcel-events')!),
+      EMAIL_SENDER: 'Lockers <no-reply@lockers.example>',
+    });
+    expect(assembly.topicNames).toHaveLength(2);
+    expect(assembly.topicNames).toContain('parcel-events');
+  });
+});
