@@ -149,7 +149,8 @@ function messagesOf(kind: MessageKind, vars: MessageVars[MessageKind], contact: 
 /** The messages an event sends its parcel's recipient, one per channel of their contact. */
 export function notificationsFor(event: AuditEvent, facts: NotificationFacts): RecipientMessage[] {
   const kind = routes[event.type].recipient;
-  if (!kind || event.parcelId !== facts.parcel.parcelId) return [];
+  // Nobody to tell: the notifier then decrypts no code, and none is asked for.
+  if (!kind || event.parcelId !== facts.parcel.parcelId || !facts.contact) return [];
   const vars = varsFor(kind, facts, event);
   return vars ? messagesOf(kind, vars, facts.contact, event.eventId) : [];
 }

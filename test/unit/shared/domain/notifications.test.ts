@@ -132,8 +132,8 @@ describe('whom each event notifies', () => {
   });
 
   it('tells nobody when the parcel has no contact', () => {
-    // Prepare
-    const { contact: _none, ...facts } = factsFor('PARCEL_STORED');
+    // Prepare: with nobody to tell, the notifier decrypts no code either.
+    const { contact: _none, code: _noCode, ...facts } = factsFor('PARCEL_STORED');
 
     // Act
     const messages = notificationsFor(eventOf('PARCEL_STORED'), facts);
