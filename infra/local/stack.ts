@@ -222,7 +222,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       lockers,
       snsEndpoint: sns.url,
       sesEndpoint: ses.url,
-      topics: { parcelEvents: sns.topicArn(localTopics.parcelEvents), operatorAlerts: sns.topicArn(localTopics.operatorAlerts) },
+      topics: wiring.topics ?? { parcelEvents: sns.topicArn(localTopics.parcelEvents), operatorAlerts: sns.topicArn(localTopics.operatorAlerts) },
       messages,
       streams: { pollIntervalMs: streams.pollIntervalMs, deadLetters: () => streams.deadLetters() },
       issueToken: (request) => issueToken(request),
@@ -281,6 +281,8 @@ interface Wiring {
   readonly secrets?: LocalSecretsManager;
   readonly coldStarts?: readonly ColdStart[];
   readonly synthMs?: number;
+  /** The topics the functions publish to, when not the stack's own (assembly mode: the templates' names). */
+  readonly topics?: Readonly<Record<keyof typeof localTopics, string>>;
 }
 
 /** The local SNS (its endpoint, handed to the functions as the SDK's per-service endpoint variable, and its topics) and SES v2 endpoint. */
@@ -417,5 +419,16 @@ async function assemblyWiring(
     secrets,
     coldStarts: lambda.coldStarts,
     synthMs: source.synthMs,
+    topics: templateTopics(assembly.topicNames, notify),
   };
+}
+
+/** The templates' topics (CDK names them `<stack>-parcel-events`, …) by the role the stack reports them under. */
+function templateTopics(names: readonly string[], notify: NotifyEndpoints): Record<keyof typeof localTopics, string> {
+  const named = (suffix: string) => {
+    const name = names.find((candidate) => candidate === suffix || candidate.endsWith(`-${suffix}`));
+    if (name === undefined) throw new Error(`The assembly has no ${suffix} topic (topics: ${names.join(', ') || 'none'})`);
+    return notify.sns.topicArn(name);
+  };
+  return { parcelEvents: named(localTopics.parcelEvents), operatorAlerts: named(localTopics.operatorAlerts) };
 }
