@@ -165,13 +165,14 @@ export function prefilledContact(saved: Contact | undefined, claims: ContactClai
 }
 
 /**
- * Whom to tell about a parcel. The recipient's own profile wins, even when it asks for no channel
- * at all (an opt-out is respected); the carrier's contact is used only when the recipient has no
- * profile, or one with no address in it, and then on every channel it gives an address for (in the
- * profile's language when there is one). @returns undefined when nobody can be told.
+ * Whom to tell about a parcel. The recipient's saved profile wins, even when it asks for no channel
+ * at all (an opt-out is respected); the carrier's contact is used only when the recipient has saved
+ * no profile, and then on every channel it gives an address for. @returns undefined when nobody can be told.
  */
 export function contactForParcel(profile: Contact | undefined, given: CarrierContact | undefined): Contact | undefined {
-  if (profile && (profile.email !== undefined || profile.phone !== undefined)) return profile;
+  // A saved profile is the customer's word, "tell me nothing" included (found in review: a profile
+  // saved with no address let a carrier's contact through).
+  if (profile) return profile;
   if (!given) return undefined;
   // Validated at store time; checked again because a message to a broken address only bounces.
   const email = given.email !== undefined && isEmail(given.email) ? given.email : undefined;
@@ -179,7 +180,7 @@ export function contactForParcel(profile: Contact | undefined, given: CarrierCon
   const usable = { ...(email !== undefined ? { email } : {}), ...(phone !== undefined ? { phone } : {}) };
   const found = reachable(usable);
   if (found.length === 0) return undefined;
-  return { ...usable, channels: found, locale: profile?.locale ?? defaultLocale };
+  return { ...usable, channels: found, locale: defaultLocale };
 }
 
 /** The address a channel sends to, when the contact has one. */

@@ -240,7 +240,7 @@ describe('functions: one construct, least privilege', () => {
     for (const entry of manifest.filter((candidate) => candidate.tableAccess !== 'none')) {
       // Act
       const indexStatements = roleStatements(entry.name).filter((statement) =>
-        JSON.stringify(statement.Resource).includes('/index/'),
+        JSON.stringify(statement.Resource ?? null).includes('/index/'),
       );
       const resources = JSON.stringify(indexStatements.map((statement) => statement.Resource));
 

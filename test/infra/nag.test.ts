@@ -33,6 +33,28 @@ describe('cdk-nag AwsSolutions checks', () => {
     expect(findings).toEqual([]);
   });
 
+  it('reports no finding either when synthesized as `cdk synth` does with a default region and account', () => {
+    // Prepare: the CLI passes the profile's account and region; ARNs then render with them in findings.
+    const saved = { account: process.env['CDK_DEFAULT_ACCOUNT'], region: process.env['CDK_DEFAULT_REGION'] };
+    process.env['CDK_DEFAULT_ACCOUNT'] = '123456789012';
+    process.env['CDK_DEFAULT_REGION'] = 'eu-central-1';
+    let concrete: SynthesizedApp;
+    try {
+      // Act
+      concrete = synthesizeApp({ '@aws-cdk/core:failSynthOnValidationErrors': false });
+    } finally {
+      for (const [key, value] of [['CDK_DEFAULT_ACCOUNT', saved.account], ['CDK_DEFAULT_REGION', saved.region]] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+
+    // Assess
+    const report = readReport(concrete.assembly.directory);
+    expect(report.pluginReports.flatMap((plugin) => (plugin.violations ?? []).map((violation) => violation.ruleName))).toEqual([]);
+    expect(concrete.stateless.region).toBe('eu-central-1');
+  });
+
   it('lists an unacknowledged finding in the report it reads', () => {
     // Prepare: a secret without rotation and without an acknowledgement (AwsSolutions-SMG4)
     const app = new App({ context: { '@aws-cdk/core:failSynthOnValidationErrors': false } });

@@ -3,7 +3,7 @@ import { functionDefinitions, manifest } from '#shared/manifest';
 import { senderDomain } from '#infra/constructs/notifications';
 import { logicalId, synthesizeApp, type SynthesizedApp } from './synth.ts';
 
-type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource?: unknown; NotResource?: unknown; Condition?: unknown; Principal?: unknown };
 
 describe('notifications: topics, the stream trigger, its dead letters and the notifier grants', () => {
   let synthesized: SynthesizedApp;
@@ -68,6 +68,31 @@ describe('notifications: topics, the stream trigger, its dead letters and the no
     }
   });
 
+  it("lets this account's CloudWatch alarms, and only them, publish to the operators topic despite its TLS-only policy", () => {
+    // Prepare
+    const { operatorAlerts } = synthesized.stateless.notifications;
+
+    // Act
+    const policies = Object.values(synthesized.statelessTemplate.findResources('AWS::SNS::TopicPolicy')) as {
+      Properties: { Topics: unknown[]; PolicyDocument: { Statement: Statement[] } };
+    }[];
+    const statements = policies
+      .filter((policy) => JSON.stringify(policy.Properties.Topics) === JSON.stringify([{ Ref: logicalId(operatorAlerts) }]))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+
+    // Assess
+    expect(statements.filter((statement) => statement.Effect === 'Allow')).toEqual([
+      {
+        Sid: 'AlarmsOfThisAccount',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: { Ref: logicalId(operatorAlerts) },
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      },
+    ]);
+  });
+
   it('raises an alarm on the operators topic at the first dead-lettered record', () => {
     // Prepare
     const { deadLetters, operatorAlerts } = synthesized.stateless.notifications;
@@ -107,12 +132,11 @@ describe('notifications: topics, the stream trigger, its dead letters and the no
     const identities = synthesized.statelessTemplate.findResources('AWS::SES::EmailIdentity') as Record<string, { Properties: { EmailIdentity: string } }>;
     expect(identities[logicalId(identity)]?.Properties.EmailIdentity).toBe('parcels.example.org');
     const byAction = (action: string) => statements.filter((statement) => actionsOf(statement).includes(action));
-    expect(byAction('sns:Publish').map((statement) => statement.Resource)).toEqual([
-      [{ Ref: logicalId(operatorAlerts) }, { Ref: logicalId(parcelEvents) }],
-      '*',
+    expect(byAction('sns:Publish')).toEqual([
+      expect.objectContaining({ Resource: [{ Ref: logicalId(operatorAlerts) }, { Ref: logicalId(parcelEvents) }] }),
+      // SMS: everything that is not a topic, so no topic of the account beyond the two above.
+      { Sid: 'SmsToPhoneNumbersOnly', Effect: 'Allow', Action: 'sns:Publish', NotResource: 'arn:aws:sns:*:*:*' },
     ]);
-    expect(byAction('sns:Publish')[1]?.Sid).toBe('SmsToPhoneNumbers');
-    expect(actionsOf(byAction('sns:Publish')[1]!)).toEqual(['sns:Publish']);
     expect(byAction('kms:Decrypt')).toEqual([expect.objectContaining({ Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: { 'Fn::GetAtt': [logicalId(topicKey), 'Arn'] } })]);
     expect(JSON.stringify(byAction('ses:SendEmail').map((statement) => statement.Resource))).toBe(
       JSON.stringify([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':identity/', { Ref: logicalId(identity) }]] }]),

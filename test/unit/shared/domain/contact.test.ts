@@ -299,15 +299,15 @@ describe('choosing whom to tell about a parcel', () => {
     expect(contact).toEqual({ email: 'recipient@carrier-data.example', channels: ['email'], locale: 'en' });
   });
 
-  it('falls back to the carrier-given contact when the profile holds no address', () => {
-    // Prepare
+  it('keeps a saved profile that asks for nothing, even without an address: the carrier cannot override "tell me nothing"', () => {
+    // Prepare: what PUT /me {"channels": []} saves.
     const profile: Contact = { channels: [], locale: 'en' };
 
     // Act
     const contact = contactForParcel(profile, { phone: '+14155550123' });
 
     // Assess
-    expect(contact).toEqual({ phone: '+14155550123', channels: ['sms'], locale: 'en' });
+    expect(contact).toBe(profile);
   });
 
   it('drops a carrier-given address that breaks the rules', () => {
