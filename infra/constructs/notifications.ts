@@ -1,5 +1,5 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -12,6 +12,8 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { streamFunctions, type StreamFunction } from '#shared/manifest';
 import type { Functions } from '#infra/constructs/functions';
+import { serviceName } from '#infra/constructs/locker-function';
+import { observabilitySettings } from '#shared/config';
 import type { StageConfig } from '#infra/stacks/stage';
 
 /** What a function that tells people is given (LockerFunction.bindNotifier). */
@@ -53,6 +55,8 @@ export class Notifications extends Construct implements NotifierBinding {
   readonly emailIdentityArn: string;
   readonly deadLetters: Queue;
   readonly deadLetterAlarm: Alarm;
+  readonly undeliverableAlarm: Alarm;
+  readonly streamLagAlarms = new Map<string, Alarm>();
   private readonly streams: readonly StreamFunction[];
 
   constructor(scope: Construct, id: string, props: NotificationsProps) {
@@ -106,6 +110,24 @@ export class Notifications extends Construct implements NotifierBinding {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     this.deadLetterAlarm.addAlarmAction(new SnsAction(this.operatorAlerts));
+    // Refusals no retry can change (a bad number, an opted-out phone) are counted, not dead-lettered:
+    // a burst of them usually means a broken sender or template, not bad customers.
+    this.undeliverableAlarm = new Alarm(this, 'UndeliverableAlarm', {
+      alarmDescription: 'Many notifications refused for good in an hour (NotificationUndeliverable): check the SES sender and SNS SMS settings',
+      metric: new Metric({
+        namespace: observabilitySettings({}).POWERTOOLS_METRICS_NAMESPACE,
+        metricName: 'NotificationUndeliverable',
+        dimensionsMap: { service: serviceName },
+        statistic: 'Sum',
+        period: Duration.hours(1),
+      }),
+      threshold: 20,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.undeliverableAlarm.addAlarmAction(new SnsAction(this.operatorAlerts));
+
     // enforceSSL gives the topic a policy of its own, which replaces SNS's default one that lets
     // the account's alarms publish: say so again, for this account's alarms only.
     this.operatorAlerts.addToResourcePolicy(
@@ -137,6 +159,17 @@ export class Notifications extends Construct implements NotifierBinding {
           onFailure: new SqsDlq(this.deadLetters),
         }),
       );
+      // A notifier falling behind tells people late long before anything reaches the dead letters.
+      const lag = new Alarm(this, `${stream.name}-lag`, {
+        alarmDescription: `${stream.name} is more than 5 minutes behind the table stream (IteratorAge)`,
+        metric: fn.function.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }),
+        threshold: Duration.minutes(5).toMilliseconds(),
+        evaluationPeriods: 5,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      lag.addAlarmAction(new SnsAction(this.operatorAlerts));
+      this.streamLagAlarms.set(stream.name, lag);
     }
   }
 }

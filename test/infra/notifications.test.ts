@@ -111,6 +111,32 @@ describe('notifications: topics, the stream trigger, its dead letters and the no
     });
   });
 
+  it('alarms on the operators topic when the notifier falls behind the stream or many messages are refused for good', () => {
+    // Prepare
+    const { operatorAlerts, undeliverableAlarm, streamLagAlarms } = synthesized.stateless.notifications;
+    const notify = synthesized.stateless.functions.get('notify');
+    const alarms = synthesized.statelessTemplate.findResources('AWS::CloudWatch::Alarm') as Record<string, { Properties: Record<string, unknown> }>;
+
+    // Act
+    const lag = alarms[logicalId(streamLagAlarms.get('notify')!)]?.Properties;
+    const undeliverable = alarms[logicalId(undeliverableAlarm)]?.Properties;
+
+    // Assess
+    expect(lag).toMatchObject({
+      MetricName: 'IteratorAge',
+      Namespace: 'AWS/Lambda',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(notify.function) } }],
+      Threshold: 300_000,
+      AlarmActions: [{ Ref: logicalId(operatorAlerts) }],
+    });
+    expect(undeliverable).toMatchObject({
+      MetricName: 'NotificationUndeliverable',
+      Namespace: 'LockerService',
+      Dimensions: [{ Name: 'service', Value: 'locker-service' }],
+      AlarmActions: [{ Ref: logicalId(operatorAlerts) }],
+    });
+  });
+
   it('gives the notifier its topics, the sender and exactly the sends it needs', () => {
     // Prepare
     const { parcelEvents, operatorAlerts, topicKey } = synthesized.stateless.notifications;
