@@ -55,7 +55,7 @@ describe('phone numbers', () => {
 });
 
 describe('email addresses', () => {
-  it.each(['ana@example.com', 'ana.maria+parcels@mail.example.co.uk', 'o\'brien@example.ie', 'jürgen@bücher.de', 'a@b.io'])('accepts %s', (email) => {
+  it.each(['ana@example.com', 'ana.maria+parcels@mail.example.co.uk', 'o\'brien@example.ie', 'a@b.io', 'juergen@xn--bcher-kva.de'])('accepts %s', (email) => {
     // Act
     const result = isEmail(email);
 
@@ -77,6 +77,13 @@ describe('email addresses', () => {
     ['a quoted local part', '"ana"@example.com'],
     ['a local part over 64 characters', `${'a'.repeat(65)}@example.com`],
     ['more than 254 characters', emailOfLength(255)],
+    // SES sends to none of these, or mail systems read them differently (found in review).
+    ['non-ASCII letters (SES has no SMTPUTF8)', 'jürgen@bücher.de'],
+    ['a comment', '(comment)victim@example.com'],
+    ['angle brackets', 'a<b>@example.com'],
+    ['a comma', 'a,b@example.com'],
+    ['a right-to-left override', 'ana\u202e@example.com'],
+    ['a zero-width space', 'ana\u200b@example.com'],
   ])('refuses an address with %s', (_why, email) => {
     // Act
     const result = isEmail(email);
