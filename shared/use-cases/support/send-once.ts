@@ -10,8 +10,8 @@ export type SendOutcome = 'sent' | 'settled-before' | 'undeliverable';
  * 1. Take the key in the sent log; a key settled already (a redelivered record, a second sweep)
  *    sends nothing. One held by a live sender throws TRY_AGAIN: its outcome is not known yet.
  * 2. Send.
- * 3. Sent: mark the key sent. Refused for good (a number SNS will not text, an address SES
- *    rejects): mark it undeliverable, log and count it, and carry on, since no retry can change it.
+ * 3. Sent: mark the key sent. Refused for good (a number SNS will not text, or that opted out):
+ *    mark it undeliverable, log and count it, and carry on, since no retry can change it.
  *    Any other failure: give the key back and rethrow, so the record is tried again.
  * `what` names the message in logs (a key, a channel); the address and the text never appear there.
  * A send that succeeded but could not be marked leaves the lease to lapse and the key to be sent
