@@ -231,11 +231,16 @@ export interface EventPublisher {
 export interface SentLog {
   /**
    * Takes the send of `key` for a while (a lease), with a conditional write.
-   * @returns a lease to settle, or undefined when the key was settled already (sent, or undeliverable).
-   * @throws UnavailableError while another sender holds a live lease on it: its outcome is not known
-   *   yet, and skipping would lose the message if that sender died mid-send.
+   * @returns a lease to settle; undefined when the key was settled already (sent, or undeliverable);
+   *   or, while another sender holds a live lease on it, when that lease lapses (`heldUntil`): its
+   *   outcome is not known yet, and skipping would lose the message if that sender died mid-send.
    */
-  begin(key: string, at: Date): Promise<SendLease | undefined>;
+  begin(key: string, at: Date): Promise<SendLease | HeldSend | undefined>;
+}
+
+/** Another sender's live lease on a key, until `heldUntil` (on the clock `begin` was given). */
+export interface HeldSend {
+  readonly heldUntil: Date;
 }
 
 export interface SendLease {

@@ -54,13 +54,17 @@ export class SnsSesNotifier implements Notifier {
 }
 
 /**
- * The refusals that concern the one message (its address, its content), which no retry can change.
- * Everything else (throttling, timeouts, 5xx: `UnavailableError` by then; an unverified sender, a
- * paused account, a missing permission) is ours or passing, so it is thrown for the record to be retried
- * and, if it lasts, to reach the dead-letter queue and its alarm.
+ * The refusals that concern the one message (its address), which no retry can change. Everything
+ * else (throttling, timeouts, 5xx: `UnavailableError` by then; a paused account, a missing
+ * permission) is ours or passing, so it is thrown for the record to be retried and, if it lasts, to
+ * reach the dead-letter queue and its alarm.
+ * SES has none: it answers `MessageRejected` for an unverified sender or, in the sandbox, an
+ * unverified recipient (a first deploy's configuration, which would otherwise drop every email
+ * unseen), and `BadRequestException` for any invalid input, our sender's address included; the
+ * recipient's address was checked when it was saved. A bad inbox is reported by SES later, as a bounce.
  */
 const smsRefusals = new Set(['InvalidParameterException', 'InvalidParameterValueException', 'OptedOutException']);
-const emailRefusals = new Set(['MessageRejected', 'BadRequestException']);
+const emailRefusals = new Set<string>();
 
 /** A refusal in `refusals` becomes `UndeliverableError`; the SDK's message, which can quote the address, is dropped. */
 async function refusedForGood(sending: Promise<unknown>, refusals: ReadonlySet<string>): Promise<void> {

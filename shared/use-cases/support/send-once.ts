@@ -1,5 +1,7 @@
 import { logger } from '#shared/adapters/observability';
-import { UndeliverableError } from '#shared/domain/errors';
+import { timeLeft } from '#shared/deadline';
+import { UnavailableError, UndeliverableError } from '#shared/domain/errors';
+import type { SendLease } from '#shared/ports';
 import type { Deps } from '../deps.ts';
 import { errorName } from './doors.ts';
 
@@ -8,10 +10,12 @@ export type SendOutcome = 'sent' | 'settled-before' | 'undeliverable';
 /**
  * Primary course (one message, at most once per key):
  * 1. Take the key in the sent log; a key settled already (a redelivered record, a second sweep)
- *    sends nothing. One held by a live sender throws TRY_AGAIN: its outcome is not known yet.
+ *    sends nothing. One held by another sender is waited for when its lease lapses in time for a
+ *    send still to fit in the invocation (the holder most likely died: Lambda retries a record
+ *    within seconds), then taken; otherwise it throws TRY_AGAIN, its outcome not known yet.
  * 2. Send.
- * 3. Sent: mark the key sent. Refused for good (a number SNS will not text, an address SES
- *    rejects): mark it undeliverable, log and count it, and carry on, since no retry can change it.
+ * 3. Sent: mark the key sent. Refused for good (a number SNS will not text, or that opted out):
+ *    mark it undeliverable, log and count it, and carry on, since no retry can change it.
  *    Any other failure: give the key back and rethrow, so the record is tried again.
  * `what` names the message in logs (a key, a channel); the address and the text never appear there.
  * A send that succeeded but could not be marked leaves the lease to lapse and the key to be sent
@@ -23,7 +27,7 @@ export async function sendOnce(
   what: Readonly<Record<string, string>>,
   send: () => Promise<void>,
 ): Promise<SendOutcome> {
-  const lease = await deps.sent.begin(key, deps.clock.now());
+  const lease = await take(deps, key);
   if (lease === undefined) return 'settled-before';
   try {
     await send();
@@ -41,4 +45,37 @@ export async function sendOnce(
   }
   await lease.sent(deps.clock.now());
   return 'sent';
+}
+
+/** Time kept for the send after a wait: three SDK attempts of at most 3 s each, with backoff. */
+const sendMs = 10_000;
+/** The longest wait for a lease, should the invocation have no deadline: one lease and some. */
+const maxWaitMs = 20_000;
+/** Past the lease's end, so the conditional take (`leaseUntil < now`) finds it lapsed. */
+const pastLapseMs = 50;
+
+/**
+ * Takes the key, waiting for a held lease to lapse when it lapses in time. Each lease is waited for
+ * once: a lease that still holds after its end (a clock that does not move, as in tests) or a
+ * second one after it (another sender took it first) means TRY_AGAIN, so the wait stays bounded.
+ */
+async function take(deps: Pick<Deps, 'sent' | 'clock'>, key: string): Promise<SendLease | undefined> {
+  const waited = new Set<number>();
+  for (;;) {
+    const at = deps.clock.now();
+    const taken = await deps.sent.begin(key, at);
+    if (taken === undefined || !('heldUntil' in taken)) return taken;
+    const heldMs = taken.heldUntil.getTime() - at.getTime();
+    const waitMs = heldMs + pastLapseMs;
+    if (waited.has(taken.heldUntil.getTime()) || waited.size >= 2 || waitMs > Math.min(maxWaitMs, timeLeft() - sendMs)) {
+      throw heldElsewhere(heldMs);
+    }
+    waited.add(taken.heldUntil.getTime());
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, waitMs)));
+  }
+}
+
+/** The answer while another sender holds the key: its outcome is unknown until it settles or lapses. */
+function heldElsewhere(heldMs: number): UnavailableError {
+  return new UnavailableError('The message is being sent by another delivery; try again', Math.max(1, Math.ceil(heldMs / 1000)));
 }

@@ -1,7 +1,9 @@
 import { BadRequestException, MessageRejected, SESv2Client, SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMessageLog, type MessageLog } from '#infra/local/notify/messages';
 import { startSes, type LocalSes } from '#infra/local/notify/ses';
+import { SnsSesNotifier } from '#shared/adapters/notifier';
 
 // The local SES v2 checked through the real SDK client with only the endpoint overridden: if the SDK
 // reads an answer, the service's email adapter will read it the same way.
@@ -123,5 +125,19 @@ describe('the wire format', () => {
     expect(response.status).toBe(400);
     expect(response.headers.get('x-amzn-errortype')).toBe('BadRequestException');
     expect(await response.json()).toEqual({ message: 'Missing required field FromEmailAddress' });
+  });
+});
+
+describe("the service's email adapter against it", () => {
+  it('throws the rejection of an unverified sender for the record to be retried, rather than giving the email up as undeliverable', async () => {
+    // Prepare: a first deploy whose sender identity SES has not verified.
+    const notifier = new SnsSesNotifier(new SNSClient({ region: 'us-east-1' }), client, 'Parcel lockers <no-reply@unverified.example.net>');
+
+    // Act
+    const sending = notifier.email('ida@example.com', 'Your parcel is ready', 'Pickup code 1234567890');
+
+    // Assess
+    await expect(sending).rejects.toBeInstanceOf(MessageRejected);
+    expect(messages.to('ida@example.com')).toEqual([]);
   });
 });

@@ -1,7 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { UnavailableError } from '#shared/domain/errors';
 import { ttlAttribute } from '../table.ts';
 
 /**
@@ -16,11 +15,13 @@ export const sentEntity = 'SENT';
 export const sentKey = (key: string) => ({ PK: `SENT#${key}`, SK: sentEntity });
 
 /**
- * Longer than one send can take (three SDK attempts of at most 3 s each, within the invocation's
- * deadline), short enough that a sender that died mid-send holds up the retry of its record only
- * briefly. A lease never lapses under a live sender: a shard's records go to one invocation at a time.
+ * Longer than one send can take (three SDK attempts of at most 1 s to connect and 2 s to answer,
+ * with backoff: about 10 s), and no longer: a sender that died mid-send (a timeout, out of memory)
+ * holds up its key until the lease lapses, and the retry of its record waits for that (`sendOnce`)
+ * within an invocation of 60 s. A lease never lapses under a live sender that matters: a shard's
+ * records go to one invocation at a time, and every key belongs to one record or one reminder.
  */
-export const leaseSeconds = 30;
+export const leaseSeconds = 15;
 
 /**
  * Kept a week, then DynamoDB TTL tidies up: longer than the stream keeps a record (24 h, so any
@@ -129,8 +130,3 @@ export const sentQueries = {
     }
   },
 };
-
-/** What `begin` answers while another sender holds the key: its outcome is unknown until it settles. */
-export function heldElsewhere(until: Date, at: Date): UnavailableError {
-  return new UnavailableError('The message is being sent by another delivery; try again', Math.max(1, Math.ceil((until.getTime() - at.getTime()) / 1000)));
-}
