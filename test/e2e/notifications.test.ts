@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '#infra/local/stack';
-import { client, id } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { client, stackForFile, id } from './support.ts';
 
 /**
  * Notifications end to end: a customer's profile, a carrier's store through the simulated door, and
@@ -9,21 +8,8 @@ import { client, id } from './support.ts';
  * writes, the table's stream, the filtered event source mapping, the notify function, SNS and SES.
  * Runs against `npm start` and against the synthesized bundles (`npm run start:assembly`).
  */
-let stack: LocalStack;
-const { call, token, eventually } = client(() => stack);
-
-beforeAll(async () => {
-  const assemblyDirectory = inject('assemblyDirectory');
-  stack = await startLocalStack({
-    port: 0,
-    dynamoEndpoint: inject('dynamoEndpoint'),
-    ...(assemblyDirectory === undefined ? {} : { mode: 'assembly', assemblyDirectory }),
-  });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = stackForFile();
+const { call, token, eventually } = client(stack);
 
 interface Message {
   readonly channel: 'sms' | 'email';
@@ -64,7 +50,7 @@ async function arrives(address: string, check: (message: Message) => boolean, ti
 /** A customer with a saved profile asking for SMS and email. */
 async function recipient(): Promise<Recipient> {
   const sub = id('customer');
-  const customer = await stack.issueToken({ sub, role: 'customer' });
+  const customer = await stack().issueToken({ sub, role: 'customer' });
   const phone = uniquePhone();
   const email = `${sub}@example.com`;
   const saved = await call('PUT', '/me', { token: customer, json: { email, phone, channels: ['sms', 'email'] } });
@@ -148,7 +134,7 @@ describe('the recipient is told', () => {
     expect(reminded.length).toBe(afterStore + 1);
     expect(reminded.at(-1)?.body).toMatch(/^Reminder: your parcel at Station Square must be collected by /);
     // Four poll intervals: time for anything the second sweep caused to arrive.
-    const afterReminder = await eventually(() => messagesTo(who.phone), () => false, 4 * stack.streams.pollIntervalMs);
+    const afterReminder = await eventually(() => messagesTo(who.phone), () => false, 4 * stack().streams.pollIntervalMs);
     expect(afterReminder.length).toBe(afterStore + 1);
     expect((await messagesTo(who.email)).filter((message) => message.subject?.startsWith('Reminder'))).toHaveLength(1);
 
@@ -160,6 +146,6 @@ describe('the recipient is told', () => {
     const expired = await eventually(() => messagesTo(who.phone), (items) => items.length > afterStore + 1);
     expect(expired.length).toBe(afterStore + 2);
     expect(expired.at(-1)?.body).toMatch(/^Your parcel at Station Square was not collected in time/);
-    expect(stack.streams.deadLetters()).toEqual([]);
+    expect(stack().streams.deadLetters()).toEqual([]);
   });
 });

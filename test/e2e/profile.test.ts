@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '#infra/local/stack';
-import { client, errorBody, id } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { client, stackForFile, errorBody, id } from './support.ts';
 
 /**
  * Whom to tell (issue 9), as a client sees it: a customer's profile at `/me`, and the contact a
@@ -8,21 +7,8 @@ import { client, errorBody, id } from './support.ts';
  * routes it serves are derived from the manifest). One stack for the file; every test makes its
  * own users.
  */
-let stack: LocalStack;
-const { call, token, eventually } = client(() => stack);
-
-beforeAll(async () => {
-  const assemblyDirectory = inject('assemblyDirectory');
-  stack = await startLocalStack({
-    port: 0,
-    dynamoEndpoint: inject('dynamoEndpoint'),
-    ...(assemblyDirectory === undefined ? {} : { mode: 'assembly', assemblyDirectory }),
-  });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = stackForFile();
+const { call, token, eventually } = client(stack);
 
 describe('a customer profile at /me', () => {
   it('suggests a profile from the token, then answers what the customer put, saved', async () => {
@@ -123,7 +109,7 @@ describe('the recipient contact a carrier gives in POST /parcels', () => {
     const admin = await token('admin');
     const carrier = await token('carrier');
     const recipientSub = id('customer');
-    const recipient = await stack.issueToken({ sub: recipientSub, role: 'customer' });
+    const recipient = await stack().issueToken({ sub: recipientSub, role: 'customer' });
     const locationId = await onlineLocation(admin);
     const contact = { email: 'dee@example.com', phone: '+33612345678' };
 

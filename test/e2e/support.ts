@@ -1,7 +1,7 @@
 import { ulid } from 'ulid';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import type { TokenRequest } from '#infra/local/auth';
-import type { LocalStack } from '#infra/local/stack';
+import { startLocalStack, type LocalStack } from '#infra/local/stack';
 
 /** What the end-to-end suites share: HTTP calls against a local stack, ids, tokens and polling. */
 export interface Reply {
@@ -17,6 +17,29 @@ export interface CallOptions {
   /** Sent as is, for bodies that are not valid JSON. */
   readonly raw?: string;
   readonly headers?: Record<string, string>;
+}
+
+/**
+ * One local stack for a test file: from sources under `e2e`, from the synthesized bundles under
+ * `e2e-assembly` (its global setup provides the assembly), sharing the suite's DynamoDB Local.
+ */
+export function stackForFile(): () => LocalStack {
+  let stack: LocalStack | undefined;
+  beforeAll(async () => {
+    const assemblyDirectory = inject('assemblyDirectory');
+    stack = await startLocalStack({
+      port: 0,
+      dynamoEndpoint: inject('dynamoEndpoint'),
+      ...(assemblyDirectory === undefined ? {} : { mode: 'assembly', assemblyDirectory }),
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+  return () => {
+    if (stack === undefined) throw new Error('The local stack is not started: call stackForFile() at the top of the file');
+    return stack;
+  };
 }
 
 export function client(stack: () => LocalStack) {
