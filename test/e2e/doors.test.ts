@@ -1,27 +1,13 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '#infra/local/stack';
-import { client, errorBody, id } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { client, errorBody, id, stackForFile } from './support.ts';
 
 /**
  * Doors end to end: HTTP in, MQTT to simulated lockers (one per locker in the table, started by
  * the stack), their reports back through the topic rules to the reconciler. Runs against `npm
  * start` and against the synthesized bundles (`npm run start:assembly`).
  */
-let stack: LocalStack;
-const { call, token, eventually } = client(() => stack);
-
-beforeAll(async () => {
-  const assemblyDirectory = inject('assemblyDirectory');
-  stack = await startLocalStack({
-    port: 0,
-    dynamoEndpoint: inject('dynamoEndpoint'),
-    ...(assemblyDirectory === undefined ? {} : { mode: 'assembly', assemblyDirectory }),
-  });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = stackForFile();
+const { call, token, eventually } = client(stack);
 
 interface SlotView {
   readonly slotId: string;
@@ -65,7 +51,7 @@ async function world(slots: Record<string, number> = { S: 1, M: 1 }): Promise<Wo
   expect((await call('POST', '/locations', { token: admin, json: { locationId, name: 'Doors', address: '1 Door St' } })).status).toBe(201);
   expect((await call('POST', `/locations/${locationId}/lockers`, { token: admin, json: { lockerId, slots } })).status).toBe(201);
   await eventually(() => locker(admin, locationId, lockerId), (view) => view?.online === true);
-  return { admin, carrier: await token('carrier'), recipientId, customer: await stack.issueToken({ sub: recipientId, role: 'customer' }), locationId, lockerId };
+  return { admin, carrier: await token('carrier'), recipientId, customer: await stack().issueToken({ sub: recipientId, role: 'customer' }), locationId, lockerId };
 }
 
 async function locker(admin: string, locationId: string, lockerId: string): Promise<LockerView | undefined> {
