@@ -53,15 +53,23 @@ export function formatTime(locale: Locale, iso: string, timeZone = 'UTC'): strin
 }
 
 /** SMS keeps the place short so the whole text fits one message; email has room for all of it. */
+/** The first text that fits one GSM-7 SMS, else the last (the shortest the caller could write). */
+function fittingOneSms(...texts: [string, ...string[]]): string {
+  return texts.find((text) => (gsmLength(text) ?? Infinity) <= smsSegmentLimit) ?? texts[texts.length - 1]!;
+}
+
 function short(text: string, max = 30): string {
   return text.length <= max ? text : `${text.slice(0, max - 3).trimEnd()}...`;
 }
 
 const en: Templates = {
   READY_FOR_PICKUP: {
-    sms: (v) => ({
-      body: `Your parcel is ready at ${short(v.locationName)}, locker ${v.lockerId} slot ${v.slotId}. Code ${v.code}. Collect by ${formatTime('en', v.deadline, v.timeZone)}.`,
-    }),
+    sms: (v) => {
+      const ready = (where: string) =>
+        `Your parcel is ready at ${where}, locker ${v.lockerId} slot ${v.slotId}. Code ${v.code}. Collect by ${formatTime('en', v.deadline, v.timeZone)}.`;
+      // The address when it fits one message: a second segment costs as much again, and the email has it.
+      return { body: fittingOneSms(ready(`${short(v.locationName)}, ${v.address}`), ready(short(v.locationName))) };
+    },
     email: (v) => ({
       subject: `Your parcel is ready for pickup at ${v.locationName}`,
       body: [

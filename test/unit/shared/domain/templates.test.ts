@@ -91,6 +91,18 @@ describe('recipient templates', () => {
     expect(gsmLength(body)).toBeLessThanOrEqual(smsSegmentLimit);
   });
 
+  it('give the address in the ready SMS when it fits one message, and leave it to the email when it does not', () => {
+    // Act
+    const fits = render('en', 'READY_FOR_PICKUP', 'sms', { ...vars.READY_FOR_PICKUP, address: '1 Station Sq' }).body;
+    const long = render('en', 'READY_FOR_PICKUP', 'sms', { ...vars.READY_FOR_PICKUP, address: 'Unit 14, Level 2, Riverside Retail Park, 221 Long Industrial Estate Road' }).body;
+
+    // Assess
+    expect(fits).toContain(', 1 Station Sq, locker');
+    expect(gsmLength(fits)).toBeLessThanOrEqual(smsSegmentLimit);
+    expect(long).not.toContain('Riverside');
+    expect(gsmLength(long)).toBeLessThanOrEqual(smsSegmentLimit);
+  });
+
   it('show the deadline in the location time zone when one is given', () => {
     // Act
     const { body } = render('en', 'READY_FOR_PICKUP', 'sms', { ...vars.READY_FOR_PICKUP, timeZone: 'Europe/Warsaw' });
