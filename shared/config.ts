@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { kioskAttemptPolicy } from '#shared/domain/pickup-code';
+import { defaultMessagesPerDestinationHour } from '#shared/domain/verification';
 
 /**
  * The environment, read here and nowhere else in our code (Powertools and the SDK read their own
@@ -72,6 +73,11 @@ export function serviceSettings(env: Env = process.env) {
         z.coerce.number().check(z.int(), z.minimum(1), z.maximum(kioskAttemptPolicy.attemptsPerWindow)),
         kioskAttemptPolicy.attemptsPerWindow,
       ),
+      /**
+       * SMS and emails one phone number or email address may receive per hour, whoever asks. Not
+       * the operators' alerts or the `parcel-events` topic: those are not paid per destination.
+       */
+      MESSAGES_PER_DESTINATION_HOUR: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(1000)), defaultMessagesPerDestinationHour),
     }),
     env,
   );

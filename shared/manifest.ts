@@ -303,7 +303,19 @@ export const manifest = {
     summary: "Save the caller's contact for notifications: email, phone, channels, language",
     roles: ['customer'],
     request: { body: requestBodies['put-profile'] },
-    needs: { table: 'readWrite' },
+    // It sends a code to each new address itself, so the answer can say when the address's hourly
+    // limit refused it; the code's hash and the address's limit key need the service secret.
+    needs: { table: 'readWrite', pickupCodeSecret: true, notifier: true },
+  }),
+  'verify-contact': http({
+    name: 'verify-contact',
+    method: 'POST',
+    path: '/me/verify',
+    summary: 'Verify an address saved in the profile with the one-time code sent to it',
+    roles: ['customer'],
+    request: { body: requestBodies['verify-contact'] },
+    guessable: true,
+    needs: { table: 'readWrite', pickupCodeSecret: true },
   }),
   'expire-parcels': schedule({
     name: 'expire-parcels',

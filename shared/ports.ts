@@ -1,4 +1,5 @@
-import type { CarrierContact, Contact } from '#shared/domain/contact';
+import type { CarrierContact, Channel, Profile } from '#shared/domain/contact';
+import type { QuotaWindow } from '#shared/domain/verification';
 import type { AuditEvent } from '#shared/domain/events';
 import type { Location, LocationLayout, Locker } from '#shared/domain/location';
 import type { Parcel } from '#shared/domain/parcel';
@@ -26,7 +27,9 @@ export type MetricName =
   | 'DoorFault'
   | 'DoorCommandTimedOut'
   /** A message a channel refused for good: a few are bad addresses, many at once a broken sender identity. */
-  | 'NotificationUndeliverable';
+  | 'NotificationUndeliverable'
+  /** A message its destination's hourly limit refused: a few are a busy recipient, many a pump. */
+  | 'NotificationLimited';
 
 export interface Metrics {
   count(name: MetricName, value?: number): void;
@@ -48,6 +51,21 @@ export interface PickupCodeVault {
   matches(locationId: string, code: string, hash: string): boolean;
   seal(code: string): string;
   open(sealed: string): string;
+  /**
+   * A keyed hash naming a phone number or email address, so that limits per destination are kept
+   * without the table holding a readable index of them (a plain hash of a phone number is
+   * reversed by trying every number).
+   */
+  destinationKey(channel: Channel, address: string): string;
+}
+
+/**
+ * Each destination's budget of messages per hour: a counter per destination and hour, taken with
+ * one conditional write before a send, so concurrent senders can never send past it.
+ */
+export interface DestinationQuota {
+  /** Takes one message from the budget of `destinationKey` for `window`. @returns false when it is spent. */
+  reserve(destinationKey: string, window: QuotaWindow, limit: number): Promise<boolean>;
 }
 
 export interface Page<T> {
@@ -200,8 +218,36 @@ export interface KioskGuard {
 
 /** A customer's saved contact (`/me`), keyed by their token's `sub`. */
 export interface ProfileRepository {
-  get(sub: string): Promise<Contact | undefined>;
-  put(sub: string, contact: Contact, at: Date): Promise<void>;
+  get(sub: string): Promise<Profile | undefined>;
+  /**
+   * Replaces the profile whole, and with it the verification codes waiting (one per pending
+   * address; a channel without one has its old code dropped), in one transaction.
+   */
+  put(sub: string, profile: Profile, at: Date, challenges?: readonly VerificationChallenge[]): Promise<void>;
+  /**
+   * Counts one attempt at a channel's code, atomically and before the code is compared, while the
+   * code is live and has attempts left. @returns the challenge, or why there is none to try.
+   */
+  reserveVerificationAttempt(
+    sub: string,
+    channel: Channel,
+    at: Date,
+    maxAttempts: number,
+  ): Promise<{ readonly outcome: 'reserved'; readonly challenge: VerificationChallenge } | { readonly outcome: 'none' | 'expired' | 'exhausted' }>;
+  /**
+   * Marks the channel's address verified and spends its code, in one transaction: only while the
+   * profile still has that address and the code is still the one checked. @returns false otherwise.
+   */
+  markVerified(sub: string, challenge: VerificationChallenge, at: Date): Promise<boolean>;
+}
+
+/** A one-time code sent to an address saved in `/me`, kept as a keyed hash only. */
+export interface VerificationChallenge {
+  readonly channel: Channel;
+  readonly address: string;
+  readonly codeHash: string;
+  readonly expiresAt: string;
+  readonly attempts: number;
 }
 
 /** What a carrier said about the recipient at store time, kept beside the parcel. */

@@ -11,15 +11,17 @@ import { DynamoParcelRepository } from '#shared/adapters/dynamodb/parcel-reposit
 import { DynamoChangeWriter } from '#shared/adapters/dynamodb/changes';
 import { DynamoProfileRepository } from '#shared/adapters/dynamodb/profile-repository';
 import { DynamoSentLog } from '#shared/adapters/dynamodb/sent-log';
+import { DynamoDestinationQuota } from '#shared/adapters/dynamodb/destination-quota';
 import { createIotDataClient, IotShadowDoors } from '#shared/adapters/iot-doors';
 import { createSesClient, createSnsClient, SnsEventPublisher, SnsSesNotifier } from '#shared/adapters/notifier';
 import { ulidIds } from '#shared/adapters/ids';
 import { powertoolsMetrics, tracer } from '#shared/adapters/observability';
-import { CryptoPickupCodeVault, randomPickupCodes } from '#shared/adapters/pickup-code-vault';
+import { CryptoPickupCodeVault, randomPickupCodes, randomVerificationCodes } from '#shared/adapters/pickup-code-vault';
 import { readSecretString } from '#shared/adapters/secrets';
 import { doorsConfig, notifierConfig, pickupCodeSecretConfig, serviceSettings, tableConfig } from '#shared/config';
 import type { DoorTimings } from '#shared/domain/door';
 import { kioskAttemptPolicy } from '#shared/domain/pickup-code';
+import { defaultMessagesPerDestinationHour } from '#shared/domain/verification';
 import type { Needs, TableAccess } from '#shared/manifest';
 import type { DoorController, EventPublisher, Metrics, Notifier } from '#shared/ports';
 import type { BasePorts, Deps, DoorPorts, NotifyPorts, TablePorts, VaultPorts } from '#shared/use-cases/deps';
@@ -49,6 +51,7 @@ const portBuilders = {
         defaultPickupWindowHours: settings.DEFAULT_PICKUP_WINDOW_HOURS,
         doorTimings: { commandTimeoutSeconds: settings.DOOR_COMMAND_TIMEOUT_SECONDS, leftOpenSeconds: settings.DOOR_LEFT_OPEN_SECONDS },
         kioskAttemptsPerWindow: settings.KIOSK_ATTEMPTS_PER_WINDOW,
+        messagesPerDestinationHour: settings.MESSAGES_PER_DESTINATION_HOUR,
         metrics: powertoolsMetrics,
       }),
   },
@@ -144,6 +147,7 @@ export function basePorts(settings: {
   readonly defaultPickupWindowHours: number;
   readonly doorTimings: DoorTimings;
   readonly kioskAttemptsPerWindow?: number;
+  readonly messagesPerDestinationHour?: number;
   readonly metrics: Metrics;
 }): BasePorts {
   return {
@@ -155,6 +159,8 @@ export function basePorts(settings: {
     defaultPickupWindowHours: settings.defaultPickupWindowHours,
     doorTimings: settings.doorTimings,
     kioskAttemptsPerWindow: settings.kioskAttemptsPerWindow ?? kioskAttemptPolicy.attemptsPerWindow,
+    verificationCodes: randomVerificationCodes,
+    messagesPerDestinationHour: settings.messagesPerDestinationHour ?? defaultMessagesPerDestinationHour,
   };
 }
 
@@ -166,6 +172,7 @@ export function tablePorts(client: DynamoDBDocumentClient, tableName: string, cu
     changes: new DynamoChangeWriter(client, tableName),
     profiles: new DynamoProfileRepository(client, tableName),
     sent: new DynamoSentLog(client, tableName),
+    quota: new DynamoDestinationQuota(client, tableName),
   };
 }
 
@@ -182,12 +189,34 @@ export interface Wiring {
   readonly publisher: EventPublisher;
   /** Omitted: the policy's figure, as deployed. */
   readonly kioskAttemptsPerWindow?: number;
+  /** Omitted: the default, as deployed. */
+  readonly messagesPerDestinationHour?: number;
 }
 
 /** Every real adapter at once, from explicit values: the tests and the benchmark floor use this. */
-export function wireDeps({ documentClient, tableName, secret, allocation, defaultPickupWindowHours, metrics, doors, doorTimings, notifier, publisher, kioskAttemptsPerWindow }: Wiring): Deps {
+export function wireDeps({
+  documentClient,
+  tableName,
+  secret,
+  allocation,
+  defaultPickupWindowHours,
+  metrics,
+  doors,
+  doorTimings,
+  notifier,
+  publisher,
+  kioskAttemptsPerWindow,
+  messagesPerDestinationHour,
+}: Wiring): Deps {
   return {
-    ...basePorts({ allocation, defaultPickupWindowHours, metrics, doorTimings, ...(kioskAttemptsPerWindow === undefined ? {} : { kioskAttemptsPerWindow }) }),
+    ...basePorts({
+      allocation,
+      defaultPickupWindowHours,
+      metrics,
+      doorTimings,
+      ...(kioskAttemptsPerWindow === undefined ? {} : { kioskAttemptsPerWindow }),
+      ...(messagesPerDestinationHour === undefined ? {} : { messagesPerDestinationHour }),
+    }),
     ...tablePorts(documentClient, tableName, new SealedCursors(secret)),
     vault: new CryptoPickupCodeVault(secret),
     doors,

@@ -50,7 +50,7 @@ export async function notifyRecord(ports: NotifyDeps, record: DynamoDBRecord): P
     if (item.entity !== eventEntity) return 'skipped';
     const event = toAuditEvent(item);
     const outcome = await notifyEvent(ports, event);
-    if (outcome.sent + outcome.undeliverable > 0) logger.info('Event notified', { eventId: event.eventId, type: event.type, ...outcome });
+    if (outcome.sent + outcome.undeliverable + outcome.limited > 0) logger.info('Event notified', { eventId: event.eventId, type: event.type, ...outcome });
     return outcome;
   } catch (error) {
     logger.error('An event could not be notified; its record will be delivered again', { sequenceNumber, error: describe(error) });

@@ -1,5 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import type { Channel } from '#shared/domain/contact';
 import { pickupCodeDigits } from '#shared/domain/pickup-code';
+import { verificationCodeDigits } from '#shared/domain/verification';
 import type { CodeGenerator, PickupCodeVault } from '#shared/ports';
 
 /**
@@ -10,10 +12,18 @@ import type { CodeGenerator, PickupCodeVault } from '#shared/ports';
 export class CryptoPickupCodeVault implements PickupCodeVault {
   private readonly hmacKey: Buffer;
   private readonly encryptionKey: Buffer;
+  private readonly destinationHmacKey: Buffer;
 
   constructor(secret: string) {
     this.hmacKey = derive(secret, 'pickup-code/hmac');
     this.encryptionKey = derive(secret, 'pickup-code/aes-256-gcm');
+    this.destinationHmacKey = derive(secret, 'destination/hmac');
+  }
+
+  destinationKey(channel: Channel, address: string): string {
+    // Email addresses are compared case-blind, as mail systems deliver them.
+    const canonical = channel === 'email' ? address.toLowerCase() : address;
+    return createHmac('sha256', this.destinationHmacKey).update(`${channel}\n${canonical}`).digest('base64url');
   }
 
   hash(locationId: string, code: string): string {
@@ -48,4 +58,9 @@ function derive(secret: string, label: string): Buffer {
 /** Uniform over 0000000000-9999999999 from the CSPRNG (randomInt avoids modulo bias; its range is under 2^48). */
 export const randomPickupCodes: CodeGenerator = {
   next: () => String(randomInt(0, 10 ** pickupCodeDigits)).padStart(pickupCodeDigits, '0'),
+};
+
+/** Verification codes for addresses saved in `/me`: uniform six digits from the CSPRNG. */
+export const randomVerificationCodes: CodeGenerator = {
+  next: () => String(randomInt(0, 10 ** verificationCodeDigits)).padStart(verificationCodeDigits, '0'),
 };

@@ -21,6 +21,12 @@ export interface Contact {
   readonly locale: Locale;
 }
 
+/** An address book entry saved in `/me`, with which of its addresses its owner proved theirs. */
+export interface Profile extends Contact {
+  /** The channels whose address is verified (shared/domain/verification.ts); the others are told nothing but their code. */
+  readonly verified: readonly Channel[];
+}
+
 /** A profile as a client sends it (`PUT /me`), before the rules below have been applied. */
 export interface ContactInput {
   readonly email?: string;
@@ -165,14 +171,30 @@ export function prefilledContact(saved: Contact | undefined, claims: ContactClai
 }
 
 /**
- * Whom to tell about a parcel. The recipient's saved profile wins, even when it asks for no channel
- * at all (an opt-out is respected); the carrier's contact is used only when the recipient has saved
- * no profile, and then on every channel it gives an address for. @returns undefined when nobody can be told.
+ * The contact the notifier may use from a saved profile: only its verified addresses, and only the
+ * channels chosen among them.
  */
-export function contactForParcel(profile: Contact | undefined, given: CarrierContact | undefined): Contact | undefined {
+export function verifiedContact(profile: Profile): Contact {
+  const email = profile.email !== undefined && profile.verified.includes('email') ? profile.email : undefined;
+  const phone = profile.phone !== undefined && profile.verified.includes('sms') ? profile.phone : undefined;
+  const usable = { ...(email !== undefined ? { email } : {}), ...(phone !== undefined ? { phone } : {}) };
+  return { ...usable, channels: profile.channels.filter((channel) => (channel === 'sms' ? phone : email) !== undefined), locale: profile.locale };
+}
+
+/** Whom to tell about a parcel, and on whose word: the recipient's own profile, or the carrier's. */
+export type ParcelContact = Contact & { readonly source: 'profile' | 'carrier' };
+
+/**
+ * Whom to tell about a parcel. The recipient's saved profile wins, even when it asks for no channel
+ * at all (an opt-out is respected), and then only on its verified addresses; the carrier's contact
+ * is used only when the recipient has saved no profile, and then on every channel it gives an
+ * address for (for which messages: `notificationsFor`). @returns undefined when nobody can be told.
+ */
+export function contactForParcel(profile: Profile | undefined, given: CarrierContact | undefined): ParcelContact | undefined {
   // A saved profile is the customer's word, "tell me nothing" included (found in review: a profile
-  // saved with no address let a carrier's contact through).
-  if (profile) return profile;
+  // saved with no address let a carrier's contact through). An address not yet verified is told
+  // nothing either: anyone can type someone else's phone number into `/me`.
+  if (profile) return { ...verifiedContact(profile), source: 'profile' };
   if (!given) return undefined;
   // Validated at store time; checked again because a message to a broken address only bounces.
   const email = given.email !== undefined && isEmail(given.email) ? given.email : undefined;
@@ -180,7 +202,7 @@ export function contactForParcel(profile: Contact | undefined, given: CarrierCon
   const usable = { ...(email !== undefined ? { email } : {}), ...(phone !== undefined ? { phone } : {}) };
   const found = reachable(usable);
   if (found.length === 0) return undefined;
-  return { ...usable, channels: found, locale: defaultLocale };
+  return { ...usable, channels: found, locale: defaultLocale, source: 'carrier' };
 }
 
 /** The address a channel sends to, when the contact has one. */

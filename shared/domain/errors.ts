@@ -34,7 +34,9 @@ export class ConflictError extends DomainError {
       | 'LOCKER_OFFLINE'
       | 'SLOT_OUT_OF_SERVICE'
       | 'DOOR_BUSY'
-      | 'DOOR_NOT_CLOSED',
+      | 'DOOR_NOT_CLOSED'
+      | 'NO_CODE_PENDING'
+      | 'CODE_EXPIRED',
     message: string,
   ) {
     super(message);
@@ -45,20 +47,23 @@ export class ConflictError extends DomainError {
 export class ForbiddenError extends DomainError {
   override readonly name = 'ForbiddenError';
   constructor(
-    readonly code: 'FORBIDDEN' | 'INVALID_PICKUP_CODE',
+    readonly code: 'FORBIDDEN' | 'INVALID_PICKUP_CODE' | 'INVALID_VERIFICATION_CODE',
     message: string,
   ) {
     super(message);
   }
 }
 
-/** Too many attempts (wrong pickup codes, new codes): the caller must wait. */
+/**
+ * Too many attempts (wrong pickup or verification codes, new codes), or too many messages to one
+ * address this hour (`TOO_MANY_MESSAGES`): the caller must wait.
+ */
 export class TooManyAttemptsError extends DomainError {
   override readonly name = 'TooManyAttemptsError';
-  readonly code = 'TOO_MANY_ATTEMPTS';
   constructor(
     readonly retryAfterSeconds: number,
     message = 'Too many wrong pickup codes; try again later',
+    readonly code: 'TOO_MANY_ATTEMPTS' | 'TOO_MANY_MESSAGES' = 'TOO_MANY_ATTEMPTS',
   ) {
     super(message);
   }

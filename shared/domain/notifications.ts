@@ -1,4 +1,4 @@
-import { addressFor, type Channel, type Contact } from './contact.ts';
+import { addressFor, type Channel, type Contact, type ParcelContact } from './contact.ts';
 import type { AuditEvent, EventType } from './events.ts';
 import type { Location } from './location.ts';
 import type { Parcel } from './parcel.ts';
@@ -57,7 +57,7 @@ export interface NotificationFacts {
   readonly parcel: Pick<Parcel, 'parcelId' | 'status' | 'lockerId' | 'slotId' | 'carrierId' | 'expiresAt'>;
   readonly location: Pick<Location, 'locationId' | 'name' | 'address'> & { readonly timeZone?: string };
   /** From `contactForParcel`: undefined when nobody can be told. */
-  readonly contact?: Contact;
+  readonly contact?: ParcelContact;
   /** The current pickup code, decrypted only when `needsCode(event.type)`. */
   readonly code?: string;
 }
@@ -146,11 +146,23 @@ function messagesOf(kind: MessageKind, vars: MessageVars[MessageKind], contact: 
   });
 }
 
+/**
+ * What a carrier's contact may be sent: the parcel ready, with its code, once per parcel. Nobody
+ * verified that address, so it gets no more than a delivery needs; a carrier cancelling and storing
+ * again in a loop sends it nothing more per parcel, and the per-destination limit caps the rest.
+ */
+const toldOnCarriersWord: ReadonlySet<MessageKind> = new Set(['READY_FOR_PICKUP']);
+
+/** Whether a message of this kind may go to a contact from this source. */
+export function mayTell(contact: Pick<ParcelContact, 'source'>, kind: MessageKind): boolean {
+  return contact.source === 'profile' || toldOnCarriersWord.has(kind);
+}
+
 /** The messages an event sends its parcel's recipient, one per channel of their contact. */
 export function notificationsFor(event: AuditEvent, facts: NotificationFacts): RecipientMessage[] {
   const kind = routes[event.type].recipient;
   // Nobody to tell: the notifier then decrypts no code, and none is asked for.
-  if (!kind || event.parcelId !== facts.parcel.parcelId || !facts.contact) return [];
+  if (!kind || event.parcelId !== facts.parcel.parcelId || !facts.contact || !mayTell(facts.contact, kind)) return [];
   const vars = varsFor(kind, facts, event);
   return vars ? messagesOf(kind, vars, facts.contact, event.eventId) : [];
 }

@@ -84,6 +84,7 @@ export const errorStatuses = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   INVALID_PICKUP_CODE: 403,
+  INVALID_VERIFICATION_CODE: 403,
   NOT_FOUND: 404,
   LOCATION_NOT_FOUND: 404,
   LOCKER_NOT_FOUND: 404,
@@ -102,8 +103,11 @@ export const errorStatuses = {
   SLOT_OUT_OF_SERVICE: 409,
   DOOR_BUSY: 409,
   DOOR_NOT_CLOSED: 409,
+  NO_CODE_PENDING: 409,
+  CODE_EXPIRED: 409,
   REQUEST_TOO_LARGE: 413,
   TOO_MANY_ATTEMPTS: 429,
+  TOO_MANY_MESSAGES: 429,
   TOO_MANY_REQUESTS: 429,
   INTERNAL_ERROR: 500,
   TRY_AGAIN: 503,
@@ -349,12 +353,20 @@ const profile = component(
     phone: described(z.optional(z.string()), 'E.164, such as `+447700900123`.'),
     channels: described(
       z.array(z.enum(channels)),
-      'How the customer is told about their parcels, each with its address present; empty: told nothing (a carrier-given contact is used only while the profile has no address at all).',
+      'How the customer is told about their parcels, each with its address present; empty: told nothing. Only a verified address is told anything (see `verified`).',
     ),
     locale: described(z.enum(supportedLocales), 'The language of the messages.'),
     saved: described(
       z.boolean(),
       "false: nothing is saved and this is a suggestion from the token's verified `email` and `phone_number` (or empty); nothing is sent to it until it is saved with `PUT /me`.",
+    ),
+    verified: described(
+      z.array(z.enum(channels)),
+      "The channels whose address is proved the customer's: the token's own verified address, or one verified with its code (`POST /me/verify`). Only these are told about parcels.",
+    ),
+    pending: described(
+      z.array(z.enum(channels)),
+      'The channels whose address waits for the one-time code sent to it when it was saved; it is told nothing else until verified.',
     ),
   }),
 );
@@ -396,7 +408,7 @@ const _responsesMatchTheDomain: readonly true[] = [
 ];
 
 /** The refusals that tell the caller when to come back, in a Retry-After header. */
-export const codesWithRetryAfter = ['TOO_MANY_ATTEMPTS', 'TRY_AGAIN'] as const satisfies readonly ErrorCode[];
+export const codesWithRetryAfter = ['TOO_MANY_ATTEMPTS', 'TOO_MANY_MESSAGES', 'TRY_AGAIN'] as const satisfies readonly ErrorCode[];
 
 /** Retry-After, sent only with the codes above. */
 export const retryAfterHeader = {
@@ -643,16 +655,36 @@ export const routeDocs = {
   'get-profile': {
     tag: 'profile',
     description:
-      "Only customers have a profile: it says how they are told about their parcels (the parcel ready with its code, a new code, a reminder before the deadline, picked up, expired, cancelled, returned). The saved profile (`saved: true`), or, while none is saved, one suggested from the token's `email` and `phone_number` claims (those the token does not mark unverified) with `saved: false`, which is not used until saved; with nothing known, an empty profile (`channels: []`), never a 404. While the profile has no address at all, the contact a carrier gave when storing a parcel is used for that parcel.",
+      "Only customers have a profile: it says how they are told about their parcels (the parcel ready with its code, a new code, a reminder before the deadline, picked up, expired, cancelled, returned), on its verified addresses only. The saved profile (`saved: true`), or, while none is saved, one suggested from the token's `email` and `phone_number` claims (those the token does not mark unverified) with `saved: false`, which is not used until saved; with nothing known, an empty profile (`channels: []`), never a 404. While no profile is saved, the contact a carrier gave when storing a parcel is sent that parcel's ready-for-pickup message and nothing else.",
     success: { status: 200, description: 'The profile, saved or suggested.', schema: profile },
   },
   'put-profile': {
     tag: 'profile',
     description:
-      'Replaces the profile whole: a field left out is removed. `channels` defaults to every channel with an address (`sms` with `phone`, `email` with `email`); `channels: []` with an address asks to be told nothing, even through a contact a carrier gives; a profile with no address at all leaves that contact in use. `locale` is a BCP 47 tag resolved to a supported language (`en-GB` → `en`; an unsupported language gets English).',
+      "Replaces the profile whole: a field left out is removed. `channels` defaults to every channel with an address (`sms` with `phone`, `email` with `email`); `channels: []` with an address asks to be told nothing, even through a contact a carrier gives. `locale` is a BCP 47 tag resolved to a supported language (`en-GB` → `en`; an unsupported language gets English). An address is told about parcels only once verified: the token's own verified `email`/`phone_number` is verified at once, an address verified before stays verified while unchanged, and any other address is sent a 6-digit one-time code (valid 15 minutes, 5 attempts) and is `pending` until `POST /me/verify`; saving it again sends a new code. Every address receives at most 10 messages an hour by default (`MESSAGES_PER_DESTINATION_HOUR`; codes included), whoever asks.",
     requestBody: '`phone` in E.164 (`+`, country code, number: 8 to 16 characters); `email` an address with a domain; each channel in `channels` needs its address (checked by the service; JSON Schema cannot say it).',
-    success: { status: 200, description: 'The profile as saved.', schema: profile },
-    refusals: [{ code: 'VALIDATION_ERROR', when: 'the email, the phone (not E.164) or the locale is malformed, or a channel lacks its address' }],
+    success: { status: 200, description: 'The profile as saved, with what is verified and what waits for its code.', schema: profile },
+    refusals: [
+      {
+        code: 'VALIDATION_ERROR',
+        when: 'the email, the phone (not E.164) or the locale is malformed, or a channel lacks its address; or the profile was saved but the channel refused the new address for good, so no code could be sent to it',
+      },
+      { code: 'TOO_MANY_MESSAGES', when: 'a new address has had its messages for this hour; nothing was saved' },
+      { code: 'TRY_AGAIN', when: 'the code could not be sent just now; the profile is saved, and saving it again sends a new code' },
+    ],
+  },
+  'verify-contact': {
+    tag: 'profile',
+    description:
+      'Proves an address saved with `PUT /me` is the customer\'s, with the code sent to it. Each code allows 5 attempts, counted before the code is compared; a new `PUT /me` sends a new code and voids the old one.',
+    requestBody: '`channel` names the address (`sms`: the phone, `email`: the email); `code` is the 6-digit code sent to it.',
+    success: { status: 200, description: 'The profile, the address now verified.', schema: profile },
+    refusals: [
+      { code: 'INVALID_VERIFICATION_CODE', when: 'the code is wrong (the attempt is counted)' },
+      { code: 'NO_CODE_PENDING', when: 'no code waits for that channel (none was sent, it was used, or the address changed since)' },
+      { code: 'CODE_EXPIRED', when: 'the code is older than 15 minutes: save the address again for a new one' },
+      { code: 'TOO_MANY_ATTEMPTS', when: '5 attempts were made at this code: save the address again for a new one' },
+    ],
   },
   'retrieve-parcel': {
     tag: 'parcels',

@@ -4,6 +4,7 @@ import { channels, toCarrierContact, toContact } from '#shared/domain/contact';
 import { ValidationError } from '#shared/domain/errors';
 import { maxReminderHours } from '#shared/domain/notifications';
 import { ownerPickupCodePattern, pickupCodePattern } from '#shared/domain/pickup-code';
+import { verificationCodePattern } from '#shared/domain/verification';
 
 /**
  * Request shapes, declared once. Handlers validate with them, the OpenAPI document is checked
@@ -135,6 +136,10 @@ export const requestBodies = {
       locale: z.optional(z.string().check(z.minLength(1), z.maxLength(35))),
     })
     .check(domainRule(toContact)),
+  'verify-contact': z.strictObject({
+    channel: z.enum(channels),
+    code: z.string().check(z.regex(verificationCodePattern, 'Must be the 6-digit code sent to the address')),
+  }),
   'retrieve-parcel': z.strictObject({ pickupCode: ownerPickupCode }),
   'kiosk-pickup': z.strictObject({ pickupCode }),
 } as const;

@@ -7,6 +7,7 @@ import type {
   Clock,
   DoorController,
   CodeGenerator,
+  DestinationQuota,
   IdGenerator,
   KioskGuard,
   LocationRepository,
@@ -30,6 +31,10 @@ export interface BasePorts {
   readonly doorTimings: DoorTimings;
   /** A location's kiosk attempts per window (`kioskAttemptPolicy`'s figure unless set lower). */
   readonly kioskAttemptsPerWindow: number;
+  /** One-time codes that verify an address saved in `/me`. */
+  readonly verificationCodes: CodeGenerator;
+  /** SMS and emails one phone number or address may receive per hour (`defaultMessagesPerDestinationHour` unless set). */
+  readonly messagesPerDestinationHour: number;
 }
 
 /** The ports of a function that declares the table (`needs.table`). */
@@ -41,6 +46,8 @@ export interface TablePorts {
   readonly profiles: ProfileRepository;
   /** What has been sent, per event and channel: the notifier and the reminders send each message once. */
   readonly sent: SentLog;
+  /** Each destination's budget of messages per hour. */
+  readonly quota: DestinationQuota;
 }
 
 /** The ports of a function that tells people (`needs.notifier`). */

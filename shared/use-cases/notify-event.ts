@@ -6,9 +6,12 @@ import type { Deps } from './deps.ts';
 import { errorName } from './support/doors.ts';
 import { sendOnce, type SendOutcome } from './support/send-once.ts';
 
-export type NotifyDeps = Pick<Deps, 'parcels' | 'locations' | 'profiles' | 'sent' | 'vault' | 'notifier' | 'publisher' | 'clock' | 'metrics'>;
+export type NotifyDeps = Pick<
+  Deps,
+  'parcels' | 'locations' | 'profiles' | 'sent' | 'quota' | 'messagesPerDestinationHour' | 'vault' | 'notifier' | 'publisher' | 'clock' | 'metrics'
+>;
 
-/** How many of an event's messages went out now, had gone out before (a redelivery), or were refused for good. */
+/** How many of an event's messages went out now, had gone out before (a redelivery), were refused for good, or by their destination's limit. */
 export type NotifyOutcome = Readonly<Record<SendOutcome, number>>;
 
 /**
@@ -21,16 +24,17 @@ export type NotifyOutcome = Readonly<Record<SendOutcome, number>>;
  *    only for the events whose message carries it.
  * 3. Let the domain write the recipient's messages (one per channel), the integrators' message
  *    (never a secret) and the operators' alert.
- * 4. Send each at most once, under its own key in the sent log, all at once. When a send fails the
- *    others still go, and the event fails so that its record is delivered again; what was sent is
- *    not sent twice.
+ * 4. Send each at most once, under its own key in the sent log, all at once; an SMS or email only
+ *    within its destination's hourly limit (integrators' and operators' topics have none). When a
+ *    send fails the others still go, and the event fails so that its record is delivered again;
+ *    what was sent is not sent twice.
  * A parcel or location the event names but the table lacks is a bug, not a passing fault: the event
  * fails every time, and its record ends in the dead-letter queue with its alarm.
  * The code, the addresses and the messages' text never reach a log.
  */
 export async function notifyEvent(deps: NotifyDeps, event: AuditEvent): Promise<NotifyOutcome> {
   const audiences = audiencesOf(event.type);
-  const sends: { key: string; what: Record<string, string>; send: () => Promise<void> }[] = [];
+  const sends: { key: string; what: Record<string, string>; send: () => Promise<void>; limit?: { destinationKey: string } }[] = [];
 
   if (event.parcelId === undefined) {
     if (audiences.operators) {
@@ -54,7 +58,12 @@ export async function notifyEvent(deps: NotifyDeps, event: AuditEvent): Promise<
         ...(code !== undefined ? { code } : {}),
       });
       for (const message of messages) {
-        sends.push({ key: message.idempotencyKey, what: { audience: 'recipient', channel: message.channel }, send: () => deliver(deps, message) });
+        sends.push({
+          key: message.idempotencyKey,
+          what: { audience: 'recipient', channel: message.channel },
+          send: () => deliver(deps, message),
+          limit: { destinationKey: deps.vault.destinationKey(message.channel, message.to) },
+        });
       }
     }
     const published = integratorMessageFor(event, { parcel });
@@ -65,8 +74,8 @@ export async function notifyEvent(deps: NotifyDeps, event: AuditEvent): Promise<
     }
   }
 
-  const results = await Promise.allSettled(sends.map(({ key, what, send }) => sendOnce(deps, key, what, send)));
-  const outcome: Record<SendOutcome, number> = { sent: 0, 'settled-before': 0, undeliverable: 0 };
+  const results = await Promise.allSettled(sends.map(({ key, what, send, limit }) => sendOnce(deps, key, what, send, limit)));
+  const outcome: Record<SendOutcome, number> = { sent: 0, 'settled-before': 0, undeliverable: 0, limited: 0 };
   const failures: unknown[] = [];
   results.forEach((result, index) => {
     if (result.status === 'fulfilled') outcome[result.value] += 1;

@@ -1,11 +1,15 @@
 import { logger } from '#shared/adapters/observability';
 import { timeLeft } from '#shared/deadline';
 import { UnavailableError, UndeliverableError } from '#shared/domain/errors';
+import { quotaWindowOf } from '#shared/domain/verification';
 import type { SendLease } from '#shared/ports';
 import type { Deps } from '../deps.ts';
 import { errorName } from './doors.ts';
 
-export type SendOutcome = 'sent' | 'settled-before' | 'undeliverable';
+export type SendOutcome = 'sent' | 'settled-before' | 'undeliverable' | 'limited';
+
+/** Why a message refused by its destination's limit was settled unsent, as the sent log records it. */
+export const limitedReason = 'DestinationLimit';
 
 /**
  * Primary course (one message, at most once per key):
@@ -13,8 +17,13 @@ export type SendOutcome = 'sent' | 'settled-before' | 'undeliverable';
  *    sends nothing. One held by another sender is waited for when its lease lapses in time for a
  *    send still to fit in the invocation (the holder most likely died: Lambda retries a record
  *    within seconds), then taken; otherwise it throws TRY_AGAIN, its outcome not known yet.
- * 2. Send.
- * 3. Sent: mark the key sent. Refused for good (a number SNS will not text, or that opted out):
+ * 2. A paid message (SMS, email) takes one from its destination's budget for the hour, with one
+ *    conditional write. Spent: mark the key settled unsent, log and count it, and carry on: the
+ *    record is not retried and goes to no dead-letter queue, since the limit is the service working.
+ *    A budget taken is not given back when the send then fails: the retry takes another, so a
+ *    channel failing over and over spends the budget of its destination rather than passing it.
+ * 3. Send.
+ * 4. Sent: mark the key sent. Refused for good (a number SNS will not text, or that opted out):
  *    mark it undeliverable, log and count it, and carry on, since no retry can change it.
  *    Any other failure: give the key back and rethrow, so the record is tried again.
  * `what` names the message in logs (a key, a channel); the address and the text never appear there.
@@ -22,13 +31,30 @@ export type SendOutcome = 'sent' | 'settled-before' | 'undeliverable';
  * again: SNS and SES take no idempotency token, so that is the one way a message can go twice.
  */
 export async function sendOnce(
-  deps: Pick<Deps, 'sent' | 'clock' | 'metrics'>,
+  deps: Pick<Deps, 'sent' | 'clock' | 'metrics' | 'quota' | 'messagesPerDestinationHour'>,
   key: string,
   what: Readonly<Record<string, string>>,
   send: () => Promise<void>,
+  /** For a paid channel: the destination's keyed hash (`PickupCodeVault.destinationKey`). */
+  limit?: { readonly destinationKey: string },
 ): Promise<SendOutcome> {
   const lease = await take(deps, key);
   if (lease === undefined) return 'settled-before';
+  if (limit !== undefined) {
+    let allowed: boolean;
+    try {
+      allowed = await deps.quota.reserve(limit.destinationKey, quotaWindowOf(deps.clock.now()), deps.messagesPerDestinationHour);
+    } catch (error) {
+      await giveBack(lease, key);
+      throw error;
+    }
+    if (!allowed) {
+      logger.warn("A message was refused by its destination's hourly limit and will not be sent", { key, ...what });
+      deps.metrics.count('NotificationLimited');
+      await lease.undeliverable(deps.clock.now(), limitedReason);
+      return 'limited';
+    }
+  }
   try {
     await send();
   } catch (error) {
@@ -38,13 +64,17 @@ export async function sendOnce(
       await lease.undeliverable(deps.clock.now(), error.reason);
       return 'undeliverable';
     }
-    await lease.release().catch((releaseError: unknown) =>
-      logger.warn('Could not give a send back; its retry waits for the lease to lapse', { key, error: errorName(releaseError) }),
-    );
+    await giveBack(lease, key);
     throw error;
   }
   await lease.sent(deps.clock.now());
   return 'sent';
+}
+
+async function giveBack(lease: SendLease, key: string): Promise<void> {
+  await lease.release().catch((releaseError: unknown) =>
+    logger.warn('Could not give a send back; its retry waits for the lease to lapse', { key, error: errorName(releaseError) }),
+  );
 }
 
 /** Time kept for the send after a wait: three SDK attempts of at most 3 s each, with backoff. */

@@ -1,0 +1,15 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { QuotaWindow } from '#shared/domain/verification';
+import type { DestinationQuota } from '#shared/ports';
+import { destinationQuotaQueries } from './entities/destination-quota.ts';
+
+export class DynamoDestinationQuota implements DestinationQuota {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  reserve(destinationKey: string, window: QuotaWindow, limit: number): Promise<boolean> {
+    return destinationQuotaQueries.reserve(this.client, this.tableName, destinationKey, window, limit);
+  }
+}
