@@ -71,6 +71,10 @@ export function buildDeps(
     sends?: RecordingNotifier;
     /** A location's kiosk attempts per window; omitted, the production figure. */
     kioskAttemptsPerWindow?: number;
+    /** Messages per destination and hour; omitted, the default. */
+    messagesPerDestinationHour?: number;
+    /** Verification codes for `/me` addresses; omitted, random ones. */
+    verificationCodes?: CodeGenerator;
   } = {},
 ): TestDeps {
   const doors = options.doors ?? new ShadowDoors();
@@ -88,8 +92,18 @@ export function buildDeps(
     notifier: sends,
     publisher: sends,
     ...(options.kioskAttemptsPerWindow === undefined ? {} : { kioskAttemptsPerWindow: options.kioskAttemptsPerWindow }),
+    ...(options.messagesPerDestinationHour === undefined ? {} : { messagesPerDestinationHour: options.messagesPerDestinationHour }),
   });
-  return { ...deps, clock: options.clock ?? new ManualClock(), codes: options.codes ?? deps.codes, documentClient, tableName: table.tableName, doors, sends };
+  return {
+    ...deps,
+    clock: options.clock ?? new ManualClock(),
+    codes: options.codes ?? deps.codes,
+    verificationCodes: options.verificationCodes ?? deps.verificationCodes,
+    documentClient,
+    tableName: table.tableName,
+    doors,
+    sends,
+  };
 }
 
 export const actors = {

@@ -1,5 +1,6 @@
 import type { IntegratorMessage, OperatorAlert } from '#shared/domain/notifications';
-import type { EventPublisher, Notifier } from '#shared/ports';
+import type { QuotaWindow } from '#shared/domain/verification';
+import type { DestinationQuota, EventPublisher, Notifier } from '#shared/ports';
 
 export type Sent =
   | { readonly channel: 'sms'; readonly to: string; readonly body: string }
@@ -44,5 +45,17 @@ export class RecordingNotifier implements Notifier, EventPublisher {
   async operatorAlert(alert: OperatorAlert): Promise<void> {
     this.maybeFail();
     this.alerts.push(alert);
+  }
+}
+
+/** The destination limit's rule in memory: at most `limit` reservations per key and hour. */
+export class MemoryDestinationQuota implements DestinationQuota {
+  readonly counts = new Map<string, number>();
+  async reserve(destinationKey: string, window: QuotaWindow, limit: number): Promise<boolean> {
+    const key = `${destinationKey}#${window.hour}`;
+    const used = this.counts.get(key) ?? 0;
+    if (used >= limit) return false;
+    this.counts.set(key, used + 1);
+    return true;
   }
 }

@@ -35,7 +35,7 @@ async function given(): Promise<{ deps: TestDeps; stream: TableStream }> {
 
 /** A customer with a profile, and a parcel for them stored through its door. */
 async function storedForCustomer(deps: TestDeps) {
-  await deps.profiles.put(actors.customer.sub, { ...profile, channels: [...profile.channels] }, deps.clock.now());
+  await deps.profiles.put(actors.customer.sub, { ...profile, channels: [...profile.channels], verified: ['sms', 'email'] }, deps.clock.now());
   const { locationId } = await givenLocation(deps, { S: 2 });
   return storeThroughDoor(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' });
 }

@@ -2,14 +2,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parcelKey } from '#shared/adapters/dynamodb/entities/parcel';
 import { profileKey } from '#shared/adapters/dynamodb/entities/profile';
 import type { Actor } from '#shared/domain/actor';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#shared/domain/errors';
+import { ConflictError, ForbiddenError, NotFoundError, TooManyAttemptsError, ValidationError } from '#shared/domain/errors';
 import { getParcel } from '#shared/use-cases/get-parcel';
 import { getProfile } from '#shared/use-cases/get-profile';
 import { listParcels } from '#shared/use-cases/list-parcels';
 import { putProfile } from '#shared/use-cases/put-profile';
 import { storeParcel } from '#shared/use-cases/store-parcel';
+import { verifyContact } from '#shared/use-cases/verify-contact';
 import { createTestTable, type TestTable } from '#test/helpers/dynamodb';
-import { actors, buildDeps, itemsUnder, type TestDeps } from '#test/helpers/deps';
+import { actors, buildDeps, itemsUnder, ScriptedCodes, type TestDeps } from '#test/helpers/deps';
 import { givenLocation } from '#test/helpers/fixtures';
 
 /**
@@ -54,7 +55,7 @@ describe('a customer profile', () => {
     const read = await getProfile(deps, customer);
 
     // Assess
-    const expected = { email: 'ana@example.com', phone: '+447700900123', channels: ['sms', 'email'], locale: 'en', saved: true };
+    const expected = { email: 'ana@example.com', phone: '+447700900123', channels: ['sms', 'email'], locale: 'en', saved: true, verified: [], pending: ['sms', 'email'] };
     expect({ put, read }).toEqual({ put: expected, read: expected });
   });
 
@@ -68,7 +69,7 @@ describe('a customer profile', () => {
     await putProfile(deps, customer, { email: 'ana@example.com', channels: ['email'] });
 
     // Assess
-    expect(await getProfile(deps, customer)).toEqual({ email: 'ana@example.com', channels: ['email'], locale: 'en', saved: true });
+    expect(await getProfile(deps, customer)).toEqual({ email: 'ana@example.com', channels: ['email'], locale: 'en', saved: true, verified: [], pending: ['email'] });
   });
 
   it('suggests a profile from the token\'s email and phone while none is saved, and writes nothing', async () => {
@@ -80,7 +81,7 @@ describe('a customer profile', () => {
     const read = await getProfile(deps, customer);
 
     // Assess
-    expect(read).toEqual({ email: 'bo@example.com', phone: '+4915112345678', channels: ['sms', 'email'], locale: 'en', saved: false });
+    expect(read).toEqual({ email: 'bo@example.com', phone: '+4915112345678', channels: ['sms', 'email'], locale: 'en', saved: false, verified: ['sms', 'email'], pending: [] });
     expect(await savedItem(deps, customer.sub)).toEqual([]);
   });
 
@@ -94,7 +95,7 @@ describe('a customer profile', () => {
     const read = await getProfile(deps, customer);
 
     // Assess
-    expect(read).toEqual({ email: 'chosen@example.com', channels: [], locale: 'en', saved: true });
+    expect(read).toEqual({ email: 'chosen@example.com', channels: [], locale: 'en', saved: true, verified: [], pending: ['email'] });
   });
 
   it('answers an empty, unsaved profile when neither a profile nor the token names an address', async () => {
@@ -105,7 +106,7 @@ describe('a customer profile', () => {
     const read = await getProfile(deps, newCustomer());
 
     // Assess
-    expect(read).toEqual({ channels: [], locale: 'en', saved: false });
+    expect(read).toEqual({ channels: [], locale: 'en', saved: false, verified: [], pending: [] });
   });
 
   it('refuses a phone number not in E.164 and leaves the saved profile as it was', async () => {
@@ -152,6 +153,124 @@ describe('a customer profile', () => {
       [true, 'FORBIDDEN'],
       [true, 'FORBIDDEN'],
     ]);
+  });
+});
+
+describe('verifying an address saved in /me', () => {
+  const codeIn = (deps: TestDeps, to: string) => deps.sends.sent.filter((message) => message.to === to).map((message) => /\b(\d{6})\b/.exec(message.body)?.[1]);
+
+  it("sends a one-time code to each new address, none to the token's own, and keeps only the code's hash", async () => {
+    // Prepare
+    const deps = buildDeps(table, { verificationCodes: new ScriptedCodes(['204863']) });
+    const customer = newCustomer({ email: 'own@example.com' });
+
+    // Act
+    const put = await putProfile(deps, customer, { email: 'own@example.com', phone: '+447700900200' });
+
+    // Assess
+    expect({ verified: put.verified, pending: put.pending }).toEqual({ verified: ['email'], pending: ['sms'] });
+    expect(deps.sends.sent.map(({ channel, to }) => ({ channel, to }))).toEqual([{ channel: 'sms', to: '+447700900200' }]);
+    expect(codeIn(deps, '+447700900200')).toEqual(['204863']);
+    const items = await itemsUnder(deps, deps.tableName, profileKey(customer.sub).PK);
+    expect(JSON.stringify(items)).not.toContain('204863');
+    expect(items.map((item) => item.SK).sort()).toEqual(['PROFILE', 'VERIFY#sms']);
+  });
+
+  it('verifies the address with its code, spends the code, and keeps it verified while it is saved again unchanged', async () => {
+    // Prepare
+    const deps = buildDeps(table, { verificationCodes: new ScriptedCodes(['381920']) });
+    const customer = newCustomer();
+    await putProfile(deps, customer, { phone: '+447700900201' });
+
+    // Act
+    const verified = await verifyContact(deps, customer, { channel: 'sms', code: '381920' });
+    const again = await refusal(() => verifyContact(deps, customer, { channel: 'sms', code: '381920' }));
+    const resaved = await putProfile(deps, customer, { phone: '+447700900201', locale: 'en-GB' });
+
+    // Assess
+    expect({ verified: verified.verified, pending: verified.pending }).toEqual({ verified: ['sms'], pending: [] });
+    expect([again instanceof ConflictError, (again as ConflictError).code]).toEqual([true, 'NO_CODE_PENDING']);
+    expect({ verified: resaved.verified, sent: deps.sends.sent.length }).toEqual({ verified: ['sms'], sent: 1 });
+  });
+
+  it('drops the verification of an address that changes, and a code sent to the old one does not verify the new one', async () => {
+    // Prepare
+    const deps = buildDeps(table, { verificationCodes: new ScriptedCodes(['111111', '222222']) });
+    const customer = newCustomer();
+    await putProfile(deps, customer, { phone: '+447700900202' });
+    await verifyContact(deps, customer, { channel: 'sms', code: '111111' });
+
+    // Act
+    const changed = await putProfile(deps, customer, { phone: '+447700900203' });
+    const oldCode = await refusal(() => verifyContact(deps, customer, { channel: 'sms', code: '111111' }));
+
+    // Assess
+    expect({ verified: changed.verified, pending: changed.pending }).toEqual({ verified: [], pending: ['sms'] });
+    expect([oldCode instanceof ForbiddenError, (oldCode as ForbiddenError).code]).toEqual([true, 'INVALID_VERIFICATION_CODE']);
+  });
+
+  it('refuses a code past its 15 minutes with CODE_EXPIRED', async () => {
+    // Prepare
+    const deps = buildDeps(table, { verificationCodes: new ScriptedCodes(['555000']) });
+    const customer = newCustomer();
+    await putProfile(deps, customer, { email: 'late@example.com' });
+    deps.clock.advanceMinutes(16);
+
+    // Act
+    const error = await refusal(() => verifyContact(deps, customer, { channel: 'email', code: '555000' }));
+
+    // Assess
+    expect([error instanceof ConflictError, (error as ConflictError).code]).toEqual([true, 'CODE_EXPIRED']);
+  });
+
+  it('compares no code more than 5 times, however many attempts race: then even the right code is TOO_MANY_ATTEMPTS', async () => {
+    // Prepare
+    const deps = buildDeps(table, { verificationCodes: new ScriptedCodes(['777777']) });
+    const customer = newCustomer();
+    await putProfile(deps, customer, { phone: '+447700900204' });
+
+    // Act: 20 wrong codes at once.
+    const errors = await Promise.all(Array.from({ length: 20 }, (_, i) => refusal(() => verifyContact(deps, customer, { channel: 'sms', code: String(100000 + i) }))));
+    const right = await refusal(() => verifyContact(deps, customer, { channel: 'sms', code: '777777' }));
+
+    // Assess
+    const codes = errors.map((error) => (error as ForbiddenError | TooManyAttemptsError).code);
+    expect({ wrong: codes.filter((code) => code === 'INVALID_VERIFICATION_CODE').length, refused: codes.filter((code) => code === 'TOO_MANY_ATTEMPTS').length }).toEqual({
+      wrong: 5,
+      refused: 15,
+    });
+    expect([right instanceof TooManyAttemptsError, (right as TooManyAttemptsError).code]).toEqual([true, 'TOO_MANY_ATTEMPTS']);
+  });
+
+  it("refuses with TOO_MANY_MESSAGES, saving nothing, once a new address has had its hour's messages", async () => {
+    // Prepare: two messages an hour; two saves spend them.
+    const deps = buildDeps(table, { messagesPerDestinationHour: 2 });
+    const customer = newCustomer();
+    await putProfile(deps, customer, { phone: '+447700900205' });
+    await putProfile(deps, customer, { phone: '+447700900205', locale: 'en-GB' });
+    const before = await savedItem(deps, customer.sub);
+
+    // Act
+    const error = await refusal(() => putProfile(deps, customer, { phone: '+447700900205', channels: [] }));
+
+    // Assess
+    expect([error instanceof TooManyAttemptsError, (error as TooManyAttemptsError).code, (error as TooManyAttemptsError).retryAfterSeconds > 0]).toEqual([
+      true,
+      'TOO_MANY_MESSAGES',
+      true,
+    ]);
+    expect({ sent: deps.sends.sent.length, saved: await savedItem(deps, customer.sub) }).toEqual({ sent: 2, saved: before });
+  });
+
+  it('sends no code to a request that names no address at all', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+
+    // Act
+    const put = await putProfile(deps, newCustomer(), { channels: [] });
+
+    // Assess
+    expect({ pending: put.pending, sent: deps.sends.sent }).toEqual({ pending: [], sent: [] });
   });
 });
 

@@ -8,6 +8,7 @@ import {
   toCarrierContact,
   toContact,
   type Contact,
+  type Profile,
 } from '#shared/domain/contact';
 import { ValidationError } from '#shared/domain/errors';
 
@@ -270,24 +271,46 @@ describe('choosing whom to tell about a parcel', () => {
 
   it('prefers the recipient profile over the carrier-given contact', () => {
     // Prepare
-    const profile: Contact = { email: 'ana@example.com', channels: ['email'], locale: 'en' };
+    const profile: Profile = { email: 'ana@example.com', channels: ['email'], locale: 'en', verified: ['email'] };
 
     // Act
     const contact = contactForParcel(profile, given);
 
     // Assess
-    expect(contact).toBe(profile);
+    expect(contact).toEqual({ email: 'ana@example.com', channels: ['email'], locale: 'en', source: 'profile' });
   });
 
   it('respects a profile that asks for no channel at all instead of falling back to the carrier', () => {
     // Prepare
-    const profile: Contact = { phone: '+447700900123', channels: [], locale: 'en' };
+    const profile: Profile = { phone: '+447700900123', channels: [], locale: 'en', verified: ['sms'] };
 
     // Act
     const contact = contactForParcel(profile, given);
 
     // Assess
-    expect(contact).toBe(profile);
+    expect(contact).toEqual({ phone: '+447700900123', channels: [], locale: 'en', source: 'profile' });
+  });
+
+  it('tells a profile nothing on an address it has not verified, and does not fall back to the carrier', () => {
+    // Prepare: a phone typed into /me whose code was never entered; the email is the token's.
+    const profile: Profile = { email: 'ana@example.com', phone: '+447700900123', channels: ['sms', 'email'], locale: 'en', verified: ['email'] };
+
+    // Act
+    const contact = contactForParcel(profile, given);
+
+    // Assess
+    expect(contact).toEqual({ email: 'ana@example.com', channels: ['email'], locale: 'en', source: 'profile' });
+  });
+
+  it('tells a profile with no verified address nothing at all', () => {
+    // Prepare
+    const profile: Profile = { phone: '+447700900123', channels: ['sms'], locale: 'en', verified: [] };
+
+    // Act
+    const contact = contactForParcel(profile, given);
+
+    // Assess
+    expect(contact).toEqual({ channels: [], locale: 'en', source: 'profile' });
   });
 
   it('uses the carrier-given contact on every channel it gives when the recipient has no profile', () => {
@@ -295,7 +318,7 @@ describe('choosing whom to tell about a parcel', () => {
     const contact = contactForParcel(undefined, given);
 
     // Assess
-    expect(contact).toEqual({ ...given, channels: ['sms', 'email'], locale: 'en' });
+    expect(contact).toEqual({ ...given, channels: ['sms', 'email'], locale: 'en', source: 'carrier' });
   });
 
   it('uses only the channels the carrier gave an address for', () => {
@@ -303,18 +326,18 @@ describe('choosing whom to tell about a parcel', () => {
     const contact = contactForParcel(undefined, { email: 'recipient@carrier-data.example' });
 
     // Assess
-    expect(contact).toEqual({ email: 'recipient@carrier-data.example', channels: ['email'], locale: 'en' });
+    expect(contact).toEqual({ email: 'recipient@carrier-data.example', channels: ['email'], locale: 'en', source: 'carrier' });
   });
 
   it('keeps a saved profile that asks for nothing, even without an address: the carrier cannot override "tell me nothing"', () => {
     // Prepare: what PUT /me {"channels": []} saves.
-    const profile: Contact = { channels: [], locale: 'en' };
+    const profile: Profile = { channels: [], locale: 'en', verified: [] };
 
     // Act
     const contact = contactForParcel(profile, { phone: '+14155550123' });
 
     // Assess
-    expect(contact).toBe(profile);
+    expect(contact).toEqual({ channels: [], locale: 'en', source: 'profile' });
   });
 
   it('drops a carrier-given address that breaks the rules', () => {
@@ -322,7 +345,7 @@ describe('choosing whom to tell about a parcel', () => {
     const contact = contactForParcel(undefined, { email: 'not-an-address', phone: '+14155550123' });
 
     // Assess
-    expect(contact).toEqual({ phone: '+14155550123', channels: ['sms'], locale: 'en' });
+    expect(contact).toEqual({ phone: '+14155550123', channels: ['sms'], locale: 'en', source: 'carrier' });
   });
 
   it('finds nobody to tell without a profile or a carrier-given contact', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Contact } from '#shared/domain/contact';
+import type { ParcelContact } from '#shared/domain/contact';
 import type { AuditEvent, EventType } from '#shared/domain/events';
 import {
   audiencesOf,
@@ -22,7 +22,7 @@ const eventTypes: EventType[] = [
 ];
 
 const code = '4830192755';
-const contact: Contact = { email: 'ana@example.com', phone: '+447700900123', channels: ['sms', 'email'], locale: 'en' };
+const contact: ParcelContact = { email: 'ana@example.com', phone: '+447700900123', channels: ['sms', 'email'], locale: 'en', source: 'profile' };
 
 /** The status a parcel has once the event has happened, as the notifier reads it. */
 const statusAfter: Partial<Record<EventType, ParcelStatus>> = {
@@ -152,6 +152,32 @@ describe('whom each event notifies', () => {
     // Assess
     expect(messages).toEqual([]);
   });
+
+  it("tells a carrier's contact that the parcel is ready, on every channel it gives", () => {
+    // Prepare
+    const facts = factsFor('PARCEL_STORED', { contact: { ...contact, source: 'carrier' } });
+
+    // Act
+    const messages = notificationsFor(eventOf('PARCEL_STORED'), facts);
+
+    // Assess
+    expect(messages.map((message) => message.channel)).toEqual(['sms', 'email']);
+  });
+
+  it.each(['PICKUP_CODE_REISSUED', 'PARCEL_REMINDER_DUE', 'PARCEL_RETRIEVED', 'PARCEL_EXPIRED', 'PARCEL_CANCELLED', 'PARCEL_RETURNED'] as const)(
+    "tells a carrier's contact, which nobody verified, nothing of %s",
+    (type) => {
+      // Prepare: a carrier storing and cancelling in a loop must not get a message per cancel.
+      const facts = factsFor(type, { contact: { ...contact, source: 'carrier' } });
+
+      // Act
+      const messages = notificationsFor(eventOf(type), facts);
+
+      // Assess
+      expect(messages).toEqual([]);
+      expect(notificationsFor(eventOf(type), factsFor(type)).length).toBeGreaterThan(0);
+    },
+  );
 
   it.each(['RETRIEVED', 'EXPIRED', 'CANCELLED'] as const)('sends no code for a ready event read after the parcel became %s', (status) => {
     // Prepare

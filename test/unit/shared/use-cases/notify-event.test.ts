@@ -1,19 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '#shared/adapters/observability';
 import { CryptoPickupCodeVault } from '#shared/adapters/pickup-code-vault';
-import type { Contact } from '#shared/domain/contact';
+import type { Profile } from '#shared/domain/contact';
+import { quotaWindowOf } from '#shared/domain/verification';
 import { UndeliverableError } from '#shared/domain/errors';
 import type { AuditEvent } from '#shared/domain/events';
 import type { Location } from '#shared/domain/location';
 import type { SendLease, SentLog, StoredParcel } from '#shared/ports';
 import { notifyEvent, type NotifyDeps } from '#shared/use-cases/notify-event';
 import { CountingMetrics, ManualClock } from '../../../helpers/deps.ts';
-import { RecordingNotifier } from '../../../helpers/notify.ts';
+import { MemoryDestinationQuota, RecordingNotifier } from '../../../helpers/notify.ts';
 
 const code = '4815162342';
 const vault = new CryptoPickupCodeVault('unit-test-secret-0123456789abcdef0123');
 const location: Location = { locationId: 'loc-1', name: 'Central Station', address: '1 Station Road', pickupWindowHours: 72, createdAt: '2026-11-01T00:00:00.000Z' };
-const profile: Contact = { email: 'ana@example.com', phone: '+447700900123', channels: ['sms', 'email'], locale: 'en' };
+const profile: Profile = { email: 'ana@example.com', phone: '+447700900123', channels: ['sms', 'email'], locale: 'en', verified: ['sms', 'email'] };
 const parcel: StoredParcel = {
   parcelId: 'p-1',
   locationId: 'loc-1',
@@ -62,17 +63,27 @@ class MemorySentLog implements SentLog {
 let sends: RecordingNotifier;
 let sent: MemorySentLog;
 let metrics: CountingMetrics;
+let quota: MemoryDestinationQuota;
 const opened = vi.fn((sealed: string) => vault.open(sealed));
 
-function depsWith(overrides: { parcel?: StoredParcel | undefined; profile?: Contact | undefined } = {}): NotifyDeps {
+function depsWith(overrides: { parcel?: StoredParcel | undefined; profile?: Profile | undefined; limit?: number } = {}): NotifyDeps {
   const current = 'parcel' in overrides ? overrides.parcel : parcel;
   const saved = 'profile' in overrides ? overrides.profile : profile;
   return {
     parcels: { get: async (id: string) => (current?.parcelId === id ? current : undefined) } as unknown as NotifyDeps['parcels'],
     locations: { get: async (id: string) => (id === location.locationId ? location : undefined) } as unknown as NotifyDeps['locations'],
-    profiles: { get: async (sub: string) => (sub === 'customer-1' ? saved : undefined), put: async () => undefined },
+    profiles: { get: async (sub: string) => (sub === 'customer-1' ? saved : undefined) } as unknown as NotifyDeps['profiles'],
     sent,
-    vault: { ...vault, hash: vault.hash.bind(vault), matches: vault.matches.bind(vault), seal: vault.seal.bind(vault), open: opened },
+    quota,
+    messagesPerDestinationHour: overrides.limit ?? 10,
+    vault: {
+      ...vault,
+      hash: vault.hash.bind(vault),
+      matches: vault.matches.bind(vault),
+      seal: vault.seal.bind(vault),
+      open: opened,
+      destinationKey: vault.destinationKey.bind(vault),
+    },
     notifier: sends,
     publisher: sends,
     clock: new ManualClock(new Date('2026-11-22T10:00:11.000Z')),
@@ -84,6 +95,7 @@ beforeEach(() => {
   sends = new RecordingNotifier();
   sent = new MemorySentLog();
   metrics = new CountingMetrics();
+  quota = new MemoryDestinationQuota();
   opened.mockClear();
 });
 
@@ -97,7 +109,7 @@ describe('notifyEvent', () => {
     const outcome = await notifyEvent(depsWith(), stored);
 
     // Assess
-    expect(outcome).toEqual({ sent: 3, 'settled-before': 0, undeliverable: 0 });
+    expect(outcome).toEqual({ sent: 3, 'settled-before': 0, undeliverable: 0, limited: 0 });
     expect(sends.sent.map(({ channel, to }) => ({ channel, to }))).toEqual([
       { channel: 'sms', to: '+447700900123' },
       { channel: 'email', to: 'ana@example.com' },
@@ -115,7 +127,7 @@ describe('notifyEvent', () => {
     const outcome = await notifyEvent(depsWith(), stored);
 
     // Assess
-    expect(outcome).toEqual({ sent: 0, 'settled-before': 3, undeliverable: 0 });
+    expect(outcome).toEqual({ sent: 0, 'settled-before': 3, undeliverable: 0, limited: 0 });
     expect({ messages: sends.sent.length, events: sends.parcelEvents.length }).toEqual({ messages: 2, events: 1 });
   });
 
@@ -151,7 +163,7 @@ describe('notifyEvent', () => {
     const outcome = await notifyEvent(deps, report);
 
     // Assess
-    expect({ outcome, reads: reads.mock.calls.length }).toEqual({ outcome: { sent: 0, 'settled-before': 0, undeliverable: 0 }, reads: 0 });
+    expect({ outcome, reads: reads.mock.calls.length }).toEqual({ outcome: { sent: 0, 'settled-before': 0, undeliverable: 0, limited: 0 }, reads: 0 });
   });
 
   it('alerts operators to a slot fault, without any code or contact', async () => {
@@ -168,7 +180,7 @@ describe('notifyEvent', () => {
 
   it('fails the event when a send fails, giving its key back, and sends only that one on the next delivery', async () => {
     // Prepare
-    sends.failNext(1);
+    vi.spyOn(sends, 'sms').mockRejectedValueOnce(Object.assign(new Error('Injected send failure'), { name: 'ServiceUnavailable' }));
 
     // Act
     const first = notifyEvent(depsWith(), stored);
@@ -179,7 +191,7 @@ describe('notifyEvent', () => {
       ['evt-1#email', 'SENT'],
       ['evt-1#parcel-events', 'SENT'],
     ]);
-    await expect(notifyEvent(depsWith(), stored)).resolves.toEqual({ sent: 1, 'settled-before': 2, undeliverable: 0 });
+    await expect(notifyEvent(depsWith(), stored)).resolves.toEqual({ sent: 1, 'settled-before': 2, undeliverable: 0, limited: 0 });
     expect(sends.sent.map((message) => message.channel).sort()).toEqual(['email', 'sms']);
   });
 
@@ -192,8 +204,45 @@ describe('notifyEvent', () => {
     const outcome = await notifyEvent(deps, stored);
 
     // Assess
-    expect(outcome).toEqual({ sent: 2, 'settled-before': 0, undeliverable: 1 });
+    expect(outcome).toEqual({ sent: 2, 'settled-before': 0, undeliverable: 1, limited: 0 });
     expect({ key: sent.keys.get('evt-1#sms'), counted: metrics.counts.get('NotificationUndeliverable') }).toEqual({ key: 'UNDELIVERABLE', counted: 1 });
+  });
+
+  it("records a message past its destination's hourly limit as unsent and counts it, without failing the event or limiting integrators", async () => {
+    // Prepare: the phone has had its one message this hour; the email has not.
+    await quota.reserve(vault.destinationKey('sms', '+447700900123'), quotaWindowOf(new Date('2026-11-22T10:00:11.000Z')), 1);
+
+    // Act
+    const outcome = await notifyEvent(depsWith({ limit: 1 }), stored);
+
+    // Assess
+    expect(outcome).toEqual({ sent: 2, 'settled-before': 0, undeliverable: 0, limited: 1 });
+    expect(sends.sent.map((message) => message.channel)).toEqual(['email']);
+    expect(sends.parcelEvents).toHaveLength(1);
+    expect({ key: sent.keys.get('evt-1#sms'), counted: metrics.counts.get('NotificationLimited') }).toEqual({ key: 'UNDELIVERABLE', counted: 1 });
+  });
+
+  it("tells a profile's address nothing until it is verified", async () => {
+    // Prepare: a phone typed into /me, its code never entered.
+    const unverified: Profile = { ...profile, verified: ['email'] };
+
+    // Act
+    await notifyEvent(depsWith({ profile: unverified }), stored);
+
+    // Assess
+    expect(sends.sent.map(({ channel, to }) => ({ channel, to }))).toEqual([{ channel: 'email', to: 'ana@example.com' }]);
+  });
+
+  it("tells the carrier's contact nothing but that the parcel is ready", async () => {
+    // Prepare
+    const given = { ...parcel, status: 'CANCELLED' as const, recipientContact: { phone: '+15555550100' } };
+    const cancelled: AuditEvent = { ...stored, eventId: 'evt-4', type: 'PARCEL_CANCELLED', from: 'STORED', to: 'CANCELLED' };
+
+    // Act
+    const outcome = await notifyEvent(depsWith({ parcel: given, profile: undefined }), cancelled);
+
+    // Assess
+    expect({ outcome, messages: sends.sent }).toEqual({ outcome: { sent: 1, 'settled-before': 0, undeliverable: 0, limited: 0 }, messages: [] });
   });
 
   it('fails an event whose parcel does not exist, so its record ends in the dead-letter queue', async () => {

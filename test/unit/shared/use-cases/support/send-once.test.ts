@@ -1,9 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { withDeadline } from '#shared/deadline';
 import { UnavailableError } from '#shared/domain/errors';
-import type { Clock, HeldSend, SendLease, SentLog } from '#shared/ports';
+import type { Clock, DestinationQuota, HeldSend, SendLease, SentLog } from '#shared/ports';
 import { sendOnce } from '#shared/use-cases/support/send-once';
 import { CountingMetrics } from '../../../../helpers/deps.ts';
+import { MemoryDestinationQuota } from '../../../../helpers/notify.ts';
 
 // Waiting for a lease takes real time, so these tests run on the real clock with leases of a few
 // tens of milliseconds; what they assert does not depend on how long anything took.
@@ -23,8 +24,21 @@ class DeadSendersLog implements SentLog {
 const realClock: Clock = { now: () => new Date() };
 const inMs = (ms: number) => new Date(Date.now() + ms);
 
-function depsWith(sent: SentLog, clock: Clock = realClock) {
-  return { sent, clock, metrics: new CountingMetrics() };
+function depsWith(sent: SentLog, clock: Clock = realClock, quota: DestinationQuota = new MemoryDestinationQuota()) {
+  return { sent, clock, metrics: new CountingMetrics(), quota, messagesPerDestinationHour: 2 };
+}
+
+/** A key nobody holds: taken at once; how it was settled is kept. */
+class FreshLog implements SentLog {
+  readonly settled: { status: string; reason?: string }[] = [];
+  released = 0;
+  async begin(): Promise<SendLease> {
+    return {
+      sent: async () => void this.settled.push({ status: 'SENT' }),
+      undeliverable: async (_at, reason) => void this.settled.push({ status: 'UNDELIVERABLE', reason }),
+      release: async () => void (this.released += 1),
+    };
+  }
 }
 
 describe('sendOnce, for a key held by another sender', () => {
@@ -77,5 +91,53 @@ describe('sendOnce, for a key held by another sender', () => {
     // Assess
     expect(thrown).toBeInstanceOf(UnavailableError);
     expect({ sends: send.mock.calls.length, asked: log.asked.length }).toEqual({ sends: 0, asked: 2 });
+  });
+});
+
+describe("sendOnce, within a destination's hourly limit", () => {
+  it('sends up to the limit, then settles each further message unsent with the limit as its reason, and counts it', async () => {
+    // Prepare: a limit of two an hour.
+    const log = new FreshLog();
+    const deps = depsWith(log);
+    const send = vi.fn(async () => undefined);
+
+    // Act
+    const outcomes = [];
+    for (const key of ['evt-1#sms', 'evt-2#sms', 'evt-3#sms']) outcomes.push(await sendOnce(deps, key, {}, send, { destinationKey: 'phone-1' }));
+
+    // Assess
+    expect({ outcomes, sends: send.mock.calls.length, settled: log.settled, counted: deps.metrics.counts.get('NotificationLimited') }).toEqual({
+      outcomes: ['sent', 'sent', 'limited'],
+      sends: 2,
+      settled: [{ status: 'SENT' }, { status: 'SENT' }, { status: 'UNDELIVERABLE', reason: 'DestinationLimit' }],
+      counted: 1,
+    });
+  });
+
+  it('keeps the budgets of two destinations apart, and limits nothing sent without a destination', async () => {
+    // Prepare
+    const deps = depsWith(new FreshLog());
+    const send = vi.fn(async () => undefined);
+    for (const key of ['a', 'b']) await sendOnce(deps, key, {}, send, { destinationKey: 'phone-1' });
+
+    // Act
+    const outcomes = [await sendOnce(deps, 'c', {}, send, { destinationKey: 'phone-2' }), await sendOnce(deps, 'd', {}, send)];
+
+    // Assess
+    expect(outcomes).toEqual(['sent', 'sent']);
+  });
+
+  it('gives the key back when the limit cannot be read, so the record is tried again', async () => {
+    // Prepare
+    const log = new FreshLog();
+    const broken: DestinationQuota = { reserve: async () => Promise.reject(new Error('table down')) };
+    const send = vi.fn(async () => undefined);
+
+    // Act
+    const sending = sendOnce(depsWith(log, realClock, broken), 'evt-1#sms', {}, send, { destinationKey: 'phone-1' });
+
+    // Assess
+    await expect(sending).rejects.toThrow('table down');
+    expect({ sends: send.mock.calls.length, released: log.released, settled: log.settled }).toEqual({ sends: 0, released: 1, settled: [] });
   });
 });

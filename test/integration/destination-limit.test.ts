@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { DynamoDestinationQuota } from '#shared/adapters/dynamodb/destination-quota';
+import { ttlAttribute } from '#shared/adapters/dynamodb/table';
+import { quotaWindowOf } from '#shared/domain/verification';
+import { manifest } from '#shared/manifest';
+import { cancelParcel } from '#shared/use-cases/release-parcel';
+import { notifyRecords } from '#functions/streams/notify';
+import { actors, buildDeps, CountingMetrics, itemsUnder } from '#test/helpers/deps';
+import { storeThroughDoor } from '#test/helpers/doors';
+import { createTestTable } from '#test/helpers/dynamodb';
+import { givenLocation } from '#test/helpers/fixtures';
+import { streamEvent, TableStream } from '#test/helpers/streams';
+
+/**
+ * Paid channels cannot be pumped (docs/decisions.md): each phone number and email address has a
+ * budget of messages per hour, taken with one conditional write before a send, on DynamoDB Local.
+ */
+const streams: TableStream[] = [];
+
+afterEach(() => {
+  for (const stream of streams.splice(0)) stream.close();
+});
+
+describe("a destination's hourly budget", () => {
+  it('lets exactly the limit through when many reservations for one destination race', async () => {
+    // Prepare
+    const table = await createTestTable();
+    const deps = buildDeps(table);
+    const quota = new DynamoDestinationQuota(deps.documentClient, deps.tableName);
+    const window = quotaWindowOf(deps.clock.now());
+
+    // Act: 40 senders at once, a limit of 10.
+    const results = await Promise.all(Array.from({ length: 40 }, () => quota.reserve('racing-destination', window, 10)));
+
+    // Assess
+    expect(results.filter(Boolean)).toHaveLength(10);
+    const [counter] = await itemsUnder(deps, deps.tableName, 'DEST#racing-destination');
+    expect(counter).toMatchObject({ messages: 10, [ttlAttribute]: Math.ceil(window.end.getTime() / 1000) + 3600 });
+  });
+
+  it('starts each hour with a whole budget, and keeps destinations apart', async () => {
+    // Prepare
+    const table = await createTestTable();
+    const deps = buildDeps(table);
+    const quota = new DynamoDestinationQuota(deps.documentClient, deps.tableName);
+    const thisHour = quotaWindowOf(deps.clock.now());
+    await quota.reserve('one', thisHour, 1);
+
+    // Act
+    deps.clock.advanceHours(1);
+    const outcomes = {
+      sameHour: await quota.reserve('one', thisHour, 1),
+      nextHour: await quota.reserve('one', quotaWindowOf(deps.clock.now()), 1),
+      otherDestination: await quota.reserve('two', thisHour, 1),
+    };
+
+    // Assess
+    expect(outcomes).toEqual({ sameHour: false, nextHour: true, otherDestination: true });
+  });
+
+  it("stops a carrier's store-and-cancel loop at the limit: the phone it gave hears each parcel ready, no cancellation, and no more than the limit", async () => {
+    // Prepare: a limit of 3 an hour; a carrier stores 5 parcels for a phone of its choosing and cancels each.
+    const table = await createTestTable();
+    const metrics = new CountingMetrics();
+    const deps = buildDeps(table, { messagesPerDestinationHour: 3, metrics });
+    const stream = new TableStream(table);
+    streams.push(stream);
+    const { locationId } = await givenLocation(deps, { S: 5 });
+    const phone = '+447700900999';
+    const failures = [];
+
+    // Act: the notifier keeps up, so each parcel is still STORED when its "ready" event is read.
+    for (let i = 0; i < 5; i++) {
+      const parcel = await storeThroughDoor(deps, actors.carrier, { locationId, recipientId: `nobody-${i}`, size: 'S', recipient: { phone } });
+      failures.push(...(await notifyRecords(deps, streamEvent(await stream.next(manifest.notify.filter)))).batchItemFailures);
+      await cancelParcel(deps, actors.carrier, parcel.parcelId);
+      failures.push(...(await notifyRecords(deps, streamEvent(await stream.next(manifest.notify.filter)))).batchItemFailures);
+    }
+
+    // Assess
+    expect(failures).toEqual([]);
+    const toPhone = deps.sends.sent.filter((message) => message.to === phone);
+    expect({ messages: toPhone.length, allReady: toPhone.every((message) => /ready/i.test(message.body)), limited: metrics.counts.get('NotificationLimited') }).toEqual({
+      messages: 3,
+      allReady: true,
+      limited: 2,
+    });
+    expect(deps.sends.parcelEvents.filter((message) => message.message.eventType === 'PARCEL_CANCELLED')).toHaveLength(5);
+  });
+});
