@@ -47,21 +47,27 @@ async function arrives(address: string, check: (message: Message) => boolean, ti
   return messages.find(check);
 }
 
-/** A customer with a saved profile asking for SMS and email. */
+/**
+ * A customer with a saved profile asking for SMS and email, on the addresses their token names as
+ * verified: those need no code, so nothing but the parcel's messages reaches them.
+ */
 async function recipient(): Promise<Recipient> {
   const sub = id('customer');
-  const customer = await stack().issueToken({ sub, role: 'customer' });
   const phone = uniquePhone();
   const email = `${sub}@example.com`;
+  const customer = await stack().issueToken({ sub, role: 'customer', email, phone });
   const saved = await call('PUT', '/me', { token: customer, json: { email, phone, channels: ['sms', 'email'] } });
-  expect(saved.status).toBe(200);
+  expect({ status: saved.status, verified: (saved.body as { verified?: unknown }).verified }).toEqual({ status: 200, verified: ['sms', 'email'] });
   return { sub, token: customer, phone, email };
 }
 
+/** Time for anything in flight to arrive: four polls of the local stream. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 4 * stack().streams.pollIntervalMs));
+
 /** A location with a connected simulated locker, and a parcel stored for the recipient through its door. */
-async function stored(who: Recipient): Promise<Stored> {
+async function stored(who: Pick<Recipient, 'sub' | 'token'>, carrier?: { token: string; contact: { phone?: string; email?: string } }): Promise<Stored> {
   const admin = await token('admin');
-  const carrier = await token('carrier');
+  const carrierToken = carrier?.token ?? (await token('carrier'));
   const locationId = id('loc');
   const lockerId = id('lk');
   expect((await call('POST', '/locations', { token: admin, json: { locationId, name: 'Station Square', address: '1 Station Square' } })).status).toBe(201);
@@ -71,7 +77,10 @@ async function stored(who: Recipient): Promise<Stored> {
     (reply) => (reply.body as { lockers?: { lockerId: string; online: boolean }[] }).lockers?.some((locker) => locker.online) === true,
   );
   expect(online.status).toBe(200);
-  const created = await call('POST', '/parcels', { token: carrier, json: { locationId, recipientId: who.sub, size: 'S' } });
+  const created = await call('POST', '/parcels', {
+    token: carrierToken,
+    json: { locationId, recipientId: who.sub, size: 'S', ...(carrier === undefined ? {} : { recipient: carrier.contact }) },
+  });
   expect(created.status).toBe(201);
   const { parcelId } = created.body as { parcelId: string };
   // The simulated door opens and closes by itself: the parcel becomes collectable once it has closed.
@@ -146,6 +155,50 @@ describe('the recipient is told', () => {
     const expired = await eventually(() => messagesTo(who.phone), (items) => items.length > afterStore + 1);
     expect(expired.length).toBe(afterStore + 2);
     expect(expired.at(-1)?.body).toMatch(/^Your parcel at Station Square was not collected in time/);
+    expect(stack().streams.deadLetters()).toEqual([]);
+  });
+});
+
+describe('paid channels cannot be pumped', () => {
+  it('tells a phone saved at /me nothing but its code until the customer verifies it, then tells it', async () => {
+    // Prepare: a phone the token does not name.
+    const sub = id('customer');
+    const customer = await stack().issueToken({ sub, role: 'customer' });
+    const phone = uniquePhone();
+    expect((await call('PUT', '/me', { token: customer, json: { phone } })).status).toBe(200);
+    const codeMessage = await arrives(phone, (message) => /verification code is \d{6}/.test(message.body));
+    const code = /(\d{6})/.exec(codeMessage?.body ?? '')?.[1];
+
+    // Act: a parcel stored while the phone is unverified, then the phone verified and a new code issued.
+    const { parcelId, pickupCode } = await stored({ sub, token: customer });
+    await settle();
+    const beforeVerifying = await messagesTo(phone);
+    const verified = await call('POST', '/me/verify', { token: customer, json: { channel: 'sms', code } });
+    const reissued = await call('POST', `/parcels/${parcelId}/code`, { token: customer });
+    const newCode = (reissued.body as { pickupCode: string }).pickupCode;
+
+    // Assess
+    expect(beforeVerifying.map((message) => message.body.includes(pickupCode))).toEqual([false]);
+    expect(verified.status).toBe(200);
+    expect(await arrives(phone, (message) => message.body.includes(newCode))).toMatchObject({ channel: 'sms', to: phone });
+  });
+
+  it("tells the phone a carrier gives only that the parcel is ready: not that it was cancelled", async () => {
+    // Prepare: a recipient with no profile, and a carrier's contact for them.
+    const sub = id('customer');
+    const customer = await stack().issueToken({ sub, role: 'customer' });
+    const carrier = await token('carrier');
+    const phone = uniquePhone();
+    const { parcelId, pickupCode } = await stored({ sub, token: customer }, { token: carrier, contact: { phone } });
+    await arrives(phone, (message) => message.body.includes(pickupCode));
+
+    // Act
+    const cancelled = await call('POST', `/parcels/${parcelId}/cancel`, { token: carrier });
+    await settle();
+
+    // Assess
+    expect(cancelled.status).toBe(200);
+    expect((await messagesTo(phone)).map((message) => message.body.includes(pickupCode))).toEqual([true]);
     expect(stack().streams.deadLetters()).toEqual([]);
   });
 });

@@ -21,9 +21,13 @@ describe('a customer profile at /me', () => {
     const read = await call('GET', '/me', { token: customer });
 
     // Assess
-    const saved = { phone: '+447700900123', channels: ['sms'], locale: 'en', saved: true };
+    // The token's own verified phone needs no code.
+    const saved = { phone: '+447700900123', channels: ['sms'], locale: 'en', saved: true, verified: ['sms'], pending: [] };
     expect([suggested, put, read].map(({ status, body }) => ({ status, body }))).toEqual([
-      { status: 200, body: { email: 'ana@example.com', phone: '+447700900123', channels: ['sms', 'email'], locale: 'en', saved: false } },
+      {
+        status: 200,
+        body: { email: 'ana@example.com', phone: '+447700900123', channels: ['sms', 'email'], locale: 'en', saved: false, verified: ['sms', 'email'], pending: [] },
+      },
       { status: 200, body: saved },
       { status: 200, body: saved },
     ]);
@@ -37,7 +41,7 @@ describe('a customer profile at /me', () => {
     const reply = await call('GET', '/me', { token: customer });
 
     // Assess
-    expect({ status: reply.status, body: reply.body }).toEqual({ status: 200, body: { channels: [], locale: 'en', saved: false } });
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 200, body: { channels: [], locale: 'en', saved: false, verified: [], pending: [] } });
   });
 
   it('refuses a phone not in E.164 with 400 VALIDATION_ERROR at body.phone, and saves nothing', async () => {
@@ -59,7 +63,7 @@ describe('a customer profile at /me', () => {
         },
       },
     });
-    expect(after.body).toEqual({ channels: [], locale: 'en', saved: false });
+    expect(after.body).toEqual({ channels: [], locale: 'en', saved: false, verified: [], pending: [] });
   });
 
   it('refuses a channel without its address with 400 VALIDATION_ERROR at body.channels', async () => {
@@ -87,6 +91,76 @@ describe('a customer profile at /me', () => {
 
     // Assess
     expect(replies.map(({ status, body }) => ({ status, body }))).toEqual(replies.map(() => ({ status: 403, body: errorBody('FORBIDDEN') })));
+  });
+});
+
+describe('an address saved at /me is verified with a one-time code', () => {
+  let phones = 0;
+  /** A phone number no other test of the run uses (the 555-01xx range is reserved for fiction). */
+  const uniquePhone = () => `+1555${String(Date.now() % 100_000).padStart(5, '0')}${String((phones += 1) % 10)}`;
+
+  async function messagesTo(address: string): Promise<{ body: string }[]> {
+    const reply = await call('GET', `/_local/messages?to=${encodeURIComponent(address)}`);
+    expect(reply.status).toBe(200);
+    return (reply.body as { items: { body: string }[] }).items;
+  }
+
+  async function codeSentTo(address: string): Promise<string> {
+    const messages = await eventually(() => messagesTo(address), (items) => items.length > 0);
+    const code = /\b(\d{6})\b/.exec(messages.at(-1)?.body ?? '')?.[1];
+    expect(code).toMatch(/^\d{6}$/);
+    return code!;
+  }
+
+  it('sends a code to a phone the token does not name, keeps it pending, and verifies it with POST /me/verify', async () => {
+    // Prepare
+    const customer = await token('customer');
+    const phone = uniquePhone();
+
+    // Act
+    const put = await call('PUT', '/me', { token: customer, json: { phone } });
+    const code = await codeSentTo(phone);
+    const wrong = await call('POST', '/me/verify', { token: customer, json: { channel: 'sms', code: code === '000000' ? '000001' : '000000' } });
+    const verified = await call('POST', '/me/verify', { token: customer, json: { channel: 'sms', code } });
+    const again = await call('POST', '/me/verify', { token: customer, json: { channel: 'sms', code } });
+
+    // Assess
+    expect({ status: put.status, body: put.body }).toEqual({ status: 200, body: { phone, channels: ['sms'], locale: 'en', saved: true, verified: [], pending: ['sms'] } });
+    expect({ status: wrong.status, code: (wrong.body as { error: { code: string } }).error.code }).toEqual({ status: 403, code: 'INVALID_VERIFICATION_CODE' });
+    expect({ status: verified.status, body: verified.body }).toEqual({ status: 200, body: { phone, channels: ['sms'], locale: 'en', saved: true, verified: ['sms'], pending: [] } });
+    expect({ status: again.status, code: (again.body as { error: { code: string } }).error.code }).toEqual({ status: 409, code: 'NO_CODE_PENDING' });
+  });
+
+  it('refuses a malformed code with 400 VALIDATION_ERROR', async () => {
+    // Prepare
+    const customer = await token('customer');
+
+    // Act
+    const reply = await call('POST', '/me/verify', { token: customer, json: { channel: 'sms', code: '12ab' } });
+
+    // Assess
+    expect({ status: reply.status, details: (reply.body as { error: { details: unknown } }).error.details }).toEqual({
+      status: 400,
+      details: [{ path: 'body.code', message: 'Must be the 6-digit code sent to the address' }],
+    });
+  });
+
+  it('sends one phone at most 10 messages an hour, however often a profile names it: then 429 TOO_MANY_MESSAGES', async () => {
+    // Prepare: 10 saves naming a phone nobody verified, the hour's budget.
+    const customer = await token('customer');
+    const phone = uniquePhone();
+    for (let i = 0; i < 10; i++) expect((await call('PUT', '/me', { token: customer, json: { phone } })).status).toBe(200);
+
+    // Act
+    const reply = await call('PUT', '/me', { token: customer, json: { phone } });
+
+    // Assess
+    expect({ status: reply.status, code: (reply.body as { error: { code: string } }).error.code, retryAfter: Number(reply.headers.get('retry-after')) > 0 }).toEqual({
+      status: 429,
+      code: 'TOO_MANY_MESSAGES',
+      retryAfter: true,
+    });
+    expect(await messagesTo(phone)).toHaveLength(10);
   });
 });
 
