@@ -90,6 +90,7 @@ const typedErrors: readonly DomainError[] = [
   new UnauthorizedError('No token'),
   new ForbiddenError('FORBIDDEN', 'Not for your role'),
   new ForbiddenError('INVALID_PICKUP_CODE', 'Wrong code'),
+  new ForbiddenError('INVALID_VERIFICATION_CODE', 'Wrong code'),
   ...(['NOT_FOUND', 'LOCATION_NOT_FOUND', 'LOCKER_NOT_FOUND', 'SLOT_NOT_FOUND', 'PARCEL_NOT_FOUND'] as const).map((code) => new NotFoundError(code, 'Not found')),
   ...(
     [
@@ -106,9 +107,12 @@ const typedErrors: readonly DomainError[] = [
       'SLOT_OUT_OF_SERVICE',
       'DOOR_BUSY',
       'DOOR_NOT_CLOSED',
+      'NO_CODE_PENDING',
+      'CODE_EXPIRED',
     ] as const
   ).map((code) => new ConflictError(code, 'Conflict')),
   new TooManyAttemptsError(60),
+  new TooManyAttemptsError(60, 'Too many messages', 'TOO_MANY_MESSAGES'),
   new UnavailableError('Try again', 3),
 ];
 const gatewayCodes = ['TOO_MANY_REQUESTS', 'REQUEST_TOO_LARGE', 'INTERNAL_ERROR'];
@@ -420,7 +424,7 @@ describe('the generated OpenAPI document', () => {
       );
 
       // Assess
-      expect(withRetryAfter.sort()).toEqual(['TOO_MANY_ATTEMPTS', 'TRY_AGAIN']);
+      expect(withRetryAfter.sort()).toEqual(['TOO_MANY_ATTEMPTS', 'TOO_MANY_MESSAGES', 'TRY_AGAIN']);
       expect(mismatched).toEqual([]);
     });
 
@@ -441,7 +445,7 @@ describe('the generated OpenAPI document', () => {
       expect(retrying).toEqual(expect.arrayContaining(['cancel-parcel', 'kiosk-pickup', 'retrieve-parcel', 'store-parcel', 'get-parcel', 'list-locations']));
     });
 
-    it('sends Retry-After with the 429 of every guessable function and of the limited code reissue, and of no other', () => {
+    it('sends Retry-After with the 429 of every guessable function, of the limited code reissue and of the profile (its addresses are limited), and of no other', () => {
       // Act
       const withRetryAfter = operations()
         .filter(({ operation }) => operation.responses['429']?.headers?.['Retry-After'] !== undefined)
@@ -451,7 +455,7 @@ describe('the generated OpenAPI document', () => {
       // Assess
       expect(withRetryAfter).toEqual(
         httpFunctions
-          .filter((fn) => fn.guessable === true || fn.name === 'reissue-code')
+          .filter((fn) => fn.guessable === true || fn.name === 'reissue-code' || fn.name === 'put-profile')
           .map(keyOf)
           .sort(),
       );
