@@ -15,6 +15,7 @@ import type { NotifierBinding } from '#infra/constructs/notifications';
 import { bundlingOptions, repoRoot } from '#infra/constructs/bundling';
 import type { StageConfig } from '#infra/stacks/stage';
 import { kioskAttemptPolicy } from '#shared/domain/pickup-code';
+import { defaultMessagesPerDestinationHour } from '#shared/domain/verification';
 
 export type { TableAccess };
 
@@ -133,6 +134,7 @@ export class LockerFunction extends Construct {
         // The functions default to the same figure; stated here so the template shows it and the
         // local assembly stack can lower it for its tests, as it does the door timings.
         KIOSK_ATTEMPTS_PER_WINDOW: String(kioskAttemptPolicy.attemptsPerWindow),
+        MESSAGES_PER_DESTINATION_HOUR: String(defaultMessagesPerDestinationHour),
       },
     };
 

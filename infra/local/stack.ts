@@ -59,6 +59,8 @@ export interface LocalStackOptions {
    * figure so a test can spend a window in a few requests. Omitted: as for the door timings.
    */
   readonly kioskAttemptsPerWindow?: number;
+  /** Messages one phone or email address may receive an hour (`MESSAGES_PER_DESTINATION_HOUR`). Omitted: as for the door timings. */
+  readonly messagesPerDestinationHour?: number;
   /** How often the stream trigger polls an idle table stream; defaults to Lambda's 250 ms. */
   readonly streamPollIntervalMs?: number;
   /**
@@ -352,12 +354,13 @@ function configureProcessEnvironment(
   });
 }
 
-/** The door timings and kiosk budget given to the stack, as the functions' variables; nothing when none was given. */
+/** The door timings, kiosk budget and message limit given to the stack, as the functions' variables; nothing when none was given. */
 function settingsEnvironment(options: LocalStackOptions): Record<string, string> {
   return {
     ...(options.doorCommandTimeoutSeconds === undefined ? {} : { DOOR_COMMAND_TIMEOUT_SECONDS: String(options.doorCommandTimeoutSeconds) }),
     ...(options.doorLeftOpenSeconds === undefined ? {} : { DOOR_LEFT_OPEN_SECONDS: String(options.doorLeftOpenSeconds) }),
     ...(options.kioskAttemptsPerWindow === undefined ? {} : { KIOSK_ATTEMPTS_PER_WINDOW: String(options.kioskAttemptsPerWindow) }),
+    ...(options.messagesPerDestinationHour === undefined ? {} : { MESSAGES_PER_DESTINATION_HOUR: String(options.messagesPerDestinationHour) }),
   };
 }
 

@@ -41,6 +41,8 @@ const doorCommandTimeoutSeconds = wholeNumberFrom('DOOR_COMMAND_TIMEOUT_SECONDS'
 const doorLeftOpenSeconds = wholeNumberFrom('DOOR_LEFT_OPEN_SECONDS');
 // A lower kiosk budget (`KIOSK_ATTEMPTS_PER_WINDOW=5 npm start`) to try the 429 by hand; the functions check its range.
 const kioskAttemptsPerWindow = wholeNumberFrom('KIOSK_ATTEMPTS_PER_WINDOW');
+// A lower limit per phone or address (`MESSAGES_PER_DESTINATION_HOUR=2 npm start`) to try TOO_MANY_MESSAGES by hand.
+const messagesPerDestinationHour = wholeNumberFrom('MESSAGES_PER_DESTINATION_HOUR');
 const started = performance.now();
 
 console.log(
@@ -62,6 +64,7 @@ const stack = await startLocalStack({
   ...(doorCommandTimeoutSeconds === undefined ? {} : { doorCommandTimeoutSeconds }),
   ...(doorLeftOpenSeconds === undefined ? {} : { doorLeftOpenSeconds }),
   ...(kioskAttemptsPerWindow === undefined ? {} : { kioskAttemptsPerWindow }),
+  ...(messagesPerDestinationHour === undefined ? {} : { messagesPerDestinationHour }),
   ...(persist ? { dataDirectory } : {}),
 }).catch(fail);
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CryptoPickupCodeVault, randomPickupCodes } from '#shared/adapters/pickup-code-vault';
+import { createHash } from 'node:crypto';
+import { CryptoPickupCodeVault, randomPickupCodes, randomVerificationCodes } from '#shared/adapters/pickup-code-vault';
 
 const vault = new CryptoPickupCodeVault('unit-test-secret-0123456789abcdefghij');
 const otherVault = new CryptoPickupCodeVault('another-secret-0123456789abcdefghijkl');
@@ -178,5 +179,43 @@ describe('randomPickupCodes', () => {
 
     // Assess
     expect(codes.size).toBeGreaterThan(90);
+  });
+});
+
+describe('CryptoPickupCodeVault.destinationKey', () => {
+  it('names a destination by a keyed hash: stable, per secret, and not the plain hash of the number', () => {
+    // Act
+    const key = vault.destinationKey('sms', '+447700900123');
+
+    // Assess
+    expect(key).toBe(vault.destinationKey('sms', '+447700900123'));
+    expect(key).not.toBe(otherVault.destinationKey('sms', '+447700900123'));
+    expect(key).not.toContain('447700900123');
+    expect(key).not.toBe(createHash('sha256').update('+447700900123').digest('base64url'));
+    expect(key).not.toBe(vault.hash('sms', '+447700900123'));
+  });
+
+  it('keeps channels apart and reads email addresses case-blind, as mail systems deliver them', () => {
+    // Act
+    const keys = {
+      upper: vault.destinationKey('email', 'Ana@Example.com'),
+      lower: vault.destinationKey('email', 'ana@example.com'),
+      otherChannel: vault.destinationKey('sms', 'ana@example.com'),
+    };
+
+    // Assess
+    expect(keys.upper).toBe(keys.lower);
+    expect(keys.otherChannel).not.toBe(keys.lower);
+  });
+});
+
+describe('randomVerificationCodes', () => {
+  it('draws six digits', () => {
+    // Act
+    const codes = Array.from({ length: 200 }, () => randomVerificationCodes.next());
+
+    // Assess
+    expect(codes.every((code) => /^\d{6}$/.test(code))).toBe(true);
+    expect(new Set(codes).size).toBeGreaterThan(190);
   });
 });
