@@ -14,7 +14,7 @@ export default tseslint.config(
     },
   },
   {
-    // Domain and use cases stay free of AWS and Lambda types (DESIGN.md §2).
+    // Domain and use cases stay free of AWS and Lambda types (docs/architecture.md §2).
     files: ['shared/domain/**', 'shared/use-cases/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['@aws-sdk/*', 'aws-lambda', '@middy/*', '#shared/adapters/*'] }],

@@ -225,7 +225,7 @@ export interface EventPublisher {
 }
 
 /**
- * What has been sent, per event and channel (DESIGN.md §7): a redelivered stream record or a
+ * What has been sent, per event and channel (docs/architecture.md §7): a redelivered stream record or a
  * second reminder sweep sends nothing twice.
  */
 export interface SentLog {

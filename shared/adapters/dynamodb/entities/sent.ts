@@ -4,7 +4,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ttlAttribute } from '../table.ts';
 
 /**
- * The sent log (DESIGN.md §7): one item per message key (`<eventId>#<channel>`,
+ * The sent log (docs/architecture.md §7): one item per message key (`<eventId>#<channel>`,
  * `<eventId>#parcel-events`, `REMINDER#<parcelId>#<channel>`), `SENT#<key>` / `SENT`.
  * - `SENDING` with `leaseId` and `leaseUntil`: a sender has taken it and is sending now;
  * - `SENT` with `sentAt`, or `UNDELIVERABLE` with `reason`: settled, never sent again.
