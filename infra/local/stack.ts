@@ -10,7 +10,7 @@ import { readAssembly } from './cloud-assembly/read.ts';
 import { createTable, createTableFrom, localCredentials, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
 import { startDynamoDbStreams, triggersFromManifest, type DeadLetter, type StreamTrigger } from './lambda-event-source-mapping/mapping.ts';
 import { startSchedules, type ScheduleRule } from './eventbridge-schedules.ts';
-import { startIotRules, type TopicRule } from './iot-rules.ts';
+import { startIotRules, type TopicRule } from './iot/rules.ts';
 import { startLockerFleet, type LockerFleet } from './iot/locker-fleet.ts';
 import { startIotLocal, type IotLocal } from './iot/start.ts';
 import { localAccountId, localRegion, sourceRuntime, type LambdaRuntime } from './lambda/runtime.ts';
