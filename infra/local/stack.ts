@@ -155,7 +155,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const messages = createMessageLog();
     const sns = await startSns({ messages, port: options.snsPort ?? 0, region: localRegion, now: () => clock(), topics: Object.values(localTopics) });
     cleanup.push(() => sns.stop());
-    const ses = await startSes({ messages, port: options.sesPort ?? 0, region: localRegion, now: () => clock() });
+    const ses = await startSes({ messages, port: options.sesPort ?? 0, now: () => clock() });
     cleanup.push(() => ses.stop());
     const notify: NotifyEndpoints = { sns, ses: ses.url };
     const wiring =

@@ -1,8 +1,9 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { InvokeStore } from '@aws/lambda-invoke-store';
-import { systemClock } from '#shared/adapters/clock';
 import { manifest, entryPath, type FunctionName } from '#shared/manifest';
+import { shiftDate } from './service-time.mjs';
 
 /**
  * Local stand-ins for AWS Lambda. Whoever triggers a function (the API Gateway emulation, the
@@ -107,6 +108,11 @@ export function traceHeader(): string {
 
 const handlerModules = new Map<string, Promise<LambdaHandler>>();
 
+/** The service time's offset for the functions of this process, and whether the running code is one of them. */
+const clockOffset = new Float64Array(1);
+const inFunction = new AsyncLocalStorage<true>();
+let realNow: (() => number) | undefined;
+
 function isFunctionName(name: string): name is FunctionName {
   return Object.hasOwn(manifest, name);
 }
@@ -137,6 +143,9 @@ export const loadFromSource: HandlerLoader = (functionName) => {
  */
 export function sourceRuntime(load: HandlerLoader = loadFromSource): LambdaRuntime {
   assertConcurrentStore();
+  // Once per process, as the functions' clock is: the stand-ins and the tests beside them keep the wall clock.
+  realNow ??= shiftDate(clockOffset, () => inFunction.getStore() === true);
+  const wallClock = realNow;
   return {
     invoke: async (functionName, event, options = {}) => {
       const handler = await load(functionName);
@@ -152,7 +161,7 @@ export function sourceRuntime(load: HandlerLoader = loadFromSource): LambdaRunti
         [Symbol.for('_AWS_LAMBDA_X_RAY_TRACE_ID')]: traceHeader(),
       };
       try {
-        const result = await invokeStore.run(scope, () => handler(JSON.parse(JSON.stringify(event)) as never, context));
+        const result = await inFunction.run(true, () => invokeStore.run(scope, () => handler(JSON.parse(JSON.stringify(event)) as never, context)));
         return result === undefined ? undefined : JSON.parse(JSON.stringify(result));
       } catch (error) {
         // Lambda logs the error in the function's log stream; the caller only learns that it failed.
@@ -160,8 +169,10 @@ export function sourceRuntime(load: HandlerLoader = loadFromSource): LambdaRunti
         throw new FunctionError(functionName, error instanceof Error ? error.name : 'Error', error instanceof Error ? error.message : String(error));
       }
     },
-    advanceClock: (milliseconds) => systemClock.advance(milliseconds),
-    now: () => systemClock.now(),
+    advanceClock: (milliseconds) => {
+      clockOffset[0] = (clockOffset[0] ?? 0) + milliseconds;
+    },
+    now: () => new Date(wallClock() + (clockOffset[0] ?? 0)),
     close: async () => undefined,
   };
 }

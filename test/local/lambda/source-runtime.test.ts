@@ -1,6 +1,7 @@
 import { InvokeStore } from '@aws/lambda-invoke-store';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { sourceRuntime, type LambdaHandler } from '#infra/local/lambda/runtime';
+import { FunctionError, sourceRuntime, type LambdaHandler } from '#infra/local/lambda/runtime';
+import { systemClock } from '#shared/adapters/clock';
 import { logger } from '#shared/adapters/observability';
 import { lambdaHandler } from '#shared/lambda';
 
@@ -56,5 +57,53 @@ describe('the source runtime', () => {
     expect(byMessage['first finished']?.function_request_id).toBe(byMessage['first started']?.function_request_id);
     expect(byMessage['second finished']?.function_request_id).toBe(byMessage['second started']?.function_request_id);
     expect(byMessage['first started']?.function_request_id).not.toBe(byMessage['second started']?.function_request_id);
+  });
+
+  it('hands the function a copy of the event and returns a JSON copy of its result', async () => {
+    // Prepare
+    const event = { nested: { value: 1 } };
+    const runtime = sourceRuntime(async () =>
+      (async (received: { nested: { value: number } }) => {
+        received.nested.value = 2;
+        return { at: new Date(0) };
+      }) as unknown as LambdaHandler,
+    );
+
+    // Act
+    const result = await runtime.invoke('copy', event);
+
+    // Assess
+    expect({ event, result }).toEqual({ event: { nested: { value: 1 } }, result: { at: '1970-01-01T00:00:00.000Z' } });
+  });
+
+  it('reports a function that throws as a failed invocation, as Lambda does', async () => {
+    // Prepare
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const runtime = sourceRuntime(async () =>
+      (async () => {
+        throw new TypeError('boom');
+      }) as unknown as LambdaHandler,
+    );
+
+    // Act / Assess
+    await expect(runtime.invoke('failing', {})).rejects.toEqual(new FunctionError('failing', 'TypeError', 'boom'));
+  });
+
+  it("moves the service's plain clock and Date inside the functions when the clock moves, and the wall clock outside stays", async () => {
+    // Prepare
+    const runtime = sourceRuntime(async () => (async () => ({ clock: systemClock.now().getTime(), date: Date.now(), awaited: await pause(1).then(() => Date.now()) })) as unknown as LambdaHandler);
+    const before = (await runtime.invoke('time', {})) as { clock: number };
+
+    // Act
+    runtime.advanceClock(3 * 3_600_000);
+    const after = (await runtime.invoke('time', {})) as { clock: number; date: number; awaited: number };
+
+    // Assess
+    const hour = 3_600_000;
+    expect(Math.round((after.clock - before.clock) / hour)).toBe(3);
+    expect(Math.round((after.date - before.clock) / hour)).toBe(3);
+    expect(Math.round((after.awaited - before.clock) / hour)).toBe(3);
+    expect(Math.round((runtime.now().getTime() - Date.now()) / hour)).toBe(3);
+    expect(Math.abs(Date.now() - performance.timeOrigin - performance.now())).toBeLessThan(1_000);
   });
 });

@@ -1,8 +1,6 @@
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { thingNameOf } from '#shared/domain/door';
 import type { Locker } from '#shared/domain/location';
 import type { TransactItem } from '../client.ts';
-import { indexes } from '../table.ts';
 
 /**
  * The locker entity: `LOC#<loc>` / `LOCKER#<locker>`, listed by type for the local fleet of
@@ -45,26 +43,3 @@ export const lockerParts = {
     Delete: { TableName: undefined, Key: lockerKey(locationId, lockerId), ConditionExpression: 'attribute_exists(PK)' },
   }),
 };
-
-/**
- * Every locker in the table with its doors. Only the local stack uses this (to run one simulated
- * locker per locker); the service itself never lists all lockers.
- */
-export async function listAllLockers(client: DynamoDBDocumentClient, tableName: string): Promise<Locker[]> {
-  const lockers: Locker[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await client.send(
-      new QueryCommand({
-        TableName: tableName,
-        IndexName: indexes.entitiesByType.indexName,
-        KeyConditionExpression: 'entityTypePk = :type',
-        ExpressionAttributeValues: { ':type': lockerEntity },
-        ExclusiveStartKey,
-      }),
-    );
-    lockers.push(...(page.Items ?? []).map(toLocker));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return lockers;
-}
