@@ -3,8 +3,6 @@ import { join } from 'node:path';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { IntrinsicResolver, isObject, localSecretArn, type Json, type JsonObject, type LocalResources, type Resource, type StackTemplate, type Template } from './intrinsics.ts';
 
-export type { LocalResources } from './intrinsics.ts';
-
 /**
  * Reads a synthesized cloud assembly (`cdk.out`) the way CloudFormation would deploy it, for
  * `npm run start:assembly`: every Lambda with its bundle and exactly its environment (intrinsics
