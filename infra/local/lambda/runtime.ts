@@ -80,6 +80,9 @@ export interface ContextInput {
   readonly memoryLimitInMB?: number;
 }
 
+/** The wall clock, taken before anything moves `Date` for the functions: deadlines are wall-clock time. */
+const wallClock = Date.now.bind(Date);
+
 export function lambdaContext({ functionName, awsRequestId, deadlineMs, memoryLimitInMB = 1024 }: ContextInput): Context {
   const unsupported = () => {
     throw new Error('Callback-style completion is not supported: return a promise');
@@ -93,7 +96,7 @@ export function lambdaContext({ functionName, awsRequestId, deadlineMs, memoryLi
     awsRequestId,
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: `local/[$LATEST]${awsRequestId.replaceAll('-', '')}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
+    getRemainingTimeInMillis: () => Math.max(0, deadlineMs - wallClock()),
     done: unsupported,
     fail: unsupported,
     succeed: unsupported,
@@ -111,7 +114,7 @@ const handlerModules = new Map<string, Promise<LambdaHandler>>();
 /** The service time's offset for the functions of this process, and whether the running code is one of them. */
 const clockOffset = new Float64Array(1);
 const inFunction = new AsyncLocalStorage<true>();
-let realNow: (() => number) | undefined;
+let dateShifted = false;
 
 function isFunctionName(name: string): name is FunctionName {
   return Object.hasOwn(manifest, name);
@@ -144,8 +147,8 @@ export const loadFromSource: HandlerLoader = (functionName) => {
 export function sourceRuntime(load: HandlerLoader = loadFromSource): LambdaRuntime {
   assertConcurrentStore();
   // Once per process, as the functions' clock is: the stand-ins and the tests beside them keep the wall clock.
-  realNow ??= shiftDate(clockOffset, () => inFunction.getStore() === true);
-  const wallClock = realNow;
+  if (!dateShifted) shiftDate(clockOffset, () => inFunction.getStore() === true);
+  dateShifted = true;
   return {
     invoke: async (functionName, event, options = {}) => {
       const handler = await load(functionName);
@@ -153,7 +156,7 @@ export function sourceRuntime(load: HandlerLoader = loadFromSource): LambdaRunti
       const context = lambdaContext({
         functionName: `locker-service-${functionName}`,
         awsRequestId,
-        deadlineMs: Date.now() + (options.callerTimeoutMs ?? 29_000),
+        deadlineMs: wallClock() + (options.callerTimeoutMs ?? 29_000),
       });
       // The keys Lambda's runtime fills for each invocation (the package does not export them by name).
       const scope = {

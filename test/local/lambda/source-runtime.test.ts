@@ -1,4 +1,5 @@
 import { InvokeStore } from '@aws/lambda-invoke-store';
+import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FunctionError, sourceRuntime, type LambdaHandler } from '#infra/local/lambda/runtime';
 import { systemClock } from '#shared/adapters/clock';
@@ -89,14 +90,20 @@ describe('the source runtime', () => {
     await expect(runtime.invoke('failing', {})).rejects.toEqual(new FunctionError('failing', 'TypeError', 'boom'));
   });
 
-  it("moves the service's plain clock and Date inside the functions when the clock moves, and the wall clock outside stays", async () => {
+  it("moves the service's plain clock and Date inside the functions when the clock moves, and neither the wall clock outside nor the deadline", async () => {
     // Prepare
-    const runtime = sourceRuntime(async () => (async () => ({ clock: systemClock.now().getTime(), date: Date.now(), awaited: await pause(1).then(() => Date.now()) })) as unknown as LambdaHandler);
+    const timeFunction = async (_event: unknown, context: Context) => ({
+      clock: systemClock.now().getTime(),
+      date: Date.now(),
+      awaited: await pause(1).then(() => Date.now()),
+      left: context.getRemainingTimeInMillis(),
+    });
+    const runtime = sourceRuntime(async () => timeFunction as unknown as LambdaHandler);
     const before = (await runtime.invoke('time', {})) as { clock: number };
 
     // Act
     runtime.advanceClock(3 * 3_600_000);
-    const after = (await runtime.invoke('time', {})) as { clock: number; date: number; awaited: number };
+    const after = (await runtime.invoke('time', {})) as { clock: number; date: number; awaited: number; left: number };
 
     // Assess
     const hour = 3_600_000;
@@ -104,6 +111,8 @@ describe('the source runtime', () => {
     expect(Math.round((after.date - before.clock) / hour)).toBe(3);
     expect(Math.round((after.awaited - before.clock) / hour)).toBe(3);
     expect(Math.round((runtime.now().getTime() - Date.now()) / hour)).toBe(3);
+    // The invocation's deadline is wall-clock time: moving the service's time spends none of it.
+    expect(after.left).toBeGreaterThan(20_000);
     expect(Math.abs(Date.now() - performance.timeOrigin - performance.now())).toBeLessThan(1_000);
   });
 });
