@@ -120,7 +120,7 @@ export async function queryShards(
   client: DynamoDBDocumentClient,
   tableName: string,
   read: {
-    /** How many shards (read are 0 to n - 1), or which ones. */
+    /** How many shards (0 to n - 1 are read), or which ones. */
     readonly shards: number | readonly number[];
     readonly query: (shard: number) => QueryInput;
     readonly first?: { readonly limit: number; readonly by: string };
