@@ -70,6 +70,8 @@ export interface LocationRepository {
   freeCounts(locationId: string): Promise<FreeCounts>;
   /** Free counts of several locations in a fixed number of reads, whatever their number (every one asked for is in the map). */
   freeCountsOf(locationIds: readonly string[]): Promise<Map<string, FreeCounts>>;
+  /** Slots a store may claim at a location, of `size` or larger, best fit first (a bounded number of them). */
+  findFreeSlots(locationId: string, size: SlotSize): Promise<SlotAddress[]>;
   /** @throws NotFoundError LOCATION_NOT_FOUND, ConflictError LOCKER_EXISTS */
   addLocker(locker: Locker, slots: readonly Slot[], event: AuditEvent): Promise<void>;
   /** @throws NotFoundError LOCKER_NOT_FOUND, ConflictError LOCKER_NOT_EMPTY */
@@ -155,7 +157,6 @@ export interface ChangeWriter {
 }
 
 export interface ParcelRepository {
-  findFreeSlots(locationId: string, size: SlotSize): Promise<SlotAddress[]>;
   get(parcelId: string): Promise<StoredParcel | undefined>;
   findIdempotencyRecord(ownerSub: string, key: string): Promise<IdempotencyRecord | undefined>;
   /** Records a refusal under a key unused (or whose refusal lapsed) at `at`: false when the key has an answer already. */

@@ -1,5 +1,5 @@
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient } from '#shared/adapters/dynamodb/client';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient, queryAll } from '#shared/adapters/dynamodb/client';
 import { lockerEntity, toLocker } from '#shared/adapters/dynamodb/entities/locker';
 import { indexes } from '#shared/adapters/dynamodb/table';
 import type { Locker } from '#shared/domain/location';
@@ -137,20 +137,10 @@ function signatureOf(locker: { readonly thingName: string; readonly slotIds: rea
  * fleet needs this: the service itself never lists all lockers.
  */
 export async function listLockers(client: DynamoDBDocumentClient, tableName: string): Promise<Locker[]> {
-  const lockers: Locker[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await client.send(
-      new QueryCommand({
-        TableName: tableName,
-        IndexName: indexes.entitiesByType.indexName,
-        KeyConditionExpression: `${indexes.entitiesByType.partitionKey} = :type`,
-        ExpressionAttributeValues: { ':type': lockerEntity },
-        ExclusiveStartKey,
-      }),
-    );
-    lockers.push(...(page.Items ?? []).map(toLocker));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return lockers;
+  const items = await queryAll(client, tableName, {
+    IndexName: indexes.entitiesByType.indexName,
+    KeyConditionExpression: `${indexes.entitiesByType.partitionKey} = :type`,
+    ExpressionAttributeValues: { ':type': lockerEntity },
+  });
+  return items.map(toLocker);
 }

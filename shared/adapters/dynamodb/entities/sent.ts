@@ -1,6 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { conditionFailed } from '../client.ts';
 import { ttlAttribute } from '../table.ts';
 
 /**
@@ -32,8 +33,6 @@ export const keptSeconds = 7 * 24 * 3600;
 export type SentStatus = 'SENDING' | 'SENT' | 'UNDELIVERABLE';
 
 const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
-
-const conditionFailed = (error: unknown) => error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
 export const sentQueries = {
   /**
