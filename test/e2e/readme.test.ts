@@ -82,7 +82,7 @@ describe("the README's session", () => {
   it('runs to its end when pasted block by block, and every request answers what its comment says', async () => {
     const blocks = sessionBlocks(readFileSync(new URL('../../README.md', import.meta.url), 'utf8'));
     const url = stack().url;
-    const run = await runBash(sessionScript(blocks, url), 100_000);
+    const run = await runBash(sessionScript(blocks, url), 150_000);
     expect(run.code, run.output).toBe(0);
     expect(run.output).toContain(`### block ${blocks.length} (`);
     const sent = requests(run.output, url);
@@ -134,5 +134,5 @@ describe("the README's session", () => {
     const bobs = await call('GET', '/parcels', { token: bob });
     expect((bobs.body as { items: ParcelBody[] }).items.map(({ status }) => status)).toEqual(['STORED']);
     expect((await call('GET', '/_local/dead-letters')).body).toEqual({ items: [] });
-  }, 150_000);
+  }, 200_000);
 });
