@@ -82,6 +82,7 @@ describe("the README's session", () => {
   it('runs to its end when pasted block by block, and every request answers what its comment says', async () => {
     const blocks = sessionBlocks(readFileSync(new URL('../../README.md', import.meta.url), 'utf8'));
     const url = stack().url;
+    // About 30 s on an idle machine, three times that on a loaded one: the doors' waits are real time.
     const run = await runBash(sessionScript(blocks, url), 150_000);
     expect(run.code, run.output).toBe(0);
     expect(run.output).toContain(`### block ${blocks.length} (`);
