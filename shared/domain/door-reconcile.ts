@@ -131,8 +131,13 @@ export function decideDoor(
         return;
       }
     }
-    // Already collected: the late report only confirms it.
-    if (command.reason === 'PICKUP' && owner?.status === 'RETRIEVED') return;
+    if (command.reason === 'PICKUP') {
+      // The door did open, and what opened it took the parcel out: nothing is left inside that the
+      // service does not know of, so a DID_NOT_OPEN fault the timeout raised is simply untrue.
+      if (next.fault === 'DID_NOT_OPEN') next = withoutFault(next);
+      // Already collected: the late report only confirms it.
+      if (owner?.status === 'RETRIEVED') return;
+    }
     const about = command.reason === 'PICKUP' ? command.parcelId : next.parcelId;
     events.push({
       type: 'DOOR_OPENED_LATE',
