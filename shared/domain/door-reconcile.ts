@@ -138,7 +138,8 @@ export function decideDoor(
       // Already collected: the late report only confirms it.
       if (owner?.status === 'RETRIEVED') return;
     }
-    const about = command.reason === 'PICKUP' ? command.parcelId : next.parcelId;
+    // The command's own parcel first: a deposit's may be inside a slot the service let go.
+    const about = command.parcelId ?? next.parcelId;
     events.push({
       type: 'DOOR_OPENED_LATE',
       commandId: command.commandId,
