@@ -1,7 +1,7 @@
 import type { Actor } from '#shared/domain/actor';
 import type { EventType } from '#shared/domain/events';
 import { assertTransition, canHandle, effectsOf, transitioned, type ParcelStatus } from '#shared/domain/parcel';
-import { released, settle, type Slot } from '#shared/domain/slot';
+import { released, settle, withEnded, type Slot } from '#shared/domain/slot';
 import { auditEvent, type Deps } from './deps.ts';
 import { sendDoorEffects } from './support/doors.ts';
 import { defaultRounds, stale, untilSettled } from './support/fresh-state.ts';
@@ -52,7 +52,7 @@ export async function releaseParcel(
       if (slot.command && slot.command.parcelId === parcel.parcelId) {
         const { command, ...rest } = next;
         const { expiresAt: _deadline, ...record } = command!;
-        next = { ...rest, lastCommand: { ...record, outcome: 'CANCELLED' } };
+        next = withEnded(rest, { ...record, outcome: 'CANCELLED' });
         endedCommand = record.commandId;
       }
     }

@@ -3,10 +3,12 @@ import { locationPartition } from '#shared/adapters/dynamodb/entities/location';
 import { parcelKey } from '#shared/adapters/dynamodb/entities/parcel';
 import { doorShadowName, thingNameOf, type DoorReport } from '#shared/domain/door';
 import { doorTimeouts } from '#shared/use-cases/door-timeouts';
+import { expireParcels } from '#shared/use-cases/expire-parcels';
 import { getParcel } from '#shared/use-cases/get-parcel';
 import { kioskPickup } from '#shared/use-cases/kiosk-pickup';
 import { openSlot } from '#shared/use-cases/open-slot';
 import { reconcileDoor } from '#shared/use-cases/reconcile-door';
+import { cancelParcel } from '#shared/use-cases/release-parcel';
 import { retrieveParcel } from '#shared/use-cases/retrieve-parcel';
 import { setSlotStatus } from '#shared/use-cases/set-slot-status';
 import { storeParcel } from '#shared/use-cases/store-parcel';
@@ -458,6 +460,61 @@ describe('a pickup through its door', () => {
       parcelId: undefined,
     });
     expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '4040020000'))).toBeUndefined();
+  });
+
+  it('ends RETRIEVED from EXPIRED when the pickup gave up, the window ended, and then the opened report arrived', async () => {
+    // Prepare
+    const deps = await ownTable(['4040030000']);
+    const { locationId, parcel } = await givenStored(deps);
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '4040030000');
+    await deliverPending(deps);
+    const late = cycle(pickup.commandId).slice(0, 2).map((report) => deps.doors.report(doorOf(parcel), report));
+    deps.doors.take();
+    deps.clock.advanceSeconds(36);
+    await doorTimeouts(deps);
+    deps.clock.advanceHours(73);
+    await expireParcels(deps);
+    const expired = (await deps.parcels.get(parcel.parcelId))?.status;
+
+    // Act
+    await deliver(deps, late);
+    await deliverPending(deps);
+
+    // Assess
+    expect(expired).toBe('EXPIRED');
+    expect((await deps.parcels.get(parcel.parcelId))?.status).toBe('RETRIEVED');
+    const slot = await slotAt(deps, parcel);
+    expect({ occupancy: slot.occupancy, service: slot.service, parcelId: slot.parcelId }).toEqual({ occupancy: 'FREE', service: 'IN_SERVICE', parcelId: undefined });
+    expect((await parcelEvents(deps, parcel.parcelId)).filter((event) => event.type === 'PARCEL_RETRIEVED').map(({ from, to }) => ({ from, to }))).toEqual([
+      { from: 'EXPIRED', to: 'RETRIEVED' },
+    ]);
+    expect(await deps.locations.freeCounts(locationId)).toEqual({ S: 1, M: 0, L: 0 });
+  });
+
+  it('alerts operators, naming the parcel, when the pickup gave up, the carrier cancelled, and then the opened report arrived', async () => {
+    // Prepare
+    const deps = await ownTable(['4040040000']);
+    const { parcel } = await givenStored(deps);
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '4040040000');
+    await deliverPending(deps);
+    const late = cycle(pickup.commandId).slice(0, 2).map((report) => deps.doors.report(doorOf(parcel), report));
+    deps.doors.take();
+    deps.clock.advanceSeconds(36);
+    await doorTimeouts(deps);
+    await cancelParcel(deps, actors.carrier, parcel.parcelId);
+
+    // Act
+    await deliver(deps, late);
+    await deliverPending(deps);
+
+    // Assess
+    expect((await deps.parcels.get(parcel.parcelId))?.status).toBe('CANCELLED');
+    const alerts = (await parcelEvents(deps, parcel.parcelId)).filter((event) => event.type === 'DOOR_OPENED_LATE');
+    expect(alerts.map(({ parcelId, commandId, from }) => ({ parcelId, commandId, from }))).toEqual([
+      { parcelId: parcel.parcelId, commandId: pickup.commandId, from: 'CANCELLED' },
+    ]);
+    const slot = await slotAt(deps, parcel);
+    expect({ service: slot.service, fault: slot.fault }).toEqual({ service: 'IN_SERVICE', fault: undefined });
   });
 
   it('goes back to STORED when the door jams: the slot leaves service with the parcel inside, the code stays valid', async () => {

@@ -3,7 +3,7 @@ import { spreadAmongEquals } from '#shared/domain/allocation';
 import { decideDoor, type DoorDecision, type DoorInput, type EventDraft } from '#shared/domain/door-reconcile';
 import { newCommand, type CommandReason, type DoorCommand } from '#shared/domain/door';
 import { transitioned } from '#shared/domain/parcel';
-import { deadlineOf, settle, type ActiveCommand, type Slot, type SlotAddress, type SlotSize } from '#shared/domain/slot';
+import { deadlineOf, endedCommand, settle, type ActiveCommand, type Slot, type SlotAddress, type SlotSize } from '#shared/domain/slot';
 import type { Change, DoorAddress, StoredParcel } from '#shared/ports';
 import { auditEvent, type Deps } from '../deps.ts';
 import { stale, untilSettled, type Attempt } from './fresh-state.ts';
@@ -106,9 +106,14 @@ export async function settleDoor(deps: DoorDeps, address: DoorAddress, input: Do
     const slot = await deps.locations.getSlot(address);
     if (!slot) return undefined;
     const parcelId = slot.command?.parcelId ?? slot.parcelId ?? slot.lastCommand?.parcelId;
-    const parcel = parcelId ? await deps.parcels.get(parcelId) : undefined;
+    // A late report may name an earlier command of another parcel: the decision reads that one too.
+    const namedId = input.kind === 'report' ? endedCommand(slot, input.observation.report.lastCommandId)?.parcelId : undefined;
+    const [parcel, named] = await Promise.all([
+      parcelId ? deps.parcels.get(parcelId) : undefined,
+      namedId && namedId !== parcelId ? deps.parcels.get(namedId) : undefined,
+    ]);
     const now = deps.clock.now();
-    const decision = decideDoor(slot, parcel, input, { now, leftOpenSeconds: deps.doorTimings.leftOpenSeconds });
+    const decision = decideDoor(slot, parcel, input, { now, leftOpenSeconds: deps.doorTimings.leftOpenSeconds }, named);
     if (!decision.changed) return { decision, effects: {} };
 
     const events = (drafts: readonly EventDraft[]) =>

@@ -2,7 +2,7 @@ import type { Actor } from '#shared/domain/actor';
 import { ConflictError, TooManyAttemptsError, UnavailableError } from '#shared/domain/errors';
 import { assertCollectable, transitioned } from '#shared/domain/parcel';
 import { lockedFor } from '#shared/domain/pickup-code';
-import { settle } from '#shared/domain/slot';
+import { settle, withEnded } from '#shared/domain/slot';
 import type { StoredParcel } from '#shared/ports';
 import { auditEvent, type Deps } from '../deps.ts';
 import { errorName, prepareCommand, resendCommand, waitingCommand } from './doors.ts';
@@ -96,7 +96,7 @@ async function withdraw(deps: PickupDeps, parcelId: string, commandId: string): 
     const { expiresAt: _deadline, ...ended } = active;
     const outcome = await deps.changes.commit({
       parcel: { previous: parcel, next: transitioned(parcel, 'STORED', now) },
-      slots: [{ previous: slot, next: settle({ ...rest, lastCommand: { ...ended, outcome: 'FAILED' } }, deps.doorTimings) }],
+      slots: [{ previous: slot, next: settle(withEnded(rest, { ...ended, outcome: 'FAILED' }), deps.doorTimings) }],
       events: [auditEvent(deps, now, 'system', { type: 'PARCEL_PICKUP_FAILED', ...placeOf(parcel), from: 'COLLECTING', to: 'STORED', commandId })],
     });
     return outcome === 'committed' ? true : stale;

@@ -72,7 +72,7 @@ export function slotItem(slot: Slot): Record<string, unknown> {
 
 const slotFields = [
   'locationId', 'lockerId', 'slotId', 'size', 'occupancy', 'service', 'fault', 'note', 'parcelId',
-  'door', 'command', 'lastCommand', 'deadline', 'version',
+  'door', 'command', 'lastCommand', 'earlierCommands', 'forcedOpenVersion', 'deadline', 'version',
 ] as const;
 
 export function toSlot(item: Record<string, unknown>): Slot {
