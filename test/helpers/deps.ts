@@ -3,7 +3,6 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '#shared/adapters/dynamodb/client';
 import { randomPickupCodes } from '#shared/adapters/pickup-code-vault';
-import type { Actor } from '#shared/domain/actor';
 import type { AllocationStrategyName } from '#shared/domain/allocation';
 import type { Clock, CodeGenerator, DoorController, LogFields, Logger, Metrics, MetricName } from '#shared/ports';
 import { defaultDoorTimings } from '#shared/domain/door';
@@ -106,14 +105,7 @@ export function buildDeps(
   return { ...deps, clock: options.clock ?? new ManualClock(), codes: options.codes ?? deps.codes, documentClient, tableName: table.tableName, doors, sends, logger };
 }
 
-export const actors = {
-  admin: { sub: 'admin-1', roles: ['admin'] } satisfies Actor,
-  carrier: { sub: 'carrier-1', roles: ['carrier'] } satisfies Actor,
-  otherCarrier: { sub: 'carrier-2', roles: ['carrier'] } satisfies Actor,
-  customer: { sub: 'customer-1', roles: ['customer'] } satisfies Actor,
-  otherCustomer: { sub: 'customer-2', roles: ['customer'] } satisfies Actor,
-  kiosk: (locationId: string): Actor => ({ sub: `kiosk-${locationId}`, roles: ['kiosk'], locationId }),
-};
+export { actors } from './actors.ts';
 
 /** Every item under one partition key, for asserting on what a write left behind. */
 export async function itemsUnder(deps: TestDeps, tableName: string, pk: string) {
