@@ -40,7 +40,7 @@ export default tseslint.config(
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
-    // Domain and use cases stay free of AWS and Lambda types (DESIGN.md §2).
+    // Domain and use cases stay free of AWS and Lambda types (docs/architecture.md §2).
     files: ['shared/domain/**', 'shared/use-cases/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [innerLayerRestrictions] }],

@@ -381,7 +381,7 @@ async function floorStore(id: string): Promise<boolean> {
   const parcelId = `raw-${id}`;
   const location = await floor.locations.get(floorLocation);
   if (!location || (await floor.parcels.get(parcelId))) return false;
-  const [free, lockers] = await Promise.all([floor.parcels.findFreeSlots(floorLocation, 'S'), floor.locations.lockers(floorLocation)]);
+  const [free, lockers] = await Promise.all([floor.locations.findFreeSlots(floorLocation, 'S'), floor.locations.lockers(floorLocation)]);
   const online = new Set(lockers.filter((locker) => locker.online).map((locker) => locker.lockerId));
   for (const slot of spreadAmongEquals(bestFit('S', free.filter((candidate) => online.has(candidate.lockerId))), Math.random)) {
     const now = new Date();

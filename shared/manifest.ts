@@ -32,7 +32,7 @@ export interface Needs {
    */
   readonly doors?: true;
   /**
-   * Tells people and systems (DESIGN.md §7): SMS by SNS `Publish` to a phone number, email by SES
+   * Tells people and systems (docs/architecture.md §7): SMS by SNS `Publish` to a phone number, email by SES
    * v2 from the stage's sender identity, and the `parcel-events` and operators' SNS topics.
    */
   readonly notifier?: true;

@@ -82,6 +82,8 @@ export interface LocationRepository {
   freeCounts(locationId: string): Promise<FreeCounts>;
   /** Free counts of several locations in a fixed number of reads, whatever their number (every one asked for is in the map). */
   freeCountsOf(locationIds: readonly string[]): Promise<Map<string, FreeCounts>>;
+  /** Slots a store may claim at a location, of `size` or larger, best fit first (a bounded number of them). */
+  findFreeSlots(locationId: string, size: SlotSize): Promise<SlotAddress[]>;
   /** @throws NotFoundError LOCATION_NOT_FOUND, ConflictError LOCKER_EXISTS */
   addLocker(locker: Locker, slots: readonly Slot[], event: AuditEvent): Promise<void>;
   /** @throws NotFoundError LOCKER_NOT_FOUND, ConflictError LOCKER_NOT_EMPTY */
@@ -167,7 +169,6 @@ export interface ChangeWriter {
 }
 
 export interface ParcelRepository {
-  findFreeSlots(locationId: string, size: SlotSize): Promise<SlotAddress[]>;
   get(parcelId: string): Promise<StoredParcel | undefined>;
   findIdempotencyRecord(ownerSub: string, key: string): Promise<IdempotencyRecord | undefined>;
   /** Records a refusal under a key unused (or whose refusal lapsed) at `at`: false when the key has an answer already. */
@@ -237,7 +238,7 @@ export interface EventPublisher {
 }
 
 /**
- * What has been sent, per event and channel (DESIGN.md §7): a redelivered stream record or a
+ * What has been sent, per event and channel (docs/architecture.md §7): a redelivered stream record or a
  * second reminder sweep sends nothing twice.
  */
 export interface SentLog {

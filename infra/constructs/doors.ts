@@ -24,7 +24,7 @@ export const lockerShadowReplies = ['update/delta', 'update/accepted', 'update/r
 const thingNameVariable = '${iot:Connection.Thing.ThingName}';
 
 /**
- * The lockers' doors on AWS IoT Core (DESIGN.md §6): the account's data endpoint for the functions
+ * The lockers' doors on AWS IoT Core (docs/architecture.md §6): the account's data endpoint for the functions
  * that command door shadows, the topic rules that hand shadow documents and lifecycle events to
  * their functions, and the IoT policy a locker's certificate gets.
  *

@@ -94,7 +94,7 @@ function assertLocalEsbuild(): void {
 }
 
 /**
- * The one way to make a Lambda function in this app (STYLE.md §7): Node.js 22 on arm64, bundled by
+ * The one way to make a Lambda function in this app (docs/architecture.md §10): Node.js 22 on arm64, bundled by
  * the local esbuild, source maps on, X-Ray active, an explicit log group with retention and a role
  * of its own. Permissions and the environment variables that go with them are added together by
  * the `bind…()` helpers, so a function cannot receive a table name without the grant, or the other
@@ -191,7 +191,7 @@ export class LockerFunction extends Construct {
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
-        'Node.js 22 is the runtime DESIGN.md §8 fixes for the service (LTS until 2027-04, the version the bundles target and the code is tested on). Moving to Node.js 24 is a deliberate upgrade, not a lint fix.',
+        'Node.js 22 is the runtime docs/architecture.md §8 fixes for the service (LTS until 2027-04, the version the bundles target and the code is tested on). Moving to Node.js 24 is a deliberate upgrade, not a lint fix.',
     });
 
     // The X-Ray write actions have no resource-level permissions: the service only accepts "*".

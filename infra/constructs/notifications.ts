@@ -26,7 +26,7 @@ export interface NotificationsProps {
 const maxRecordAge = Duration.hours(6);
 
 /**
- * Telling people (DESIGN.md §7): the `parcel-events` topic for integrators and the operators'
+ * Telling people (docs/architecture.md §7): the `parcel-events` topic for integrators and the operators'
  * topic, both KMS-encrypted and TLS-only; the SES identity the emails are sent from; and, once the
  * functions exist, the table's stream feeding each stream function of the manifest with its
  * filter, batching, bisecting and bounded retries, failed records going to an encrypted SQS

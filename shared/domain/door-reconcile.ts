@@ -5,7 +5,7 @@ import { released, type ActiveCommand, type CommandOutcome, type Slot, type Slot
 
 /**
  * What the service makes of a door: a report from its shadow, or the passing of time. The door is
- * the source of truth (DESIGN.md §6). Documents arrive twice, late and out of order, so decisions
+ * the source of truth (docs/architecture.md §6). Documents arrive twice, late and out of order, so decisions
  * rest on facts that only accumulate (the door opened under command X at shadow version v) and on
  * the newest report by shadow version, never on the order of arrival. Pure: the use case reads the
  * slot and the parcel, calls this, and writes the result conditionally on the versions it read.

@@ -19,7 +19,7 @@ export type EventType =
   | 'PICKUP_CODE_REISSUED'
   // The reminder sweep found a parcel inside its reminder period (once per parcel).
   | 'PARCEL_REMINDER_DUE'
-  // Doors (DESIGN.md §6): a deposit or pickup under way, and what the door did.
+  // Doors (docs/architecture.md §6): a deposit or pickup under way, and what the door did.
   | 'PARCEL_DEPOSITING'
   | 'PARCEL_MOVED'
   | 'PARCEL_DEPOSIT_FAILED'

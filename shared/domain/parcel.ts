@@ -23,7 +23,7 @@ export interface TransitionEffects {
 const keep: TransitionEffects = { dropsCode: false, releasesSlot: false, startsWindow: false };
 const leave: TransitionEffects = { dropsCode: true, releasesSlot: true, startsWindow: false };
 
-/** The whole lifecycle (DESIGN.md §1, §6): every transition not listed here is refused. */
+/** The whole lifecycle (docs/architecture.md §1, §6): every transition not listed here is refused. */
 const transitions: Record<ParcelStatus, Partial<Record<ParcelStatus, TransitionEffects>>> = {
   // DEPOSITING → DEPOSITING: the door jammed or never opened, and the parcel moved to another slot.
   DEPOSITING: { STORED: { ...keep, startsWindow: true }, DEPOSITING: { ...keep, releasesSlot: true }, DEPOSIT_FAILED: leave, CANCELLED: leave },

@@ -59,12 +59,12 @@ const noSlot: Omit<Slot, 'deadline'> = { locationId: '', lockerId: '', slotId: '
 
 /** Free fitting slots at a location, in lockers that are online, ordered by the allocation strategy. */
 export async function candidateSlots(
-  deps: Pick<Deps, 'locations' | 'parcels' | 'allocation'>,
+  deps: Pick<Deps, 'locations' | 'allocation'>,
   locationId: string,
   size: SlotSize,
   exclude?: DoorAddress,
 ): Promise<SlotAddress[]> {
-  const [free, lockers] = await Promise.all([deps.parcels.findFreeSlots(locationId, size), deps.locations.lockers(locationId)]);
+  const [free, lockers] = await Promise.all([deps.locations.findFreeSlots(locationId, size), deps.locations.lockers(locationId)]);
   const online = new Set(lockers.filter((locker) => locker.online).map((locker) => locker.lockerId));
   const usable = free.filter(
     (slot) => online.has(slot.lockerId) && !(exclude && slot.lockerId === exclude.lockerId && slot.slotId === exclude.slotId),

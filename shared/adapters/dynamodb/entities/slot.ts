@@ -1,8 +1,9 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isAllocatable, statusOf, type ActiveCommand, type Slot, type SlotAddress, type SlotSize } from '#shared/domain/slot';
+import { isAllocatable, slotSizes, statusOf, type ActiveCommand, type FreeCounts, type Slot, type SlotAddress, type SlotSize } from '#shared/domain/slot';
 import type { DoorAddress } from '#shared/ports';
-import type { TransactItem } from '../client.ts';
+import { queryAll, queryShards, type Item, type TransactItem } from '../client.ts';
 import { indexes } from '../table.ts';
+import { locationPartition } from './location.ts';
 import { shardOf } from './shard.ts';
 
 /**
@@ -11,8 +12,9 @@ import { shardOf } from './shard.ts';
  * only while a store may claim it) and the deadline index (present only while it waits on its door).
  */
 export const slotEntity = 'SLOT';
-export const slotKey = ({ locationId, lockerId, slotId }: DoorAddress) => ({ PK: `LOC#${locationId}`, SK: `SLOT#${lockerId}#${slotId}` });
-export const slotsOfLockerPrefix = (lockerId: string) => `SLOT#${lockerId}#`;
+export const slotSortKeyPrefix = 'SLOT#';
+export const slotKey = ({ locationId, lockerId, slotId }: DoorAddress) => ({ PK: locationPartition(locationId), SK: `${slotSortKeyPrefix}${lockerId}#${slotId}` });
+const slotsOfLockerPrefix = (lockerId: string) => `${slotSortKeyPrefix}${lockerId}#`;
 
 const sizeOrder: Record<SlotSize, string> = { S: '0', M: '1', L: '2' };
 export const freeSlotPartition = (locationId: string) => `FREE#${locationId}`;
@@ -133,13 +135,30 @@ export const slotParts = {
 /** How many free candidates one store reads: enough to ride out a burst of concurrent claims. */
 const candidateLimit = 25;
 
+const noneFree = (): FreeCounts => ({ S: 0, M: 0, L: 0 });
+
+function addFree(counts: FreeCounts, item: Item): void {
+  const size = slotSizes.find((s) => s === item.size);
+  if (size) counts[size] += 1;
+}
+
 export const slotQueries = {
   async get(client: DynamoDBDocumentClient, tableName: string, address: DoorAddress): Promise<Slot | undefined> {
     const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: slotKey(address), ConsistentRead: true }));
     return Item ? toSlot(Item) : undefined;
   },
 
-  /** Free slots of `size` or larger at a location, best fit first. */
+  /** The slots of one locker, read consistently. */
+  async ofLocker(client: DynamoDBDocumentClient, tableName: string, locationId: string, lockerId: string): Promise<Slot[]> {
+    const items = await queryAll(client, tableName, {
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': locationPartition(locationId), ':prefix': slotsOfLockerPrefix(lockerId) },
+      ConsistentRead: true,
+    });
+    return items.map(toSlot);
+  },
+
+  /** Free slots of `size` or larger at a location, best fit first: the candidates of one store. */
   async freeCandidates(client: DynamoDBDocumentClient, tableName: string, locationId: string, size: SlotSize): Promise<SlotAddress[]> {
     const { Items = [] } = await client.send(
       new QueryCommand({
@@ -153,26 +172,56 @@ export const slotQueries = {
     return Items.map((item) => ({ locationId, lockerId: String(item.lockerId), slotId: String(item.slotId), size: item.size as SlotSize }));
   },
 
+  /** How many slots of each size a store may claim at a location. */
+  async freeCounts(client: DynamoDBDocumentClient, tableName: string, locationId: string): Promise<FreeCounts> {
+    const items = await queryAll(client, tableName, {
+      IndexName: indexes.freeSlots.indexName,
+      KeyConditionExpression: 'freeSlotPk = :pk',
+      ExpressionAttributeValues: { ':pk': freeSlotPartition(locationId) },
+    });
+    const counts = noneFree();
+    for (const item of items) addFree(counts, item);
+    return counts;
+  },
+
+  /**
+   * Free counts of many locations with one range read per shard that holds one of them, however
+   * many they are: the read spans the ids from the first to the last, so it is cheapest when they
+   * are contiguous in id order, as a page of locations is; locations between them not asked for
+   * are read and ignored.
+   */
+  async freeCountsOf(client: DynamoDBDocumentClient, tableName: string, locationIds: readonly string[]): Promise<Map<string, FreeCounts>> {
+    const counts = new Map(locationIds.map((locationId): [string, FreeCounts] => [locationId, noneFree()]));
+    if (locationIds.length === 0) return counts;
+    const sorted = [...locationIds].sort();
+    const { from, to } = locationFreeRange(sorted[0]!, sorted.at(-1)!);
+    const items = await queryShards(client, tableName, {
+      shards: [...new Set(locationIds.map(locationFreeShardOf))],
+      query: (shard) => ({
+        IndexName: indexes.freeSlotsByLocation.indexName,
+        KeyConditionExpression: 'locationFreePk = :pk AND locationFreeSk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': locationFreePartition(shard), ':from': from, ':to': to },
+      }),
+    });
+    for (const item of items) {
+      const location = counts.get(String(item.locationId));
+      if (location) addFree(location, item);
+    }
+    return counts;
+  },
+
   /** Slots whose deadline is at or before `now`, over every shard, oldest first. */
   async due(client: DynamoDBDocumentClient, tableName: string, now: Date, limit: number): Promise<Slot[]> {
     const upTo = `${now.toISOString()}\uffff`;
-    const shards = await Promise.all(
-      Array.from({ length: deadlineShards }, (_, shard) =>
-        client.send(
-          new QueryCommand({
-            TableName: tableName,
-            IndexName: indexes.slotsByDeadline.indexName,
-            KeyConditionExpression: 'deadlinePk = :pk AND deadlineSk <= :upTo',
-            ExpressionAttributeValues: { ':pk': deadlinePartition(shard), ':upTo': upTo },
-            Limit: limit,
-          }),
-        ),
-      ),
-    );
-    return shards
-      .flatMap((shard) => shard.Items ?? [])
-      .map(toSlot)
-      .sort((a, b) => (a.deadline ?? '').localeCompare(b.deadline ?? ''))
-      .slice(0, limit);
+    const items = await queryShards(client, tableName, {
+      shards: deadlineShards,
+      query: (shard) => ({
+        IndexName: indexes.slotsByDeadline.indexName,
+        KeyConditionExpression: 'deadlinePk = :pk AND deadlineSk <= :upTo',
+        ExpressionAttributeValues: { ':pk': deadlinePartition(shard), ':upTo': upTo },
+      }),
+      first: { limit, by: 'deadline' },
+    });
+    return items.map(toSlot);
   },
 };

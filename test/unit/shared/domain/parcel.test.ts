@@ -14,7 +14,7 @@ import {
   type ParcelStatus,
 } from '#shared/domain/parcel';
 
-/** DESIGN.md §1: the whole lifecycle, door states included. */
+/** docs/architecture.md §1: the whole lifecycle, door states included. */
 const allowed: [ParcelStatus, ParcelStatus][] = [
   ['DEPOSITING', 'STORED'],
   ['DEPOSITING', 'DEPOSITING'],

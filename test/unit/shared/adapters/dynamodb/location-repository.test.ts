@@ -589,6 +589,48 @@ describe('DynamoLocationRepository reads', () => {
   });
 });
 
+describe('DynamoLocationRepository.findFreeSlots', () => {
+  it.each([
+    { size: 'S' as const, from: '0' },
+    { size: 'M' as const, from: '1' },
+    { size: 'L' as const, from: '2' },
+  ])('queries the free-slot index of the location from size $size up', async ({ size, from }) => {
+    // Prepare
+    mock.on(QueryCommand).resolves({ Items: [] });
+
+    // Act
+    await repository.findFreeSlots('loc-1', size);
+
+    // Assess
+    expect(queries()[0]).toEqual({
+      TableName: table,
+      IndexName: 'free-slots',
+      KeyConditionExpression: 'freeSlotPk = :pk AND freeSlotSk >= :from',
+      ExpressionAttributeValues: { ':pk': 'FREE#loc-1', ':from': from },
+      Limit: 25,
+    });
+  });
+
+  it('returns the slot addresses the index holds, in index order', async () => {
+    // Prepare
+    mock.on(QueryCommand).resolves({
+      Items: [
+        { freeSlotPk: 'FREE#loc-1', freeSlotSk: '1M#A#02', lockerId: 'A', slotId: '02', size: 'M', PK: 'LOC#loc-1', SK: 'SLOT#A#02' },
+        { freeSlotPk: 'FREE#loc-1', freeSlotSk: '2L#B#01', lockerId: 'B', slotId: '01', size: 'L', PK: 'LOC#loc-1', SK: 'SLOT#B#01' },
+      ],
+    });
+
+    // Act
+    const slots = await repository.findFreeSlots('loc-1', 'M');
+
+    // Assess
+    expect(slots).toEqual([
+      { locationId: 'loc-1', lockerId: 'A', slotId: '02', size: 'M' },
+      { locationId: 'loc-1', lockerId: 'B', slotId: '01', size: 'L' },
+    ]);
+  });
+});
+
 describe('DynamoLocationRepository.slotsDue', () => {
   const due = (slotId: string, deadline: string): Slot => ({ ...occupied, slotId, deadline });
 
