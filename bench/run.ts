@@ -20,6 +20,7 @@ import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { createDocumentClient } from '#shared/adapters/dynamodb/client';
 import { lockerEntity } from '#shared/adapters/dynamodb/entities/locker';
+import { powertoolsLogger } from '#shared/adapters/observability';
 import { indexes } from '#shared/adapters/dynamodb/table';
 import { randomPickupCodes } from '#shared/adapters/pickup-code-vault';
 import { bestFit, spreadAmongEquals } from '#shared/domain/allocation';
@@ -266,6 +267,7 @@ async function main() {
         allocation: 'best-fit',
         defaultPickupWindowHours: 72,
         metrics: { count: () => undefined },
+        logger: powertoolsLogger,
         doors: floorDoors,
         doorTimings: defaultDoorTimings,
         // The floor measures the use cases' own work; telling people happens off the request path.

@@ -32,6 +32,18 @@ export interface Metrics {
   count(name: MetricName, value?: number): void;
 }
 
+/**
+ * Where use cases report what went wrong without failing the request (a door command that could
+ * not be sent, a message refused for good). Fields are flat values (ids, keys, error names): never
+ * a pickup code, an address or a message's text, and never a whole parcel or request.
+ */
+export interface Logger {
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+export type LogFields = Readonly<Record<string, string | number | boolean>>;
+
 /** Fresh pickup codes from a CSPRNG. */
 export interface CodeGenerator {
   next(): string;

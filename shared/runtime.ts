@@ -14,14 +14,14 @@ import { DynamoSentLog } from '#shared/adapters/dynamodb/sent-log';
 import { createIotDataClient, IotShadowDoors } from '#shared/adapters/iot-doors';
 import { createSesClient, createSnsClient, SnsEventPublisher, SnsSesNotifier } from '#shared/adapters/notifier';
 import { ulidIds } from '#shared/adapters/ids';
-import { powertoolsMetrics, tracer } from '#shared/adapters/observability';
+import { powertoolsLogger, powertoolsMetrics, tracer } from '#shared/adapters/observability';
 import { CryptoPickupCodeVault, randomPickupCodes } from '#shared/adapters/pickup-code-vault';
 import { readSecretString } from '#shared/adapters/secrets';
 import { doorsConfig, notifierConfig, pickupCodeSecretConfig, serviceSettings, tableConfig } from '#shared/config';
 import type { DoorTimings } from '#shared/domain/door';
 import { kioskAttemptPolicy } from '#shared/domain/pickup-code';
 import type { Needs, TableAccess } from '#shared/manifest';
-import type { DoorController, EventPublisher, Metrics, Notifier } from '#shared/ports';
+import type { DoorController, EventPublisher, Logger, Metrics, Notifier } from '#shared/ports';
 import type { BasePorts, Deps, DoorPorts, NotifyPorts, TablePorts, VaultPorts } from '#shared/use-cases/deps';
 
 /**
@@ -50,6 +50,7 @@ const portBuilders = {
         doorTimings: { commandTimeoutSeconds: settings.DOOR_COMMAND_TIMEOUT_SECONDS, leftOpenSeconds: settings.DOOR_LEFT_OPEN_SECONDS },
         kioskAttemptsPerWindow: settings.KIOSK_ATTEMPTS_PER_WINDOW,
         metrics: powertoolsMetrics,
+        logger: powertoolsLogger,
       }),
   },
   table: {
@@ -145,12 +146,14 @@ export function basePorts(settings: {
   readonly doorTimings: DoorTimings;
   readonly kioskAttemptsPerWindow?: number;
   readonly metrics: Metrics;
+  readonly logger: Logger;
 }): BasePorts {
   return {
     clock: systemClock,
     ids: ulidIds,
     codes: randomPickupCodes,
     metrics: settings.metrics,
+    logger: settings.logger,
     allocation: allocationStrategies[settings.allocation],
     defaultPickupWindowHours: settings.defaultPickupWindowHours,
     doorTimings: settings.doorTimings,
@@ -176,6 +179,7 @@ export interface Wiring {
   readonly allocation: AllocationStrategyName;
   readonly defaultPickupWindowHours: number;
   readonly metrics: Metrics;
+  readonly logger: Logger;
   readonly doors: DoorController;
   readonly doorTimings: DoorTimings;
   readonly notifier: Notifier;
@@ -185,9 +189,9 @@ export interface Wiring {
 }
 
 /** Every real adapter at once, from explicit values: the tests and the benchmark floor use this. */
-export function wireDeps({ documentClient, tableName, secret, allocation, defaultPickupWindowHours, metrics, doors, doorTimings, notifier, publisher, kioskAttemptsPerWindow }: Wiring): Deps {
+export function wireDeps({ documentClient, tableName, secret, allocation, defaultPickupWindowHours, metrics, logger, doors, doorTimings, notifier, publisher, kioskAttemptsPerWindow }: Wiring): Deps {
   return {
-    ...basePorts({ allocation, defaultPickupWindowHours, metrics, doorTimings, ...(kioskAttemptsPerWindow === undefined ? {} : { kioskAttemptsPerWindow }) }),
+    ...basePorts({ allocation, defaultPickupWindowHours, metrics, logger, doorTimings, ...(kioskAttemptsPerWindow === undefined ? {} : { kioskAttemptsPerWindow }) }),
     ...tablePorts(documentClient, tableName, new SealedCursors(secret)),
     vault: new CryptoPickupCodeVault(secret),
     doors,

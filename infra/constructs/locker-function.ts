@@ -6,14 +6,14 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, type CfnFunction, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { indexList } from '#shared/adapters/dynamodb/table';
 import type { TableAccess } from '#shared/manifest';
-import type { DoorsBinding } from '#infra/constructs/doors';
-import type { NotifierBinding } from '#infra/constructs/notifications';
 import { bundlingOptions, repoRoot } from '#infra/constructs/bundling';
-import type { StageConfig } from '#infra/stacks/stage';
+import { serviceName, type StageConfig } from '#infra/stacks/stage';
 import { kioskAttemptPolicy } from '#shared/domain/pickup-code';
 
 export type { TableAccess };
@@ -52,7 +52,23 @@ export const shadowActions: readonly string[] = ['iot:GetThingShadow', 'iot:Upda
 /** Indexes are only ever queried: GetItem and writes do not apply to them. */
 export const indexActions: readonly string[] = ['dynamodb:Query'];
 
-export const serviceName = 'locker-service';
+/** What a function that commands doors is given (`bindDoors`): where the shadows are. */
+export interface DoorsBinding {
+  /** `https://<the account's iot:Data-ATS endpoint>`, known at deploy time only. */
+  readonly dataEndpoint: string;
+}
+
+/** What a function that tells people is given (`bindNotifier`). */
+export interface NotifierBinding {
+  readonly parcelEvents: ITopic;
+  readonly operatorAlerts: ITopic;
+  /** The topics' key: publishing to an encrypted topic needs it. */
+  readonly topicKey: IKey;
+  /** `From` of every email, a stage setting. */
+  readonly emailSender: string;
+  /** The SES identity the sender belongs to (its domain): the only one the functions may send as. */
+  readonly emailIdentityArn: string;
+}
 
 /** The template metadata key holding a function's manifest name. */
 export const functionNameMetadataKey = 'locker:function';

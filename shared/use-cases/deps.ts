@@ -9,6 +9,7 @@ import type {
   CodeGenerator,
   IdGenerator,
   KioskGuard,
+  Logger,
   LocationRepository,
   EventPublisher,
   Metrics,
@@ -25,6 +26,7 @@ export interface BasePorts {
   readonly ids: IdGenerator;
   readonly codes: CodeGenerator;
   readonly metrics: Metrics;
+  readonly logger: Logger;
   readonly allocation: AllocationStrategy;
   readonly defaultPickupWindowHours: number;
   readonly doorTimings: DoorTimings;

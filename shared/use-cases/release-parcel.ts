@@ -15,7 +15,7 @@ import { placeOf, visibleParcel } from './support/parcel-view.ts';
  */
 const handlerRounds = defaultRounds + 6;
 
-type ReleaseDeps = Pick<Deps, 'parcels' | 'locations' | 'changes' | 'clock' | 'ids' | 'doorTimings'> & Partial<Pick<Deps, 'doors'>>;
+type ReleaseDeps = Pick<Deps, 'parcels' | 'locations' | 'changes' | 'clock' | 'ids' | 'doorTimings' | 'logger'> & Partial<Pick<Deps, 'doors'>>;
 
 /**
  * Primary course (cancel: DEPOSITING or STORED → CANCELLED; return: EXPIRED → RETURNED):
@@ -65,7 +65,7 @@ export async function releaseParcel(
   }, handlerRounds);
   if (ended.endedCommand && deps.doors) {
     const { locationId, lockerId, slotId } = ended.parcel;
-    await sendDoorEffects({ doors: deps.doors }, { clear: { door: { locationId, lockerId, slotId }, commandId: ended.endedCommand } });
+    await sendDoorEffects({ doors: deps.doors, logger: deps.logger }, { clear: { door: { locationId, lockerId, slotId }, commandId: ended.endedCommand } });
   }
   return { parcelId, status: to };
 }

@@ -1,4 +1,3 @@
-import { logger } from '#shared/adapters/observability';
 import { ensureTimeLeft } from '#shared/deadline';
 import type { Actor } from '#shared/domain/actor';
 import { toCarrierContact, type CarrierContact } from '#shared/domain/contact';
@@ -62,7 +61,7 @@ type RefusalCode = 'PARCEL_EXISTS' | 'NO_SLOT_AVAILABLE';
  * The pickup code is never returned here: only the recipient sees it.
  */
 export async function storeParcel(
-  deps: Pick<Deps, 'clock' | 'ids' | 'codes' | 'vault' | 'locations' | 'parcels' | 'changes' | 'allocation' | 'metrics' | 'doors' | 'doorTimings'>,
+  deps: Pick<Deps, 'clock' | 'ids' | 'codes' | 'vault' | 'locations' | 'parcels' | 'changes' | 'allocation' | 'metrics' | 'logger' | 'doors' | 'doorTimings'>,
   actor: Actor,
   input: StoreParcelInput,
 ): Promise<StoreParcelResult> {
@@ -205,7 +204,7 @@ export async function storeParcel(
     // The parcel is DEPOSITING either way: if the shadow cannot be written now, the command's
     // deadline passes and the door-timeouts schedule moves the parcel to another slot.
     await sendDoorEffects(deps, { command: { door: slot, command } }).catch((error: unknown) =>
-      logger.error('Could not command a door for a deposit', { parcelId, error: errorName(error) }),
+      deps.logger.error('Could not command a door for a deposit', { parcelId, error: errorName(error) }),
     );
   }
 }
@@ -217,7 +216,7 @@ export async function storeParcel(
  * acts on each command id once, so a door already opening does not open twice.
  */
 async function replayIdempotent(
-  deps: Pick<Deps, 'parcels' | 'locations' | 'doors' | 'clock'>,
+  deps: Pick<Deps, 'parcels' | 'locations' | 'doors' | 'clock' | 'logger'>,
   actor: Actor,
   key: string,
   requestHash: string,
@@ -240,7 +239,7 @@ async function replayIdempotent(
     // As for the first request: if the shadow cannot be written now, the deadline moves the parcel on.
     if (command) {
       await resendCommand(deps, door, command).catch((error: unknown) =>
-        logger.error('Could not command a door again for a deposit', { parcelId: parcel.parcelId, error: errorName(error) }),
+        deps.logger.error('Could not command a door again for a deposit', { parcelId: parcel.parcelId, error: errorName(error) }),
       );
     }
   }

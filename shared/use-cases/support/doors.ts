@@ -1,4 +1,3 @@
-import { logger } from '#shared/adapters/observability';
 import { spreadAmongEquals } from '#shared/domain/allocation';
 import { decideDoor, type DoorDecision, type DoorInput, type EventDraft } from '#shared/domain/door-reconcile';
 import { newCommand, type CommandReason, type DoorCommand } from '#shared/domain/door';
@@ -8,7 +7,7 @@ import type { Change, DoorAddress, StoredParcel } from '#shared/ports';
 import { auditEvent, type Deps } from '../deps.ts';
 import { stale, untilSettled, type Attempt } from './fresh-state.ts';
 
-export type DoorDeps = Pick<Deps, 'locations' | 'parcels' | 'changes' | 'doors' | 'doorTimings' | 'clock' | 'ids' | 'metrics' | 'allocation'>;
+export type DoorDeps = Pick<Deps, 'locations' | 'parcels' | 'changes' | 'doors' | 'doorTimings' | 'clock' | 'ids' | 'metrics' | 'logger' | 'allocation'>;
 
 /** A command to write into a door's shadow, and the slot's record of it. */
 export function prepareCommand(deps: Pick<Deps, 'ids' | 'doorTimings'>, reason: CommandReason, now: Date, parcelId?: string) {
@@ -75,13 +74,13 @@ export async function candidateSlots(
 
 /** After the change is written: clear the ended command's `desired`, send the new one. Both are retried by nobody, so failures are logged. */
 export async function sendDoorEffects(
-  deps: Pick<Deps, 'doors'>,
+  deps: Pick<Deps, 'doors' | 'logger'>,
   effects: { clear?: { door: DoorAddress; commandId: string }; command?: { door: DoorAddress; command: DoorCommand } },
 ): Promise<void> {
   if (effects.clear) {
     // A stale `desired` is harmless (the locker handled or refuses the id): clearing is housekeeping.
     await deps.doors.clear(effects.clear.door, effects.clear.commandId).catch((error: unknown) =>
-      logger.warn('Could not clear a door command', { commandId: effects.clear!.commandId, error: errorName(error) }),
+      deps.logger.warn('Could not clear a door command', { commandId: effects.clear!.commandId, error: errorName(error) }),
     );
   }
   if (effects.command) await deps.doors.command(effects.command.door, effects.command.command);

@@ -8,7 +8,6 @@ import { auditEvent, type Deps } from '../deps.ts';
 import { errorName, prepareCommand, resendCommand, waitingCommand } from './doors.ts';
 import { stale, untilSettled, type Attempt } from './fresh-state.ts';
 import { placeOf } from './parcel-view.ts';
-import { logger } from '#shared/adapters/observability';
 
 export interface PickupResult {
   readonly parcelId: string;
@@ -18,7 +17,7 @@ export interface PickupResult {
   readonly commandId: string;
 }
 
-export type PickupDeps = Pick<Deps, 'parcels' | 'locations' | 'changes' | 'clock' | 'ids' | 'doors' | 'doorTimings'>;
+export type PickupDeps = Pick<Deps, 'parcels' | 'locations' | 'changes' | 'clock' | 'ids' | 'doors' | 'doorTimings' | 'logger'>;
 
 /** The owner's route refuses a locked parcel before comparing codes, so the lock answers right and wrong codes alike. */
 export function refuseWhileLocked(parcel: StoredParcel, now: Date): void {
@@ -58,7 +57,7 @@ export async function startPickup(deps: PickupDeps, actor: Actor, parcel: Stored
   try {
     await deps.doors.command({ locationId: parcel.locationId, lockerId: parcel.lockerId, slotId: parcel.slotId }, command.shadow);
   } catch (error) {
-    logger.warn('Could not command a door for a pickup', { parcelId: parcel.parcelId, error: errorName(error) });
+    deps.logger.warn('Could not command a door for a pickup', { parcelId: parcel.parcelId, error: errorName(error) });
     if (await withdraw(deps, parcel.parcelId, command.record.commandId)) {
       throw new UnavailableError('The locker did not take the command; nothing changed, try again');
     }
@@ -78,7 +77,7 @@ export async function resumePickup(deps: PickupDeps, parcel: StoredParcel): Prom
   const command = waitingCommand(slot, 'PICKUP', deps.clock.now(), parcel.commandId);
   if (!command) throw new ConflictError('INVALID_STATE', 'The parcel is being collected: its door is opening');
   await resendCommand(deps, { locationId: parcel.locationId, lockerId: parcel.lockerId, slotId: parcel.slotId }, command).catch((error: unknown) => {
-    logger.warn('Could not command a door again for a pickup', { parcelId: parcel.parcelId, error: errorName(error) });
+    deps.logger.warn('Could not command a door again for a pickup', { parcelId: parcel.parcelId, error: errorName(error) });
     throw new UnavailableError('The locker did not take the command; try again');
   });
   return { parcelId: parcel.parcelId, status: 'COLLECTING', lockerId: parcel.lockerId, slotId: parcel.slotId, commandId: command.commandId };

@@ -1,4 +1,3 @@
-import { logger } from '#shared/adapters/observability';
 import { timeLeft } from '#shared/deadline';
 import { UnavailableError, UndeliverableError } from '#shared/domain/errors';
 import type { SendLease } from '#shared/ports';
@@ -22,7 +21,7 @@ export type SendOutcome = 'sent' | 'settled-before' | 'undeliverable';
  * again: SNS and SES take no idempotency token, so that is the one way a message can go twice.
  */
 export async function sendOnce(
-  deps: Pick<Deps, 'sent' | 'clock' | 'metrics'>,
+  deps: Pick<Deps, 'sent' | 'clock' | 'metrics' | 'logger'>,
   key: string,
   what: Readonly<Record<string, string>>,
   send: () => Promise<void>,
@@ -33,13 +32,13 @@ export async function sendOnce(
     await send();
   } catch (error) {
     if (error instanceof UndeliverableError) {
-      logger.warn('A message was refused for good and will not be retried', { key, ...what, reason: error.reason });
+      deps.logger.warn('A message was refused for good and will not be retried', { key, ...what, reason: error.reason });
       deps.metrics.count('NotificationUndeliverable');
       await lease.undeliverable(deps.clock.now(), error.reason);
       return 'undeliverable';
     }
     await lease.release().catch((releaseError: unknown) =>
-      logger.warn('Could not give a send back; its retry waits for the lease to lapse', { key, error: errorName(releaseError) }),
+      deps.logger.warn('Could not give a send back; its retry waits for the lease to lapse', { key, error: errorName(releaseError) }),
     );
     throw error;
   }

@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { logger } from '#shared/adapters/observability';
 import { CryptoPickupCodeVault } from '#shared/adapters/pickup-code-vault';
 import type { Contact } from '#shared/domain/contact';
 import { UndeliverableError } from '#shared/domain/errors';
@@ -7,7 +6,7 @@ import type { AuditEvent } from '#shared/domain/events';
 import type { Location } from '#shared/domain/location';
 import type { SendLease, SentLog, StoredParcel } from '#shared/ports';
 import { notifyEvent, type NotifyDeps } from '#shared/use-cases/notify-event';
-import { CountingMetrics, ManualClock } from '../../../helpers/deps.ts';
+import { CountingMetrics, ManualClock, RecordingLogger } from '../../../helpers/deps.ts';
 import { RecordingNotifier } from '../../../helpers/notify.ts';
 
 const code = '4815162342';
@@ -62,6 +61,7 @@ class MemorySentLog implements SentLog {
 let sends: RecordingNotifier;
 let sent: MemorySentLog;
 let metrics: CountingMetrics;
+let logger: RecordingLogger;
 const opened = vi.fn((sealed: string) => vault.open(sealed));
 
 function depsWith(overrides: { parcel?: StoredParcel | undefined; profile?: Contact | undefined } = {}): NotifyDeps {
@@ -77,6 +77,7 @@ function depsWith(overrides: { parcel?: StoredParcel | undefined; profile?: Cont
     publisher: sends,
     clock: new ManualClock(new Date('2026-11-22T10:00:11.000Z')),
     metrics,
+    logger,
   };
 }
 
@@ -84,6 +85,7 @@ beforeEach(() => {
   sends = new RecordingNotifier();
   sent = new MemorySentLog();
   metrics = new CountingMetrics();
+  logger = new RecordingLogger();
   opened.mockClear();
 });
 
@@ -206,10 +208,6 @@ describe('notifyEvent', () => {
 
   it('never logs the code, an address or a message, whatever happens', async () => {
     // Prepare
-    const logged: unknown[] = [];
-    for (const level of ['debug', 'info', 'warn', 'error'] as const) {
-      vi.spyOn(logger, level).mockImplementation((...args: unknown[]) => void logged.push(args));
-    }
     vi.spyOn(sends, 'email').mockRejectedValueOnce(new UndeliverableError('MessageRejected'));
     sends.failNext(1);
 
@@ -218,8 +216,8 @@ describe('notifyEvent', () => {
     await notifyEvent(depsWith(), stored);
 
     // Assess
-    const text = JSON.stringify(logged);
-    expect(logged.length).toBeGreaterThan(0);
+    const text = JSON.stringify(logger.entries);
+    expect(logger.entries.length).toBeGreaterThan(0);
     expect(text).not.toMatch(new RegExp(`${code}|ana@example\\.com|\\+447700900123|Central Station|1 Station Road`));
   });
 });

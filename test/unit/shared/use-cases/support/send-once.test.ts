@@ -3,7 +3,7 @@ import { withDeadline } from '#shared/deadline';
 import { UnavailableError } from '#shared/domain/errors';
 import type { Clock, HeldSend, SendLease, SentLog } from '#shared/ports';
 import { sendOnce } from '#shared/use-cases/support/send-once';
-import { CountingMetrics } from '../../../../helpers/deps.ts';
+import { CountingMetrics, RecordingLogger } from '../../../../helpers/deps.ts';
 
 // Waiting for a lease takes real time, so these tests run on the real clock with leases of a few
 // tens of milliseconds; what they assert does not depend on how long anything took.
@@ -24,7 +24,7 @@ const realClock: Clock = { now: () => new Date() };
 const inMs = (ms: number) => new Date(Date.now() + ms);
 
 function depsWith(sent: SentLog, clock: Clock = realClock) {
-  return { sent, clock, metrics: new CountingMetrics() };
+  return { sent, clock, metrics: new CountingMetrics(), logger: new RecordingLogger() };
 }
 
 describe('sendOnce, for a key held by another sender', () => {
