@@ -278,11 +278,20 @@ async function main() {
 
     // Enough slots that no run ever waits on a free one. Each locker gets a simulated locker, which
     // connects and reports its doors; only an online locker's slots are allocated.
+    // A 503 TRY_AGAIN (DynamoDB Local behind on a busy machine) is safe to repeat: the ids are
+    // given, so a write that landed after all answers 409 the second time.
+    const create = async (path: string, body: unknown) => {
+      for (let attempt = 0; ; attempt++) {
+        const reply = await call('POST', path, admin, body);
+        if (reply.status !== 503 || attempt === 4) return attempt > 0 && reply.status === 409 ? { ...reply, status: 201 } : reply;
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+      }
+    };
     const setup = [];
     for (const locationId of [httpLocation, floorLocation]) {
-      setup.push(await call('POST', '/locations', admin, { locationId, name: locationId, address: 'Loopback 1' }));
+      setup.push(await create('/locations', { locationId, name: locationId, address: 'Loopback 1' }));
       for (let i = 0; i < lockersPerLocation; i++) {
-        setup.push(await call('POST', `/locations/${locationId}/lockers`, admin, { lockerId: `L${i}`, slots: { S: slotsPerLocker } }));
+        setup.push(await create(`/locations/${locationId}/lockers`, { lockerId: `L${i}`, slots: { S: slotsPerLocker } }));
       }
     }
     if (setup.some((response) => response.status !== 201)) throw new Error(`Setup failed: ${JSON.stringify(setup.find((r) => r.status !== 201))}`);
