@@ -578,7 +578,7 @@ export const routeDocs = {
       { code: 'SLOT_NOT_FOUND', when: 'no such locker or slot' },
       { code: 'LOCKER_OFFLINE', when: 'the locker is not connected: its doors cannot open now' },
       { code: 'DOOR_BUSY', when: 'the door is already executing another command' },
-      { code: 'TRY_AGAIN', when: slotKeptChanging },
+      { code: 'TRY_AGAIN', when: `${slotKeptChanging}, or the locker did not take the door command (it was taken back)` },
     ],
   },
   'kiosk-pickup': {

@@ -758,6 +758,37 @@ describe('maintenance', () => {
     expect((await slotAt(deps, door)).command?.commandId).toBe(first.commandId);
   });
 
+  it('answers TRY_AGAIN when the command cannot be written, and takes the command back at once', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 1 });
+    const door = { locationId, lockerId: 'A', slotId: '01' };
+    const before = await slotAt(deps, door);
+    deps.doors.failNextCommand = true;
+
+    // Act
+    const attempt = openSlot(deps, actors.admin, door);
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ name: 'UnavailableError', code: 'TRY_AGAIN' });
+    const slot = await slotAt(deps, door);
+    expect({ command: slot.command, deadline: slot.deadline, service: slot.service, occupancy: slot.occupancy }).toEqual({
+      command: undefined,
+      deadline: undefined,
+      service: before.service,
+      occupancy: before.occupancy,
+    });
+    expect(slot.lastCommand).toMatchObject({ reason: 'MAINTENANCE', outcome: 'FAILED' });
+    const events = (await locationEvents(deps, locationId)).filter((event) => String(event.type).startsWith('DOOR_COMMAND'));
+    expect(events.map((event) => [event.type, event.commandId]).sort()).toEqual([
+      ['DOOR_COMMANDED', slot.lastCommand!.commandId],
+      ['DOOR_COMMAND_WITHDRAWN', slot.lastCommand!.commandId],
+    ]);
+    expect(await deps.locations.freeCounts(locationId)).toEqual({ S: 1, M: 0, L: 0 });
+    const again = await openSlot(deps, actors.admin, door);
+    expect(commandsFor(deps, 'MAINTENANCE')).toEqual([{ door, commandId: again.commandId }]);
+  });
+
   it('refuses a door of an offline locker with LOCKER_OFFLINE', async () => {
     // Prepare
     const deps = buildDeps(table);
