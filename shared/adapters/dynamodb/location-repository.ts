@@ -8,12 +8,13 @@ import { failedAt, transact } from './client.ts';
 import type { PageCursors } from './cursor.ts';
 import { eventParts } from './entities/event.ts';
 import { locationEntity, locationKey, locationParts, locationPartition, toLocation } from './entities/location.ts';
-import { lockerKey, lockerParts, lockerSortKeyPrefix, toLocker } from './entities/locker.ts';
+import { lockerEntity, lockerKey, lockerParts, lockerSortKeyPrefix, lockersOfLocationsRange, toLocker } from './entities/locker.ts';
 import {
   freeSlotPartition,
   locationFreePartition,
   locationFreeRange,
   locationFreeShardOf,
+  lockerOfFreeSlot,
   slotParts,
   slotQueries,
   slotsOfLockerPrefix,
@@ -82,45 +83,57 @@ export class DynamoLocationRepository implements LocationRepository {
     return items.map(toLocker);
   }
 
+  /** Free slots of the location's online lockers: a store skips the doors of offline ones, so they are not free to anyone. */
   async freeCounts(locationId: string): Promise<FreeCounts> {
-    const items = await this.queryAll({
-      IndexName: indexes.freeSlots.indexName,
-      KeyConditionExpression: 'freeSlotPk = :pk',
-      ExpressionAttributeValues: { ':pk': freeSlotPartition(locationId) },
-    });
+    const [items, lockers] = await Promise.all([
+      this.queryAll({
+        IndexName: indexes.freeSlots.indexName,
+        KeyConditionExpression: 'freeSlotPk = :pk',
+        ExpressionAttributeValues: { ':pk': freeSlotPartition(locationId) },
+      }),
+      this.lockers(locationId),
+    ]);
+    const online = new Set(lockers.filter((locker) => locker.online).map((locker) => locker.lockerId));
     const counts: FreeCounts = { S: 0, M: 0, L: 0 };
     for (const item of items) {
       const size = slotSizes.find((s) => s === item.size);
-      if (size) counts[size] += 1;
+      if (size && online.has(lockerOfFreeSlot(item))) counts[size] += 1;
     }
     return counts;
   }
 
   /**
-   * Free counts of many locations with one range read per shard that holds one of them, however
-   * many they are: the read spans the ids from the first to the last, so it is cheapest when they
-   * are contiguous in id order, as a page of `list` is; locations between them not asked for are
-   * read and ignored.
+   * Free counts of many locations with one range read per shard that holds one of them, and one of
+   * their lockers (to skip the doors of offline ones, as a store does), however many they are: the
+   * reads span the ids from the first to the last, so they are cheapest when contiguous in id
+   * order, as a page of `list` is; locations between them not asked for are read and ignored.
    */
   async freeCountsOf(locationIds: readonly string[]): Promise<Map<string, FreeCounts>> {
     const counts = new Map(locationIds.map((locationId): [string, FreeCounts] => [locationId, { S: 0, M: 0, L: 0 }]));
     if (locationIds.length === 0) return counts;
     const sorted = [...locationIds].sort();
     const { from, to } = locationFreeRange(sorted[0]!, sorted.at(-1)!);
+    const lockersRange = lockersOfLocationsRange(sorted[0]!, sorted.at(-1)!);
     const shards = [...new Set(locationIds.map(locationFreeShardOf))];
-    const items = await Promise.all(
-      shards.map((shard) =>
+    const [lockers, ...items] = await Promise.all([
+      this.queryAll({
+        IndexName: indexes.entitiesByType.indexName,
+        KeyConditionExpression: 'entityTypePk = :type AND entityTypeSk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':type': lockerEntity, ':from': lockersRange.from, ':to': lockersRange.to },
+      }),
+      ...shards.map((shard) =>
         this.queryAll({
           IndexName: indexes.freeSlotsByLocation.indexName,
           KeyConditionExpression: 'locationFreePk = :pk AND locationFreeSk BETWEEN :from AND :to',
           ExpressionAttributeValues: { ':pk': locationFreePartition(shard), ':from': from, ':to': to },
         }),
       ),
-    );
+    ]);
+    const online = new Set(lockers!.map(toLocker).filter((locker) => locker.online).map((locker) => `${locker.locationId}#${locker.lockerId}`));
     for (const item of items.flat()) {
       const size = slotSizes.find((s) => s === item.size);
       const location = counts.get(String(item.locationId));
-      if (size && location) location[size] += 1;
+      if (size && location && online.has(`${String(item.locationId)}#${lockerOfFreeSlot(item)}`)) location[size] += 1;
     }
     return counts;
   }

@@ -92,12 +92,24 @@ export async function candidateSlots(
   size: SlotSize,
   exclude?: DoorAddress,
 ): Promise<SlotAddress[]> {
+  return (await fittingSlots(deps, locationId, size, exclude)).candidates;
+}
+
+/**
+ * As `candidateSlots`, with the number of free fitting slots skipped because their locker is
+ * offline: a store that finds only those is told the locker is offline, not that the location is full.
+ */
+export async function fittingSlots(
+  deps: Pick<Deps, 'locations' | 'parcels' | 'allocation'>,
+  locationId: string,
+  size: SlotSize,
+  exclude?: DoorAddress,
+): Promise<{ candidates: SlotAddress[]; offline: number }> {
   const [free, lockers] = await Promise.all([deps.parcels.findFreeSlots(locationId, size), deps.locations.lockers(locationId)]);
   const online = new Set(lockers.filter((locker) => locker.online).map((locker) => locker.lockerId));
-  const usable = free.filter(
-    (slot) => online.has(slot.lockerId) && !(exclude && slot.lockerId === exclude.lockerId && slot.slotId === exclude.slotId),
-  );
-  return spreadAmongEquals(deps.allocation(size, usable), Math.random);
+  const fitting = free.filter((slot) => !(exclude && slot.lockerId === exclude.lockerId && slot.slotId === exclude.slotId));
+  const usable = fitting.filter((slot) => online.has(slot.lockerId));
+  return { candidates: spreadAmongEquals(deps.allocation(size, usable), Math.random), offline: fitting.length - usable.length };
 }
 
 /** After the change is written: clear the ended command's `desired`, send the new one. Both are retried by nobody, so failures are logged. */

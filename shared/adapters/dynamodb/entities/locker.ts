@@ -14,6 +14,13 @@ export const lockerEntity = 'LOCKER';
 export const lockerKey = (locationId: string, lockerId: string) => ({ PK: `LOC#${locationId}`, SK: `LOCKER#${lockerId}` });
 export const lockerSortKeyPrefix = 'LOCKER#';
 
+/**
+ * Sort-key bounds on the entities-by-type index covering every locker of the locations from
+ * `first` to `last` (in id order): ids never contain `#`, which sorts below every character an id
+ * may hold, so no other location's lockers fall between two of theirs.
+ */
+export const lockersOfLocationsRange = (first: string, last: string) => ({ from: `${first}#`, to: `${last}#\uffff` });
+
 export function lockerItem(locker: Locker): Record<string, unknown> {
   return {
     ...lockerKey(locker.locationId, locker.lockerId),

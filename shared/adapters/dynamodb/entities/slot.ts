@@ -37,6 +37,12 @@ export const locationFreeShardOf = (locationId: string) => shardOf(locationId, l
  */
 export const locationFreeRange = (first: string, last: string) => ({ from: `${first}#`, to: `${last}#\uffff` });
 
+/** The locker of an item read from either free-slot index, whose keys end `#<locker>#<slot>`. */
+export function lockerOfFreeSlot(item: Record<string, unknown>): string {
+  const key = String(item.freeSlotSk ?? item.locationFreeSk ?? '');
+  return key.split('#').at(-2) ?? '';
+}
+
 export const deadlineShards = 4;
 export const deadlinePartition = (shard: number) => `DEADLINE#${shard}`;
 
