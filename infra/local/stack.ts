@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ulid } from 'ulid';
+import { httpSettings, observabilitySettings, pickupCodeSecretConfig, sdkSettings, serviceSettings } from '#shared/config';
 import { iotFunctions, ruleSql, scheduledFunctions, streamFunctions } from '#shared/manifest';
 import { exportSigningKeys, issueToken, useSigningKeys } from './auth.ts';
 import type { TokenRequest } from './auth.ts';
@@ -118,6 +119,7 @@ const localTopics = { parcelEvents: 'parcel-events', operatorAlerts: 'operator-a
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const mode = options.mode ?? 'source';
+  refuseInvalidSettings(options, mode);
   const cleanup: (() => Promise<unknown>)[] = [];
   const log = options.log ?? ((line: string) => console.log(`[local-stack] ${line}`));
   const secrets = options.dataDirectory === undefined ? undefined : await keptSecrets(options.dataDirectory);
@@ -350,6 +352,24 @@ function configureProcessEnvironment(
     EMAIL_SENDER: process.env.EMAIL_SENDER ?? localEmailSender,
     ...settingsEnvironment(options),
   });
+}
+
+/**
+ * Settings the functions would refuse stop the stack before anything starts: otherwise it serves,
+ * and every request answers 500. Read with the functions' own readers, so the ranges cannot drift.
+ * In assembly mode the shell reaches the functions only through the options.
+ */
+function refuseInvalidSettings(options: LocalStackOptions, mode: 'source' | 'assembly'): void {
+  const env = { ...(mode === 'source' ? process.env : {}), ...settingsEnvironment(options) };
+  try {
+    serviceSettings(env);
+    sdkSettings(env);
+    httpSettings(env);
+    observabilitySettings(env);
+    if (env.PICKUP_CODE_SECRET !== undefined) pickupCodeSecretConfig(env);
+  } catch (error) {
+    throw new Error(`Not starting: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
 }
 
 /** The door timings and kiosk budget given to the stack, as the functions' variables; nothing when none was given. */
