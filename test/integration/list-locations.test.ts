@@ -92,6 +92,17 @@ describe('listing locations', () => {
     expect({ small: small.items.length, large: large.items.length }).toEqual({ small: 5, large: 30 });
   });
 
+  it('answers TRY_AGAIN while the table does not exist, as after DynamoDB Local restarted in memory', async () => {
+    // Prepare
+    const deps = buildDeps({ ...table, tableName: `missing-${Date.now()}` });
+
+    // Act
+    const attempt = listLocations(deps, { limit: 5 });
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ name: 'UnavailableError', code: 'TRY_AGAIN' });
+  });
+
   it('refuses a cursor that is not from this listing', async () => {
     // Prepare
     const deps = buildDeps(table);
