@@ -14,7 +14,7 @@ import { startSchedules, type ScheduleRule } from './eventbridge-schedules.ts';
 import { startIotRules, type TopicRule } from './iot-rules.ts';
 import { startLockerFleet, type LockerFleet } from './iot/locker-fleet.ts';
 import { startIotLocal, type IotLocal } from './iot/start.ts';
-import { localAccountId, localRegion, sourceRuntime, type LambdaRuntime } from './lambda/runtime.ts';
+import { loadFromSource, localAccountId, localRegion, sourceRuntime, type LambdaRuntime } from './lambda/runtime.ts';
 import { workerRuntime, type ColdStart } from './lambda/workers.ts';
 import { randomSecret, readLocalSecrets, readShadows, shadowKeeper, writeLocalSecrets, type LocalSecrets } from './local-data.ts';
 import { localRoutes } from './local-routes.ts';
@@ -38,7 +38,7 @@ export interface LocalStackOptions {
   readonly dynamoEndpoint?: string;
   /** The longest a schedule waits between runs locally. */
   readonly scheduleIntervalMs?: number;
-  /** Where the functions' log lines go in assembly mode; defaults to stdout, prefixed with the function. */
+  /** Where the functions' log lines go, in either mode; defaults to stdout, each line prefixed with its function. */
   readonly functionLog?: (functionName: string, line: string) => void;
   /** The IoT Data Plane endpoint's port; 0 (the default) picks a free one. */
   readonly iotHttpPort?: number;
@@ -312,7 +312,7 @@ async function sourceWiring(
   const ensureTable = (endpoint: string) => createTable(endpoint, tableName);
   await ensureTable(dynamoEndpoint);
   configureProcessEnvironment(options, dynamoEndpoint, tableName, iot, notify, secrets);
-  const lambda = sourceRuntime();
+  const lambda = sourceRuntime(loadFromSource, options.functionLog);
   return {
     lambda,
     ensureTable,
