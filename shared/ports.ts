@@ -79,8 +79,9 @@ export interface LocationRepository {
   /** One page of locations, in id order. @throws ValidationError for a cursor not from this listing */
   list(page: PageRequest): Promise<Page<Location>>;
   layout(locationId: string): Promise<LocationLayout>;
+  /** FREE slots per size in the location's online lockers (a store skips offline ones). */
   freeCounts(locationId: string): Promise<FreeCounts>;
-  /** Free counts of several locations in a fixed number of reads, whatever their number (every one asked for is in the map). */
+  /** Free counts (as `freeCounts`) of several locations in a fixed number of reads, whatever their number (every one asked for is in the map). */
   freeCountsOf(locationIds: readonly string[]): Promise<Map<string, FreeCounts>>;
   /** Slots a store may claim at a location, of `size` or larger, best fit first (a bounded number of them). */
   findFreeSlots(locationId: string, size: SlotSize): Promise<SlotAddress[]>;

@@ -189,7 +189,11 @@ const slotStatus = component(
 );
 const parcelStatus = component('ParcelStatus', z.enum(parcelStatuses));
 
-const freeCounts = component('FreeCounts', z.object({ S: count(), M: count(), L: count() }), 'FREE slots per size (see SlotStatus).');
+const freeCounts = component(
+  'FreeCounts',
+  z.object({ S: count(), M: count(), L: count() }),
+  'FREE slots per size (see SlotStatus) in lockers that are online: a store skips the doors of an offline locker.',
+);
 
 const location = component(
   'Location',
@@ -282,6 +286,8 @@ const addedLocker = component(
   z.object({
     locationId: z.string(),
     lockerId: z.string(),
+    thingName: described(z.string(), 'The AWS IoT thing the locker connects as, `<locationId>:<lockerId>` (docs/door-contract.md).'),
+    online: described(z.boolean(), 'False: a new locker is offline, and no store uses its doors, until its hardware connects (see Locker).'),
     slots: z.array(z.object({ slotId: z.string(), size, status: slotStatus })),
   }),
 );
@@ -620,7 +626,7 @@ export const routeDocs = {
       { code: 'SLOT_NOT_FOUND', when: 'no such locker or slot' },
       { code: 'LOCKER_OFFLINE', when: 'the locker is not connected: its doors cannot open now' },
       { code: 'DOOR_BUSY', when: 'the door is already executing another command' },
-      { code: 'TRY_AGAIN', when: slotKeptChanging },
+      { code: 'TRY_AGAIN', when: `${slotKeptChanging}, or the locker did not take the door command (it was taken back)` },
     ],
   },
   'kiosk-pickup': {
@@ -645,7 +651,7 @@ export const routeDocs = {
   'store-parcel': {
     tag: 'parcels',
     description:
-      'Allocates the best-fitting free slot at the location (the smallest size that fits) in a locker that is online, claims it atomically with the parcel DEPOSITING, and commands its door open (reason DEPOSIT); the pickup code is never in this response. When the door has opened and then closed and locked, the parcel is STORED and its pickup window starts. Should the door jam or not open in time, that slot goes out of service and the parcel moves to another free fitting slot at the location with a new command (`GET /parcels/{parcelId}` shows the new slot); with none left the parcel ends DEPOSIT_FAILED. With an `Idempotency-Key`, repeating the request with the same body returns the same parcel (its current state) and never claims a second slot; a refusal (409 `NO_SLOT_AVAILABLE` or `PARCEL_EXISTS`) answers for the key for a minute, so copies of one request in flight together all get it, and after that the key may be tried again; the same key with a different body is a 409. The id is generated unless given. `recipient` is how to tell the recipient (an email, an E.164 phone or both) while they have no profile of their own (`PUT /me`); it is kept on the parcel and shown only to the recipient, this carrier and admins.',
+      'Allocates the best-fitting free slot at the location (the smallest size that fits) in a locker that is online, claims it atomically with the parcel DEPOSITING, and commands its door open (reason DEPOSIT); the pickup code is never in this response. When the door has opened and then closed and locked, the parcel is STORED and its pickup window starts. Should the door jam or not open in time, that slot goes out of service and the parcel moves to another free fitting slot at the location with a new command (`GET /parcels/{parcelId}` shows the new slot); with none left the parcel ends DEPOSIT_FAILED. With an `Idempotency-Key`, repeating the request with the same body returns the same parcel (its current state) and never claims a second slot; a refusal (409 `NO_SLOT_AVAILABLE`, `LOCKER_OFFLINE` or `PARCEL_EXISTS`) answers for the key for a minute, so copies of one request in flight together all get it, and after that the key may be tried again; the same key with a different body is a 409. The id is generated unless given. `recipient` is how to tell the recipient (an email, an E.164 phone or both) while they have no profile of their own (`PUT /me`); it is kept on the parcel and shown only to the recipient, this carrier and admins.',
     parameters: {
       'idempotency-key':
         'Makes the store safe to retry, also after a 503 `TRY_AGAIN` whose write landed late and when retries race each other: the same key with the same body returns the one parcel it created, for 24 hours. Keys are per carrier.',
@@ -657,7 +663,8 @@ export const routeDocs = {
     },
     refusals: [
       { code: 'LOCATION_NOT_FOUND', when: 'no such location' },
-      { code: 'NO_SLOT_AVAILABLE', when: 'no free slot of a fitting size in an online locker at the location' },
+      { code: 'NO_SLOT_AVAILABLE', when: 'no free slot of a fitting size at the location' },
+      { code: 'LOCKER_OFFLINE', when: 'free slots of a fitting size are left, but only in lockers that are offline: their doors cannot open now' },
       { code: 'PARCEL_EXISTS', when: 'a parcel with this `parcelId` exists' },
       { code: 'IDEMPOTENCY_KEY_REUSED', when: 'this `Idempotency-Key` was used with a different body (`recipient` included)' },
       { code: 'VALIDATION_ERROR', when: '`recipient` is empty, or its email or phone (E.164) is malformed' },

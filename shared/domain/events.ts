@@ -26,6 +26,8 @@ export type EventType =
   | 'PARCEL_COLLECTING'
   | 'PARCEL_PICKUP_FAILED'
   | 'DOOR_COMMANDED'
+  // A command without a parcel (MAINTENANCE) that its door never took, taken back at once.
+  | 'DOOR_COMMAND_WITHDRAWN'
   | 'DOOR_REPORTED'
   | 'DOOR_OPENED_LATE'
   | 'SLOT_FAULT'

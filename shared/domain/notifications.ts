@@ -45,6 +45,7 @@ const routes: Record<EventType, Route> = {
   LOCKER_ONLINE: { integrators: false },
   LOCKER_OFFLINE: { integrators: false },
   DOOR_COMMANDED: { integrators: false },
+  DOOR_COMMAND_WITHDRAWN: { integrators: false },
   DOOR_REPORTED: { integrators: false },
   LOCATION_CREATED: { integrators: false },
   LOCKER_ADDED: { integrators: false },

@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError } from '#shared/domain/errors';
 import type { SlotAddress, SlotSize } from '#shared/domain/slot';
 import type { StoredParcel } from '#shared/ports';
 import { auditEvent, type Deps } from './deps.ts';
-import { candidateSlots, errorName, prepareCommand, resendCommand, sendDoorEffects, waitingCommand } from './support/doors.ts';
+import { errorName, fittingSlots, prepareCommand, resendCommand, sendDoorEffects, waitingCommand } from './support/doors.ts';
 import { pause } from './support/fresh-state.ts';
 
 export interface StoreParcelInput {
@@ -42,7 +42,7 @@ const idempotencyHours = 24;
  */
 const refusalStandsMs = 60_000;
 
-type RefusalCode = 'PARCEL_EXISTS' | 'NO_SLOT_AVAILABLE';
+type RefusalCode = 'PARCEL_EXISTS' | 'NO_SLOT_AVAILABLE' | 'LOCKER_OFFLINE';
 
 /**
  * Primary course:
@@ -55,7 +55,8 @@ type RefusalCode = 'PARCEL_EXISTS' | 'NO_SLOT_AVAILABLE';
  *    command, the DEPOSITING parcel (with the recipient's contact), its pickup-code index entry, the
  *    idempotency record and the event.
  * 5. On a lost race, try the next candidate; on a code collision, draw another code; when no
- *    candidate is left, NO_SLOT_AVAILABLE.
+ *    candidate is left, NO_SLOT_AVAILABLE, or LOCKER_OFFLINE when free fitting slots are left but
+ *    only in offline lockers (the location is not full: its doors cannot open now).
  * 6. Command the door open (DEPOSIT). The parcel becomes STORED when the door has opened and then
  *    closed and locked (settleDoor); its pickup window starts then.
  * The pickup code is never returned here: only the recipient sees it.
@@ -78,8 +79,10 @@ export async function storeParcel(
 
   const parcelId = input.parcelId ?? deps.ids.next();
   let attempts = 0;
+  let onlyOffline = false;
   for (let query = 0; query < maxCandidateQueries && attempts < maxClaimAttempts; query++) {
-    const candidates = await candidateSlots(deps, input.locationId, input.size);
+    const { candidates, offline } = await fittingSlots(deps, input.locationId, input.size);
+    onlyOffline = candidates.length === 0 && offline > 0;
     if (candidates.length === 0) break;
     for (const slot of candidates) {
       if (attempts >= maxClaimAttempts) break;
@@ -91,6 +94,7 @@ export async function storeParcel(
       return outcome;
     }
   }
+  if (onlyOffline) return refuse('LOCKER_OFFLINE', 'Every free slot of a fitting size here is in an offline locker: its doors cannot open now');
   return refuse('NO_SLOT_AVAILABLE', 'No free slot of a fitting size at this location');
 
   /**

@@ -50,7 +50,7 @@ describe('locations, lockers and slots', () => {
     expect({ status: reply.status, body: reply.body }).toEqual({ status: 403, body: errorBody('FORBIDDEN') });
   });
 
-  it('adds a locker whose slots are all FREE', async () => {
+  it('adds a locker whose slots are all FREE, offline until its hardware connects as the thing it names', async () => {
     // Prepare
     const { admin } = await actors();
     const { locationId } = await locationWithLocker(admin);
@@ -65,6 +65,8 @@ describe('locations, lockers and slots', () => {
       body: {
         locationId,
         lockerId,
+        thingName: `${locationId}:${lockerId}`,
+        online: false,
         slots: [
           { slotId: '01', size: 'S', status: 'FREE' },
           { slotId: '02', size: 'L', status: 'FREE' },

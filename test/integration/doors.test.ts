@@ -4,6 +4,7 @@ import { parcelKey } from '#shared/adapters/dynamodb/entities/parcel';
 import { doorShadowName, thingNameOf, type DoorReport } from '#shared/domain/door';
 import { doorTimeouts } from '#shared/use-cases/door-timeouts';
 import { expireParcels } from '#shared/use-cases/expire-parcels';
+import { getLocation } from '#shared/use-cases/get-location';
 import { getParcel } from '#shared/use-cases/get-parcel';
 import { kioskPickup } from '#shared/use-cases/kiosk-pickup';
 import { openSlot } from '#shared/use-cases/open-slot';
@@ -706,17 +707,55 @@ describe('offline lockers', () => {
     expect(commandsFor(deps, 'DEPOSIT')).toEqual([{ door: doorOf(depositing), commandId: depositing.commandId }]);
   });
 
-  it('answer NO_SLOT_AVAILABLE when every fitting slot is in an offline locker', async () => {
-    // Prepare
+  it('answer LOCKER_OFFLINE, not NO_SLOT_AVAILABLE, when every fitting free slot is in an offline locker', async () => {
+    // Prepare: the online locker B is full, the offline locker A has free doors.
     const deps = buildDeps(table);
     const { locationId } = await givenLocation(deps, { S: 2 }, { online: false });
+    await givenLocker(deps, locationId, 'B', { S: 1 });
+    await storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' });
 
     // Act
     const attempt = storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' });
 
     // Assess
+    await expect(attempt).rejects.toMatchObject({ name: 'ConflictError', code: 'LOCKER_OFFLINE' });
+    expect(commandsFor(deps, 'DEPOSIT').map(({ door }) => door.lockerId)).toEqual(['B']);
+  });
+
+  it('answer NO_SLOT_AVAILABLE when no fitting free slot is left, online or not', async () => {
+    // Prepare: the offline locker A has only small doors; the medium one of B is taken.
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 2 }, { online: false });
+    await givenLocker(deps, locationId, 'B', { M: 1 });
+    await storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'M' });
+
+    // Act
+    const attempt = storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'M' });
+
+    // Assess
     await expect(attempt).rejects.toMatchObject({ code: 'NO_SLOT_AVAILABLE' });
-    expect(deps.doors.commands).toEqual([]);
+  });
+
+  it('count no free slots in offline lockers, in the location, the listing and the free counts alike', async () => {
+    // Prepare: A (offline) has two small doors, B (online) one medium.
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 2 }, { online: false });
+    await givenLocker(deps, locationId, 'B', { M: 1 });
+
+    // Act
+    const viewed = await getLocation(deps, actors.customer, locationId);
+    const listed = (await deps.locations.freeCountsOf([locationId])).get(locationId);
+    const counted = await deps.locations.freeCounts(locationId);
+    await presence(deps, { locationId, lockerId: 'A' }, true, 1);
+    const whenBack = await getLocation(deps, actors.customer, locationId);
+
+    // Assess
+    expect({ viewed: viewed.freeSlots, listed, counted }).toEqual({
+      viewed: { S: 0, M: 1, L: 0 },
+      listed: { S: 0, M: 1, L: 0 },
+      counted: { S: 0, M: 1, L: 0 },
+    });
+    expect(whenBack.freeSlots).toEqual({ S: 2, M: 1, L: 0 });
   });
 
   it('answer a pickup with LOCKER_OFFLINE and change nothing', async () => {
@@ -813,6 +852,37 @@ describe('maintenance', () => {
     expect(again).toEqual(first);
     expect(commandsFor(deps, 'MAINTENANCE').map(({ commandId }) => commandId)).toEqual([first.commandId, first.commandId]);
     expect((await slotAt(deps, door)).command?.commandId).toBe(first.commandId);
+  });
+
+  it('answers TRY_AGAIN when the command cannot be written, and takes the command back at once', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 1 });
+    const door = { locationId, lockerId: 'A', slotId: '01' };
+    const before = await slotAt(deps, door);
+    deps.doors.failNextCommand = true;
+
+    // Act
+    const attempt = openSlot(deps, actors.admin, door);
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ name: 'UnavailableError', code: 'TRY_AGAIN' });
+    const slot = await slotAt(deps, door);
+    expect({ command: slot.command, deadline: slot.deadline, service: slot.service, occupancy: slot.occupancy }).toEqual({
+      command: undefined,
+      deadline: undefined,
+      service: before.service,
+      occupancy: before.occupancy,
+    });
+    expect(slot.lastCommand).toMatchObject({ reason: 'MAINTENANCE', outcome: 'FAILED' });
+    const events = (await locationEvents(deps, locationId)).filter((event) => String(event.type).startsWith('DOOR_COMMAND'));
+    expect(events.map((event) => [event.type, event.commandId]).sort()).toEqual([
+      ['DOOR_COMMANDED', slot.lastCommand!.commandId],
+      ['DOOR_COMMAND_WITHDRAWN', slot.lastCommand!.commandId],
+    ]);
+    expect(await deps.locations.freeCounts(locationId)).toEqual({ S: 1, M: 0, L: 0 });
+    const again = await openSlot(deps, actors.admin, door);
+    expect(commandsFor(deps, 'MAINTENANCE')).toEqual([{ door, commandId: again.commandId }]);
   });
 
   it('refuses a door of an offline locker with LOCKER_OFFLINE', async () => {

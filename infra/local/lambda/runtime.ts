@@ -138,23 +138,66 @@ export const loadFromSource: HandlerLoader = (functionName) => {
   return loaded;
 };
 
+/** Where a function's log lines go: a line at a time, under the function's name. */
+export type FunctionLog = (functionName: string, line: string) => void;
+
+/** The default of both runtimes: stdout, each line prefixed with its function, as `[notify] …`. */
+export const prefixedLog: FunctionLog = (name, line) => writeStdout(`[${name}] ${line}\n`);
+
+const invocationLog = Symbol('locker.local.invocationLog');
+let writeStdout: (text: string) => boolean = (text) => process.stdout.write(text);
+
+/**
+ * In Lambda each function writes to its own log stream. Here they share this process's stdout and
+ * stderr, so whatever an invocation writes (Powertools' lines, a console call) is taken, inside its
+ * InvokeStore context, to its own function's log; anything written outside an invocation is left as is.
+ */
+function captureInvocationOutput(): void {
+  if (captured) return;
+  captured = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream) as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean;
+    if (stream === process.stdout) writeStdout = (text) => write(text);
+    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      const log = invokeStore.hasContext() ? invokeStore.get<(line: string) => void>(invocationLog) : undefined;
+      // A log that itself writes to stdout (a test's, a console call) must reach the stream.
+      if (log === undefined || forwarding) return write(chunk, ...rest);
+      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      forwarding = true;
+      try {
+        for (const line of text.replace(/\n$/, '').split('\n')) log(line);
+      } finally {
+        forwarding = false;
+      }
+      const callback = rest.find((argument) => typeof argument === 'function') as (() => void) | undefined;
+      callback?.();
+      return true;
+    }) as typeof stream.write;
+  }
+}
+let captured = false;
+let forwarding = false;
+
 /**
  * Every function in this process, from source. Invocations run concurrently, each inside its own
  * InvokeStore context, as Lambda's runtime does in multi-concurrency mode, so Powertools keeps each
- * invocation's logger keys and metrics apart. The process's environment must hold what every
- * function reads (the local stack sets it).
+ * invocation's logger keys and metrics apart, and each one's output goes to `log` under its own
+ * function's name, as in assembly mode (workers.ts). The Lambda context names the function as the
+ * assembly does (its manifest name). The process's environment must hold what every function reads
+ * (the local stack sets it).
  */
-export function sourceRuntime(load: HandlerLoader = loadFromSource): LambdaRuntime {
+export function sourceRuntime(load: HandlerLoader = loadFromSource, log: FunctionLog = prefixedLog): LambdaRuntime {
   assertConcurrentStore();
   // Once per process, as the functions' clock is: the stand-ins and the tests beside them keep the wall clock.
   if (!dateShifted) shiftDate(clockOffset, () => inFunction.getStore() === true);
   dateShifted = true;
+  captureInvocationOutput();
   return {
     invoke: async (functionName, event, options = {}) => {
       const handler = await load(functionName);
       const awsRequestId = randomUUID();
       const context = lambdaContext({
-        functionName: `locker-service-${functionName}`,
+        functionName,
         awsRequestId,
         deadlineMs: wallClock() + (options.callerTimeoutMs ?? 29_000),
       });
@@ -162,6 +205,7 @@ export function sourceRuntime(load: HandlerLoader = loadFromSource): LambdaRunti
       const scope = {
         [Symbol.for('_AWS_LAMBDA_REQUEST_ID')]: awsRequestId,
         [Symbol.for('_AWS_LAMBDA_X_RAY_TRACE_ID')]: traceHeader(),
+        [invocationLog]: (line: string) => log(functionName, line),
       };
       try {
         const result = await inFunction.run(true, () => invokeStore.run(scope, () => handler(JSON.parse(JSON.stringify(event)) as never, context)));

@@ -22,7 +22,11 @@ export function createDynamoDbClient(config: DynamoDBClientConfig = {}, settings
  * answers an unknown outcome as `UnavailableError`, as in production.
  */
 export function createDocumentClient(client = createDynamoDbClient()): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(keepingDeadline(client, 'The table'), { marshallOptions: { removeUndefinedValues: true } });
+  // A missing table is one being created (again, after DynamoDB Local restarted in memory), never
+  // an answer about an item: try again. (For the shadows, ResourceNotFound is an answer.)
+  return DynamoDBDocumentClient.from(keepingDeadline(client, 'The table', ['ResourceNotFoundException']), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
 }
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];

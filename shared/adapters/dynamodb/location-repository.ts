@@ -9,7 +9,7 @@ import type { PageCursors } from './cursor.ts';
 import { eventParts } from './entities/event.ts';
 import { locationParts, locationQueries } from './entities/location.ts';
 import { lockerParts, lockerQueries } from './entities/locker.ts';
-import { slotParts, slotQueries } from './entities/slot.ts';
+import { countFree, slotParts, slotQueries } from './entities/slot.ts';
 
 /** Locations, their lockers and slots: reads, and the admin writes that create or remove them. */
 export class DynamoLocationRepository implements LocationRepository {
@@ -41,12 +41,20 @@ export class DynamoLocationRepository implements LocationRepository {
     return lockerQueries.ofLocation(this.client, this.tableName, locationId);
   }
 
-  freeCounts(locationId: string): Promise<FreeCounts> {
-    return slotQueries.freeCounts(this.client, this.tableName, locationId);
+  /** Free slots of the location's online lockers: a store skips the doors of offline ones, so they are free to nobody. */
+  async freeCounts(locationId: string): Promise<FreeCounts> {
+    const [doors, lockers] = await Promise.all([slotQueries.freeDoors(this.client, this.tableName, locationId), this.lockers(locationId)]);
+    return countFree(doors, lockers).get(locationId) ?? { S: 0, M: 0, L: 0 };
   }
 
-  freeCountsOf(locationIds: readonly string[]): Promise<Map<string, FreeCounts>> {
-    return slotQueries.freeCountsOf(this.client, this.tableName, locationIds);
+  /** Free counts of many locations (a page of `list`): one range read of their lockers, one per shard of their free slots. */
+  async freeCountsOf(locationIds: readonly string[]): Promise<Map<string, FreeCounts>> {
+    const [doors, lockers] = await Promise.all([
+      slotQueries.freeDoorsOf(this.client, this.tableName, locationIds),
+      lockerQueries.ofLocations(this.client, this.tableName, locationIds),
+    ]);
+    const counts = countFree(doors, lockers);
+    return new Map(locationIds.map((locationId): [string, FreeCounts] => [locationId, counts.get(locationId) ?? { S: 0, M: 0, L: 0 }]));
   }
 
   findFreeSlots(locationId: string, size: SlotSize): Promise<SlotAddress[]> {

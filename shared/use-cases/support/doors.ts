@@ -55,6 +55,33 @@ export async function resendCommand(deps: Pick<Deps, 'doors' | 'locations'>, doo
   if (slot?.command?.commandId !== command.commandId) await deps.doors.clear(door, command.commandId);
 }
 
+/**
+ * Takes back a command without a parcel (MAINTENANCE) that never reached its door: it ends FAILED
+ * with its event, so the slot is free for another command now rather than at its deadline.
+ * @returns false when the door already answered it, or it is no longer the slot's.
+ */
+export async function withdrawCommand(
+  deps: Pick<Deps, 'locations' | 'changes' | 'doors' | 'clock' | 'ids' | 'doorTimings' | 'logger'>,
+  door: DoorAddress,
+  commandId: string,
+): Promise<boolean> {
+  const withdrawn = await untilSettled('The slot', async () => {
+    const slot = await deps.locations.getSlot(door);
+    if (!slot || slot.command?.commandId !== commandId || slot.command.openedVersion !== undefined) return false;
+    const now = deps.clock.now();
+    const { command: active, ...rest } = slot;
+    const { expiresAt: _deadline, ...ended } = active;
+    const outcome = await deps.changes.commit({
+      slots: [{ previous: slot, next: settle({ ...rest, lastCommand: { ...ended, outcome: 'FAILED' } }, deps.doorTimings) }],
+      events: [auditEvent(deps, now, 'system', { type: 'DOOR_COMMAND_WITHDRAWN', ...door, reason: active.reason, commandId })],
+    });
+    return outcome === 'committed' ? true : stale;
+  });
+  // The write that failed may still land (a timeout): clearing `desired` keeps the locker from acting on it.
+  if (withdrawn) await sendDoorEffects(deps, { clear: { door, commandId } });
+  return withdrawn;
+}
+
 const noSlot: Omit<Slot, 'deadline'> = { locationId: '', lockerId: '', slotId: '', size: 'S', occupancy: 'FREE', service: 'IN_SERVICE', version: 0 };
 
 /** Free fitting slots at a location, in lockers that are online, ordered by the allocation strategy. */
@@ -64,12 +91,24 @@ export async function candidateSlots(
   size: SlotSize,
   exclude?: DoorAddress,
 ): Promise<SlotAddress[]> {
+  return (await fittingSlots(deps, locationId, size, exclude)).candidates;
+}
+
+/**
+ * As `candidateSlots`, with the number of free fitting slots skipped because their locker is
+ * offline: a store that finds only those is told the locker is offline, not that the location is full.
+ */
+export async function fittingSlots(
+  deps: Pick<Deps, 'locations' | 'allocation'>,
+  locationId: string,
+  size: SlotSize,
+  exclude?: DoorAddress,
+): Promise<{ candidates: SlotAddress[]; offline: number }> {
   const [free, lockers] = await Promise.all([deps.locations.findFreeSlots(locationId, size), deps.locations.lockers(locationId)]);
   const online = new Set(lockers.filter((locker) => locker.online).map((locker) => locker.lockerId));
-  const usable = free.filter(
-    (slot) => online.has(slot.lockerId) && !(exclude && slot.lockerId === exclude.lockerId && slot.slotId === exclude.slotId),
-  );
-  return spreadAmongEquals(deps.allocation(size, usable), Math.random);
+  const fitting = free.filter((slot) => !(exclude && slot.lockerId === exclude.lockerId && slot.slotId === exclude.slotId));
+  const usable = fitting.filter((slot) => online.has(slot.lockerId));
+  return { candidates: spreadAmongEquals(deps.allocation(size, usable), Math.random), offline: fitting.length - usable.length };
 }
 
 /** After the change is written: clear the ended command's `desired`, send the new one. Both are retried by nobody, so failures are logged. */

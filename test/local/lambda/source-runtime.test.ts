@@ -52,8 +52,8 @@ describe('the source runtime', () => {
       first: [byMessage['first started']?.function_name, byMessage['first finished']?.function_name],
       second: [byMessage['second started']?.function_name, byMessage['second finished']?.function_name],
     }).toEqual({
-      first: ['locker-service-first', 'locker-service-first'],
-      second: ['locker-service-second', 'locker-service-second'],
+      first: ['first', 'first'],
+      second: ['second', 'second'],
     });
     expect(byMessage['first finished']?.function_request_id).toBe(byMessage['first started']?.function_request_id);
     expect(byMessage['second finished']?.function_request_id).toBe(byMessage['second started']?.function_request_id);
@@ -114,5 +114,35 @@ describe('the source runtime', () => {
     // The invocation's deadline is wall-clock time: moving the service's time spends none of it.
     expect(after.left).toBeGreaterThan(20_000);
     expect(Math.abs(Date.now() - performance.timeOrigin - performance.now())).toBeLessThan(1_000);
+  });
+
+  it("takes each invocation's output, Powertools' lines and plain writes alike, to its own function's log, as assembly mode does", async () => {
+    // Prepare: the sweeps run at once in one process.
+    const sweep = (name: string, before: number, after: number): LambdaHandler =>
+      lambdaHandler(async () => {
+        await pause(before);
+        logger.info(`${name} swept`);
+        await pause(after);
+        // What console.log does outside vitest, which replaces the console.
+        process.stdout.write(`${name} says plainly\n`);
+        return name;
+      }) as unknown as LambdaHandler;
+    const functions: Record<string, LambdaHandler> = { 'expire-parcels': sweep('expire-parcels', 5, 40), 'door-timeouts': sweep('door-timeouts', 15, 5) };
+    const logged: [string, string][] = [];
+    const runtime = sourceRuntime(async (name) => functions[name]!, (name, line) => logged.push([name, line]));
+
+    // Act
+    await Promise.all([runtime.invoke('expire-parcels', {}), runtime.invoke('door-timeouts', {})]);
+
+    // Assess
+    const seen = logged.map(([name, line]) =>
+      line.startsWith('{') ? [name, (JSON.parse(line) as { function_name: string; message: string }).function_name, (JSON.parse(line) as { message: string }).message] : [name, line],
+    );
+    expect(seen).toEqual([
+      ['expire-parcels', 'expire-parcels', 'expire-parcels swept'],
+      ['door-timeouts', 'door-timeouts', 'door-timeouts swept'],
+      ['door-timeouts', 'door-timeouts says plainly'],
+      ['expire-parcels', 'expire-parcels says plainly'],
+    ]);
   });
 });

@@ -3,6 +3,7 @@ import { thingNameOf } from '#shared/domain/door';
 import type { LocationLayout, Locker } from '#shared/domain/location';
 import type { Presence } from '#shared/ports';
 import { queryAll, type TransactItem } from '../client.ts';
+import { indexes } from '../table.ts';
 import { locationPartition } from './location.ts';
 import { slotSortKeyPrefix, toSlot } from './slot.ts';
 
@@ -15,6 +16,13 @@ export const lockerEntity = 'LOCKER';
 
 export const lockerSortKeyPrefix = 'LOCKER#';
 export const lockerKey = (locationId: string, lockerId: string) => ({ PK: locationPartition(locationId), SK: `${lockerSortKeyPrefix}${lockerId}` });
+
+/**
+ * Sort-key bounds on the entities-by-type index covering every locker of the locations from
+ * `first` to `last` (in id order): ids never contain `#`, which sorts below every character an id
+ * may hold, so no other location's lockers fall between two of theirs.
+ */
+export const lockersOfLocationsRange = (first: string, last: string) => ({ from: `${first}#`, to: `${last}#\uffff` });
 
 export function lockerItem(locker: Locker): Record<string, unknown> {
   return {
@@ -87,6 +95,23 @@ export const lockerQueries = {
       ExpressionAttributeValues: { ':pk': locationPartition(locationId), ':prefix': lockerSortKeyPrefix },
     });
     return items.map(toLocker);
+  },
+
+  /**
+   * The lockers of many locations with one range read of the entities-by-type index, spanning the
+   * ids from the first to the last (cheapest when contiguous in id order, as a page of locations is).
+   */
+  async ofLocations(client: DynamoDBDocumentClient, tableName: string, locationIds: readonly string[]): Promise<Locker[]> {
+    if (locationIds.length === 0) return [];
+    const asked = new Set(locationIds);
+    const sorted = [...locationIds].sort();
+    const { from, to } = lockersOfLocationsRange(sorted[0]!, sorted.at(-1)!);
+    const items = await queryAll(client, tableName, {
+      IndexName: indexes.entitiesByType.indexName,
+      KeyConditionExpression: 'entityTypePk = :type AND entityTypeSk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':type': lockerEntity, ':from': from, ':to': to },
+    });
+    return items.map(toLocker).filter((locker) => asked.has(locker.locationId));
   },
 
   /** The lockers of a location, each with its slots. */

@@ -1,5 +1,6 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isAllocatable, slotSizes, statusOf, type ActiveCommand, type FreeCounts, type Slot, type SlotAddress, type SlotSize } from '#shared/domain/slot';
+import type { Locker } from '#shared/domain/location';
 import type { DoorAddress } from '#shared/ports';
 import { queryAll, queryShards, type Item, type TransactItem } from '../client.ts';
 import { indexes } from '../table.ts';
@@ -38,6 +39,12 @@ export const locationFreeShardOf = (locationId: string) => shardOf(locationId, l
  * ids' order and no other location's keys fall between two of the page's.
  */
 export const locationFreeRange = (first: string, last: string) => ({ from: `${first}#`, to: `${last}#\uffff` });
+
+/** The locker of an item read from either free-slot index, whose keys end `#<locker>#<slot>`. */
+export function lockerOfFreeSlot(item: Record<string, unknown>): string {
+  const key = String(item.freeSlotSk ?? item.locationFreeSk ?? '');
+  return key.split('#').at(-2) ?? '';
+}
 
 export const deadlineShards = 4;
 export const deadlinePartition = (shard: number) => `DEADLINE#${shard}`;
@@ -135,11 +142,33 @@ export const slotParts = {
 /** How many free candidates one store reads: enough to ride out a burst of concurrent claims. */
 const candidateLimit = 25;
 
-const noneFree = (): FreeCounts => ({ S: 0, M: 0, L: 0 });
+/** A door a store may claim, as the free-slot indexes hold it. */
+export interface FreeDoor {
+  readonly locationId: string;
+  readonly lockerId: string;
+  readonly size: SlotSize;
+}
 
-function addFree(counts: FreeCounts, item: Item): void {
+/** `locationId` for the free-slot index, which does not project it (its partition key names the location). */
+function toFreeDoor(item: Item, locationId = String(item.locationId)): FreeDoor | undefined {
   const size = slotSizes.find((s) => s === item.size);
-  if (size) counts[size] += 1;
+  return size === undefined ? undefined : { locationId, lockerId: lockerOfFreeSlot(item), size };
+}
+
+/**
+ * Free counts per location, counting only the doors of online lockers: a store skips the doors of
+ * offline ones, so they are free to nobody.
+ */
+export function countFree(doors: readonly FreeDoor[], lockers: readonly Pick<Locker, 'locationId' | 'lockerId' | 'online'>[]): Map<string, FreeCounts> {
+  const online = new Set(lockers.filter((locker) => locker.online).map((locker) => `${locker.locationId}#${locker.lockerId}`));
+  const counts = new Map<string, FreeCounts>();
+  for (const door of doors) {
+    if (!online.has(`${door.locationId}#${door.lockerId}`)) continue;
+    const location = counts.get(door.locationId) ?? { S: 0, M: 0, L: 0 };
+    location[door.size] += 1;
+    counts.set(door.locationId, location);
+  }
+  return counts;
 }
 
 export const slotQueries = {
@@ -172,27 +201,25 @@ export const slotQueries = {
     return Items.map((item) => ({ locationId, lockerId: String(item.lockerId), slotId: String(item.slotId), size: item.size as SlotSize }));
   },
 
-  /** How many slots of each size a store may claim at a location. */
-  async freeCounts(client: DynamoDBDocumentClient, tableName: string, locationId: string): Promise<FreeCounts> {
+  /** The doors a store may claim at a location, whatever their locker's presence. */
+  async freeDoors(client: DynamoDBDocumentClient, tableName: string, locationId: string): Promise<FreeDoor[]> {
     const items = await queryAll(client, tableName, {
       IndexName: indexes.freeSlots.indexName,
       KeyConditionExpression: 'freeSlotPk = :pk',
       ExpressionAttributeValues: { ':pk': freeSlotPartition(locationId) },
     });
-    const counts = noneFree();
-    for (const item of items) addFree(counts, item);
-    return counts;
+    return items.flatMap((item) => toFreeDoor(item, locationId) ?? []);
   },
 
   /**
-   * Free counts of many locations with one range read per shard that holds one of them, however
-   * many they are: the read spans the ids from the first to the last, so it is cheapest when they
-   * are contiguous in id order, as a page of locations is; locations between them not asked for
-   * are read and ignored.
+   * The doors a store may claim at many locations, with one range read per shard that holds one of
+   * them, however many they are: the read spans the ids from the first to the last, so it is
+   * cheapest when they are contiguous in id order, as a page of locations is; locations between
+   * them not asked for are read and dropped.
    */
-  async freeCountsOf(client: DynamoDBDocumentClient, tableName: string, locationIds: readonly string[]): Promise<Map<string, FreeCounts>> {
-    const counts = new Map(locationIds.map((locationId): [string, FreeCounts] => [locationId, noneFree()]));
-    if (locationIds.length === 0) return counts;
+  async freeDoorsOf(client: DynamoDBDocumentClient, tableName: string, locationIds: readonly string[]): Promise<FreeDoor[]> {
+    if (locationIds.length === 0) return [];
+    const asked = new Set(locationIds);
     const sorted = [...locationIds].sort();
     const { from, to } = locationFreeRange(sorted[0]!, sorted.at(-1)!);
     const items = await queryShards(client, tableName, {
@@ -203,11 +230,7 @@ export const slotQueries = {
         ExpressionAttributeValues: { ':pk': locationFreePartition(shard), ':from': from, ':to': to },
       }),
     });
-    for (const item of items) {
-      const location = counts.get(String(item.locationId));
-      if (location) addFree(location, item);
-    }
-    return counts;
+    return items.flatMap((item) => toFreeDoor(item) ?? []).filter((door) => asked.has(door.locationId));
   },
 
   /** Slots whose deadline is at or before `now`, over every shard, oldest first. */

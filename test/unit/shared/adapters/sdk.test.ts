@@ -33,6 +33,7 @@ describe('SDK errors whose outcome is unknown', () => {
     ['exceeded throughput', () => sdkError('ProvisionedThroughputExceededException')],
     ['an internal server error', () => sdkError('InternalServerError', { $fault: 'server', $metadata: { httpStatusCode: 500 } })],
     ['an unavailable service', () => sdkError('ServiceUnavailable', { $fault: 'server', $metadata: { httpStatusCode: 503 } })],
+    ['a missing table (DynamoDB Local restarted in memory, the table not created again yet)', () => sdkError('ResourceNotFoundException', { $metadata: { httpStatusCode: 400 } })],
   ])('answer 503 TRY_AGAIN with Retry-After after %s, and never the SDK message', async (_kind, error) => {
     // Prepare
     const client = clientAnswering(() => Promise.reject(error()));
