@@ -46,8 +46,12 @@ export function pickupCodeSecretConfig(env: Env = process.env) {
   return read('the pickup-code vault', pickupCodeSecretSchema, env);
 }
 
-const seconds = (min: number, max: number, fallback: number) =>
-  z._default(z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max)), fallback);
+/** A whole number in a range, refused with the range itself (the local stack shows it to whoever set it). */
+const wholeNumber = (min: number, max: number, fallback: number) => {
+  const range = `must be a whole number from ${min} to ${max}`;
+  return z._default(z.coerce.number({ error: range }).check(z.int(range), z.minimum(min, range), z.maximum(max, range)), fallback);
+};
+const seconds = wholeNumber;
 
 /** Service rules every function may apply; each has a default, so none is required. */
 export function serviceSettings(env: Env = process.env) {
@@ -55,8 +59,8 @@ export function serviceSettings(env: Env = process.env) {
     'the service settings',
     z.object({
       /** `best-fit` (smallest free size that fits) or `first-available`. */
-      ALLOCATION_STRATEGY: z._default(z.enum(['best-fit', 'first-available']), 'best-fit'),
-      DEFAULT_PICKUP_WINDOW_HOURS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(24 * 30)), 72),
+      ALLOCATION_STRATEGY: z._default(z.enum(['best-fit', 'first-available'], { error: 'must be best-fit or first-available' }), 'best-fit'),
+      DEFAULT_PICKUP_WINDOW_HOURS: wholeNumber(1, 24 * 30, 72),
       /** How long a locker may take to open a door before the command fails. */
       DOOR_COMMAND_TIMEOUT_SECONDS: seconds(5, 600, 30),
       /**
@@ -69,22 +73,18 @@ export function serviceSettings(env: Env = process.env) {
        * more than 69 parcels needs it, and tests spend a small budget quickly); higher is not, since
        * the guessing arithmetic in docs/decisions.md holds only up to the policy's figure.
        */
-      KIOSK_ATTEMPTS_PER_WINDOW: z._default(
-        z.coerce.number().check(z.int(), z.minimum(1), z.maximum(kioskAttemptPolicy.attemptsPerWindow)),
-        kioskAttemptPolicy.attemptsPerWindow,
-      ),
+      KIOSK_ATTEMPTS_PER_WINDOW: wholeNumber(1, kioskAttemptPolicy.attemptsPerWindow, kioskAttemptPolicy.attemptsPerWindow),
       /**
        * SMS and emails one phone number or email address may receive per hour, whoever asks. Not
        * the operators' alerts or the `parcel-events` topic: those are not paid per destination.
        */
-      MESSAGES_PER_DESTINATION_HOUR: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(1000)), defaultMessagesPerDestinationHour),
+      MESSAGES_PER_DESTINATION_HOUR: wholeNumber(1, 1000, defaultMessagesPerDestinationHour),
     }),
     env,
   );
 }
 
-const milliseconds = (min: number, max: number, fallback: number) =>
-  z._default(z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max)), fallback);
+const milliseconds = wholeNumber;
 
 /**
  * How long the SDK clients (DynamoDB, IoT data plane, Secrets Manager) wait, and how often they
@@ -98,7 +98,7 @@ export function sdkSettings(env: Env = process.env) {
     z.object({
       SDK_CONNECTION_TIMEOUT_MS: milliseconds(10, 10_000, 1_000),
       SDK_REQUEST_TIMEOUT_MS: milliseconds(10, 30_000, 2_000),
-      SDK_MAX_ATTEMPTS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(10)), 3),
+      SDK_MAX_ATTEMPTS: wholeNumber(1, 10, 3),
     }),
     env,
   );

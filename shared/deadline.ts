@@ -1,10 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { performance } from 'node:perf_hooks';
 import { UnavailableError } from '#shared/domain/errors';
 
 /**
  * The time by which the current invocation must have answered (`performance.now()` milliseconds,
- * which no clock moved by tests or the local stack shifts). It is ambient rather than a port: every
+ * which no clock moved by tests or the local stack shifts; the global `performance`, read at each
+ * call, so unit tests can fake it with their timers). It is ambient rather than a port: every
  * SDK call and every retry loop needs it, and threading it through each use case and adapter would
  * change every signature for a concern none of them decides on. Concurrent invocations in one
  * process (the local runtime) each see their own.

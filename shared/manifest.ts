@@ -32,7 +32,7 @@ export interface Needs {
    */
   readonly doors?: true;
   /**
-   * Tells people and systems (DESIGN.md §7): SMS by SNS `Publish` to a phone number, email by SES
+   * Tells people and systems (docs/architecture.md §7): SMS by SNS `Publish` to a phone number, email by SES
    * v2 from the stage's sender identity, and the `parcel-events` and operators' SNS topics.
    */
   readonly notifier?: true;
@@ -92,16 +92,23 @@ export interface IotFunction<N extends Needs = Needs> {
 }
 
 /**
+ * A Lambda event filter pattern made of exact values only: nested objects ending in the lists of
+ * values a field may hold. Lambda's syntax has more (prefix, anything-but, numeric, `$or`); the
+ * service needs none of it, so the manifest cannot declare it and the local trigger need not play it.
+ */
+export type StreamFilter = { readonly [key: string]: StreamFilter | readonly (string | number | boolean | null)[] };
+
+/**
  * Invoked by the table's DynamoDB stream through an event source mapping. `filter` is the mapping's
- * filter pattern (Lambda's JSON pattern syntax), so only matching records are delivered, and
- * the local stream trigger applies the same pattern.
+ * filter pattern, so only matching records are delivered, and the local stream trigger applies the
+ * same pattern.
  */
 export interface StreamFunction<N extends Needs = Needs> {
   readonly kind: 'streams';
   /** File name under functions/streams/ and the Lambda's logical name. */
   readonly name: string;
   readonly description: string;
-  readonly filter: Readonly<Record<string, unknown>>;
+  readonly filter: StreamFilter;
   readonly batchSize: number;
   /** How long Lambda gathers records before invoking with fewer than `batchSize`. */
   readonly maxBatchingWindowSeconds: number;

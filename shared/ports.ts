@@ -35,6 +35,18 @@ export interface Metrics {
   count(name: MetricName, value?: number): void;
 }
 
+/**
+ * Where use cases report what went wrong without failing the request (a door command that could
+ * not be sent, a message refused for good). Fields are flat values (ids, keys, error names): never
+ * a pickup code, an address or a message's text, and never a whole parcel or request.
+ */
+export interface Logger {
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+export type LogFields = Readonly<Record<string, string | number | boolean>>;
+
 /** Fresh pickup codes from a CSPRNG. */
 export interface CodeGenerator {
   next(): string;
@@ -85,9 +97,12 @@ export interface LocationRepository {
   /** One page of locations, in id order. @throws ValidationError for a cursor not from this listing */
   list(page: PageRequest): Promise<Page<Location>>;
   layout(locationId: string): Promise<LocationLayout>;
+  /** FREE slots per size in the location's online lockers (a store skips offline ones). */
   freeCounts(locationId: string): Promise<FreeCounts>;
-  /** Free counts of several locations in a fixed number of reads, whatever their number (every one asked for is in the map). */
+  /** Free counts (as `freeCounts`) of several locations in a fixed number of reads, whatever their number (every one asked for is in the map). */
   freeCountsOf(locationIds: readonly string[]): Promise<Map<string, FreeCounts>>;
+  /** Slots a store may claim at a location, of `size` or larger, best fit first (a bounded number of them). */
+  findFreeSlots(locationId: string, size: SlotSize): Promise<SlotAddress[]>;
   /** @throws NotFoundError LOCATION_NOT_FOUND, ConflictError LOCKER_EXISTS */
   addLocker(locker: Locker, slots: readonly Slot[], event: AuditEvent): Promise<void>;
   /** @throws NotFoundError LOCKER_NOT_FOUND, ConflictError LOCKER_NOT_EMPTY */
@@ -173,7 +188,6 @@ export interface ChangeWriter {
 }
 
 export interface ParcelRepository {
-  findFreeSlots(locationId: string, size: SlotSize): Promise<SlotAddress[]>;
   get(parcelId: string): Promise<StoredParcel | undefined>;
   findIdempotencyRecord(ownerSub: string, key: string): Promise<IdempotencyRecord | undefined>;
   /** Records a refusal under a key unused (or whose refusal lapsed) at `at`: false when the key has an answer already. */
@@ -271,7 +285,7 @@ export interface EventPublisher {
 }
 
 /**
- * What has been sent, per event and channel (DESIGN.md §7): a redelivered stream record or a
+ * What has been sent, per event and channel (docs/architecture.md §7): a redelivered stream record or a
  * second reminder sweep sends nothing twice.
  */
 export interface SentLog {

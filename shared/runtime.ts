@@ -15,7 +15,7 @@ import { DynamoDestinationQuota } from '#shared/adapters/dynamodb/destination-qu
 import { createIotDataClient, IotShadowDoors } from '#shared/adapters/iot-doors';
 import { createSesClient, createSnsClient, SnsEventPublisher, SnsSesNotifier } from '#shared/adapters/notifier';
 import { ulidIds } from '#shared/adapters/ids';
-import { powertoolsMetrics, tracer } from '#shared/adapters/observability';
+import { powertoolsLogger, powertoolsMetrics, tracer } from '#shared/adapters/observability';
 import { CryptoPickupCodeVault, randomPickupCodes, randomVerificationCodes } from '#shared/adapters/pickup-code-vault';
 import { readSecretString } from '#shared/adapters/secrets';
 import { doorsConfig, notifierConfig, pickupCodeSecretConfig, serviceSettings, tableConfig } from '#shared/config';
@@ -23,7 +23,7 @@ import type { DoorTimings } from '#shared/domain/door';
 import { kioskAttemptPolicy } from '#shared/domain/pickup-code';
 import { defaultMessagesPerDestinationHour } from '#shared/domain/verification';
 import type { Needs, TableAccess } from '#shared/manifest';
-import type { DoorController, EventPublisher, Metrics, Notifier } from '#shared/ports';
+import type { DoorController, EventPublisher, Logger, Metrics, Notifier } from '#shared/ports';
 import type { BasePorts, Deps, DoorPorts, NotifyPorts, TablePorts, VaultPorts } from '#shared/use-cases/deps';
 
 /**
@@ -53,6 +53,7 @@ const portBuilders = {
         kioskAttemptsPerWindow: settings.KIOSK_ATTEMPTS_PER_WINDOW,
         messagesPerDestinationHour: settings.MESSAGES_PER_DESTINATION_HOUR,
         metrics: powertoolsMetrics,
+        logger: powertoolsLogger,
       }),
   },
   table: {
@@ -149,12 +150,14 @@ export function basePorts(settings: {
   readonly kioskAttemptsPerWindow?: number;
   readonly messagesPerDestinationHour?: number;
   readonly metrics: Metrics;
+  readonly logger: Logger;
 }): BasePorts {
   return {
     clock: systemClock,
     ids: ulidIds,
     codes: randomPickupCodes,
     metrics: settings.metrics,
+    logger: settings.logger,
     allocation: allocationStrategies[settings.allocation],
     defaultPickupWindowHours: settings.defaultPickupWindowHours,
     doorTimings: settings.doorTimings,
@@ -183,6 +186,7 @@ export interface Wiring {
   readonly allocation: AllocationStrategyName;
   readonly defaultPickupWindowHours: number;
   readonly metrics: Metrics;
+  readonly logger: Logger;
   readonly doors: DoorController;
   readonly doorTimings: DoorTimings;
   readonly notifier: Notifier;
@@ -201,6 +205,7 @@ export function wireDeps({
   allocation,
   defaultPickupWindowHours,
   metrics,
+  logger,
   doors,
   doorTimings,
   notifier,
@@ -213,6 +218,7 @@ export function wireDeps({
       allocation,
       defaultPickupWindowHours,
       metrics,
+      logger,
       doorTimings,
       ...(kioskAttemptsPerWindow === undefined ? {} : { kioskAttemptsPerWindow }),
       ...(messagesPerDestinationHour === undefined ? {} : { messagesPerDestinationHour }),

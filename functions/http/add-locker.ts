@@ -10,6 +10,8 @@ export const handler = httpFunction(manifest['add-locker'],
       body: {
         locationId: locker.locationId,
         lockerId: locker.lockerId,
+        thingName: locker.thingName,
+        online: locker.online,
         slots: locker.slots.map(({ slotId, size, status }) => ({ slotId, size, status })),
       },
     };

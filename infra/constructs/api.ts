@@ -82,7 +82,7 @@ export class Api extends Construct {
         tracingEnabled: true,
         metricsEnabled: true,
         loggingLevel: MethodLoggingLevel.INFO,
-        // Request and response bodies carry pickup codes (DESIGN.md §5): they are never logged.
+        // Request and response bodies carry pickup codes (docs/architecture.md §5): they are never logged.
         dataTraceEnabled: false,
         throttlingRateLimit: throttling.default.rateLimit,
         throttlingBurstLimit: throttling.default.burstLimit,

@@ -6,13 +6,8 @@ import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from '
 import { Construct } from 'constructs';
 import { iotFunctions, type IotFunction, ruleSql } from '#shared/manifest';
 import type { Functions } from '#infra/constructs/functions';
+import type { DoorsBinding } from '#infra/constructs/locker-function';
 import type { StageConfig } from '#infra/stacks/stage';
-
-/** What a function that commands doors is given (LockerFunction.bindDoors): where the shadows are. */
-export interface DoorsBinding {
-  /** `https://<the account's iot:Data-ATS endpoint>`, known at deploy time only. */
-  readonly dataEndpoint: string;
-}
 
 export interface DoorsProps {
   readonly stage: StageConfig;
@@ -29,7 +24,7 @@ export const lockerShadowReplies = ['update/delta', 'update/accepted', 'update/r
 const thingNameVariable = '${iot:Connection.Thing.ThingName}';
 
 /**
- * The lockers' doors on AWS IoT Core (DESIGN.md §6): the account's data endpoint for the functions
+ * The lockers' doors on AWS IoT Core (docs/architecture.md §6): the account's data endpoint for the functions
  * that command door shadows, the topic rules that hand shadow documents and lifecycle events to
  * their functions, and the IoT policy a locker's certificate gets.
  *

@@ -57,7 +57,7 @@ export interface FirewallProps {
 
 /**
  * A regional WAFv2 web ACL on the API stage: a per-IP rate limit for everything, a far tighter one
- * on the pickup-code routes (an attacker needs to hit any parcel, not a given one: DESIGN.md §5),
+ * on the pickup-code routes (an attacker needs to hit any parcel, not a given one: docs/architecture.md §5),
  * and AWS's known-bad-inputs rules. Blocks answer 429 in the service's error shape.
  */
 export class Firewall extends Construct {

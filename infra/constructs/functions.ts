@@ -5,9 +5,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { functionDefinitions, type FunctionDefinition, type Needs } from '#shared/manifest';
 import { entryFor } from '#infra/constructs/bundling';
-import type { DoorsBinding } from '#infra/constructs/doors';
-import type { NotifierBinding } from '#infra/constructs/notifications';
-import { LockerFunction } from '#infra/constructs/locker-function';
+import { LockerFunction, type DoorsBinding, type NotifierBinding } from '#infra/constructs/locker-function';
 import type { StageConfig } from '#infra/stacks/stage';
 
 /** The resources a function's needs can point at. */

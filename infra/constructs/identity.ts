@@ -12,7 +12,7 @@ import {
 import { Construct } from 'constructs';
 import type { StageConfig } from '#infra/stacks/stage';
 
-/** The roles of DESIGN.md §3: a user's role is the Cognito group they belong to. */
+/** The roles of docs/architecture.md §3: a user's role is the Cognito group they belong to. */
 export const userGroups = ['admin', 'carrier', 'customer', 'kiosk'] as const;
 export type UserGroup = (typeof userGroups)[number];
 

@@ -6,14 +6,14 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, type CfnFunction, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { indexList } from '#shared/adapters/dynamodb/table';
 import type { TableAccess } from '#shared/manifest';
-import type { DoorsBinding } from '#infra/constructs/doors';
-import type { NotifierBinding } from '#infra/constructs/notifications';
 import { bundlingOptions, repoRoot } from '#infra/constructs/bundling';
-import type { StageConfig } from '#infra/stacks/stage';
+import { serviceName, type StageConfig } from '#infra/stacks/stage';
 import { kioskAttemptPolicy } from '#shared/domain/pickup-code';
 import { defaultMessagesPerDestinationHour } from '#shared/domain/verification';
 
@@ -53,7 +53,23 @@ export const shadowActions: readonly string[] = ['iot:GetThingShadow', 'iot:Upda
 /** Indexes are only ever queried: GetItem and writes do not apply to them. */
 export const indexActions: readonly string[] = ['dynamodb:Query'];
 
-export const serviceName = 'locker-service';
+/** What a function that commands doors is given (`bindDoors`): where the shadows are. */
+export interface DoorsBinding {
+  /** `https://<the account's iot:Data-ATS endpoint>`, known at deploy time only. */
+  readonly dataEndpoint: string;
+}
+
+/** What a function that tells people is given (`bindNotifier`). */
+export interface NotifierBinding {
+  readonly parcelEvents: ITopic;
+  readonly operatorAlerts: ITopic;
+  /** The topics' key: publishing to an encrypted topic needs it. */
+  readonly topicKey: IKey;
+  /** `From` of every email, a stage setting. */
+  readonly emailSender: string;
+  /** The SES identity the sender belongs to (its domain): the only one the functions may send as. */
+  readonly emailIdentityArn: string;
+}
 
 /** The template metadata key holding a function's manifest name. */
 export const functionNameMetadataKey = 'locker:function';
@@ -79,7 +95,7 @@ function assertLocalEsbuild(): void {
 }
 
 /**
- * The one way to make a Lambda function in this app (STYLE.md §7): Node.js 22 on arm64, bundled by
+ * The one way to make a Lambda function in this app (docs/architecture.md §10): Node.js 22 on arm64, bundled by
  * the local esbuild, source maps on, X-Ray active, an explicit log group with retention and a role
  * of its own. Permissions and the environment variables that go with them are added together by
  * the `bind…()` helpers, so a function cannot receive a table name without the grant, or the other
@@ -177,7 +193,7 @@ export class LockerFunction extends Construct {
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
-        'Node.js 22 is the runtime DESIGN.md §8 fixes for the service (LTS until 2027-04, the version the bundles target and the code is tested on). Moving to Node.js 24 is a deliberate upgrade, not a lint fix.',
+        'Node.js 22 is the runtime docs/architecture.md §8 fixes for the service (LTS until 2027-04, the version the bundles target and the code is tested on). Moving to Node.js 24 is a deliberate upgrade, not a lint fix.',
     });
 
     // The X-Ray write actions have no resource-level permissions: the service only accepts "*".

@@ -12,21 +12,9 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { streamFunctions, type StreamFunction } from '#shared/manifest';
 import type { Functions } from '#infra/constructs/functions';
-import { serviceName } from '#infra/constructs/locker-function';
+import type { NotifierBinding } from '#infra/constructs/locker-function';
 import { observabilitySettings } from '#shared/config';
-import type { StageConfig } from '#infra/stacks/stage';
-
-/** What a function that tells people is given (LockerFunction.bindNotifier). */
-export interface NotifierBinding {
-  readonly parcelEvents: Topic;
-  readonly operatorAlerts: Topic;
-  /** The topics' key: publishing to an encrypted topic needs it. */
-  readonly topicKey: Key;
-  /** `From` of every email, a stage setting. */
-  readonly emailSender: string;
-  /** The SES identity the sender belongs to (its domain): the only one the functions may send as. */
-  readonly emailIdentityArn: string;
-}
+import { serviceName, type StageConfig } from '#infra/stacks/stage';
 
 export interface NotificationsProps {
   readonly stage: StageConfig;
@@ -38,7 +26,7 @@ export interface NotificationsProps {
 const maxRecordAge = Duration.hours(6);
 
 /**
- * Telling people (DESIGN.md §7): the `parcel-events` topic for integrators and the operators'
+ * Telling people (docs/architecture.md §7): the `parcel-events` topic for integrators and the operators'
  * topic, both KMS-encrypted and TLS-only; the SES identity the emails are sent from; and, once the
  * functions exist, the table's stream feeding each stream function of the manifest with its
  * filter, batching, bisecting and bounded retries, failed records going to an encrypted SQS

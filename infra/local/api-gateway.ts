@@ -6,7 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { httpFunctions } from '#shared/manifest';
 import { errorTemplate, gatewayResponses } from '#infra/constructs/gateway-responses';
 import { toAuthorizerClaims, verifyToken } from './auth.ts';
-import type { AssemblyGatewayResponse, AssemblyRoute as ApiRoute } from './cloud-assembly.ts';
+import type { AssemblyGatewayResponse, AssemblyRoute as ApiRoute } from './cloud-assembly/read.ts';
 import { localAccountId, type LambdaRuntime } from './lambda/runtime.ts';
 import { LocalRouteError, type LocalRoutes } from './local-routes.ts';
 

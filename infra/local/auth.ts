@@ -114,6 +114,9 @@ const idTokenShape = z.looseObject({
   token_use: z.literal('id'),
 });
 
+/** How far ahead of ours a token's issuing clock may be. */
+const clockSkewSeconds = 60;
+
 export async function verifyToken(token: string, options: TokenTimeOptions = {}): Promise<TokenVerification> {
   const { publicKey } = await keys();
   try {
@@ -124,6 +127,12 @@ export async function verifyToken(token: string, options: TokenTimeOptions = {})
       requiredClaims: ['sub', 'exp', 'iat'],
       ...(options.now === undefined ? {} : { currentDate: options.now }),
     });
+    // jose checks `iat` only against a maximum age, which would also stretch `exp` by any tolerance
+    // given: a token issued later than the clocks can disagree was not issued by us as it claims.
+    const now = Math.floor((options.now ?? new Date()).getTime() / 1000);
+    if (typeof payload.iat !== 'number' || payload.iat > now + clockSkewSeconds) {
+      return { ok: false, reason: 'WRONG_CLAIMS', message: "The token's iat claim is not accepted" };
+    }
     // Like the Cognito authorizer, accept ID tokens only: they carry the identity claims we read.
     if (!idTokenShape.safeParse(payload).success) {
       return { ok: false, reason: 'WRONG_CLAIMS', message: 'The token is not an ID token of the local user pool' };

@@ -115,6 +115,11 @@ export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions = {}
         supervise(child);
         await restarted?.(endpoint);
         log(`DynamoDB Local is back on port ${port} (pid ${child.pid})`);
+        // In memory, the crash took every item with it: ids clients hold now answer 404. Said in
+        // words nobody can read as "nothing happened" (docs/decisions.md: in memory by default).
+        if (options.dataDirectory === undefined) {
+          log('DATA LOST: DynamoDB Local kept its data in memory, so its tables restarted empty: every location, locker, parcel and event written before is gone. Start with --persist to keep data across a crash.');
+        }
         return;
       } catch (error) {
         log(`DynamoDB Local did not restart (attempt ${attempt}): ${(error as Error).message.split('\n')[0]}`);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { issueToken, tokenRequestSchema } from './auth.ts';
-import type { DeadLetter } from './dynamodb-streams.ts';
+import type { DeadLetter } from './lambda-event-source-mapping/mapping.ts';
 import type { SimulatedDoor, SimulatedLocker } from './iot/simulated-locker.ts';
 import type { DeliveredMessage, MessageLog } from './notify/messages.ts';
 

@@ -1,19 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ulid } from 'ulid';
+import { httpSettings, observabilitySettings, pickupCodeSecretConfig, sdkSettings, serviceSettings } from '#shared/config';
 import { iotFunctions, ruleSql, scheduledFunctions, streamFunctions } from '#shared/manifest';
 import { exportSigningKeys, issueToken, useSigningKeys } from './auth.ts';
 import type { TokenRequest } from './auth.ts';
 import { apiFromManifest, startGateway, type ApiDefinition } from './api-gateway.ts';
 import { ensureAssembly } from './assembly-synth.ts';
-import { readAssembly } from './cloud-assembly.ts';
+import { readAssembly } from './cloud-assembly/read.ts';
 import { createTable, createTableFrom, localCredentials, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
-import { startDynamoDbStreams, triggersFromManifest, type DeadLetter, type StreamTrigger } from './dynamodb-streams.ts';
+import { startDynamoDbStreams, triggersFromManifest, type DeadLetter, type StreamTrigger } from './lambda-event-source-mapping/mapping.ts';
 import { startSchedules, type ScheduleRule } from './eventbridge-schedules.ts';
-import { startIotRules, type TopicRule } from './iot-rules.ts';
+import { startIotRules, type TopicRule } from './iot/rules.ts';
 import { startLockerFleet, type LockerFleet } from './iot/locker-fleet.ts';
 import { startIotLocal, type IotLocal } from './iot/start.ts';
-import { localAccountId, localRegion, sourceRuntime, type LambdaRuntime } from './lambda/runtime.ts';
+import { loadFromSource, localAccountId, localRegion, sourceRuntime, type LambdaRuntime } from './lambda/runtime.ts';
 import { workerRuntime, type ColdStart } from './lambda/workers.ts';
 import { randomSecret, readLocalSecrets, readShadows, shadowKeeper, writeLocalSecrets, type LocalSecrets } from './local-data.ts';
 import { localRoutes } from './local-routes.ts';
@@ -37,7 +38,7 @@ export interface LocalStackOptions {
   readonly dynamoEndpoint?: string;
   /** The longest a schedule waits between runs locally. */
   readonly scheduleIntervalMs?: number;
-  /** Where the functions' log lines go in assembly mode; defaults to stdout, prefixed with the function. */
+  /** Where the functions' log lines go, in either mode; defaults to stdout, each line prefixed with its function. */
   readonly functionLog?: (functionName: string, line: string) => void;
   /** The IoT Data Plane endpoint's port; 0 (the default) picks a free one. */
   readonly iotHttpPort?: number;
@@ -120,6 +121,7 @@ const localTopics = { parcelEvents: 'parcel-events', operatorAlerts: 'operator-a
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const mode = options.mode ?? 'source';
+  refuseInvalidSettings(options, mode);
   const cleanup: (() => Promise<unknown>)[] = [];
   const log = options.log ?? ((line: string) => console.log(`[local-stack] ${line}`));
   const secrets = options.dataDirectory === undefined ? undefined : await keptSecrets(options.dataDirectory);
@@ -157,7 +159,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const messages = createMessageLog();
     const sns = await startSns({ messages, port: options.snsPort ?? 0, region: localRegion, now: () => clock(), topics: Object.values(localTopics) });
     cleanup.push(() => sns.stop());
-    const ses = await startSes({ messages, port: options.sesPort ?? 0, region: localRegion, now: () => clock() });
+    const ses = await startSes({ messages, port: options.sesPort ?? 0, now: () => clock() });
     cleanup.push(() => ses.stop());
     const notify: NotifyEndpoints = { sns, ses: ses.url };
     const wiring =
@@ -312,7 +314,7 @@ async function sourceWiring(
   const ensureTable = (endpoint: string) => createTable(endpoint, tableName);
   await ensureTable(dynamoEndpoint);
   configureProcessEnvironment(options, dynamoEndpoint, tableName, iot, notify, secrets);
-  const lambda = sourceRuntime();
+  const lambda = sourceRuntime(loadFromSource, options.functionLog);
   return {
     lambda,
     ensureTable,
@@ -352,6 +354,24 @@ function configureProcessEnvironment(
     EMAIL_SENDER: process.env.EMAIL_SENDER ?? localEmailSender,
     ...settingsEnvironment(options),
   });
+}
+
+/**
+ * Settings the functions would refuse stop the stack before anything starts: otherwise it serves,
+ * and every request answers 500. Read with the functions' own readers, so the ranges cannot drift.
+ * In assembly mode the shell reaches the functions only through the options.
+ */
+function refuseInvalidSettings(options: LocalStackOptions, mode: 'source' | 'assembly'): void {
+  const env = { ...(mode === 'source' ? process.env : {}), ...settingsEnvironment(options) };
+  try {
+    serviceSettings(env);
+    sdkSettings(env);
+    httpSettings(env);
+    observabilitySettings(env);
+    if (env.PICKUP_CODE_SECRET !== undefined) pickupCodeSecretConfig(env);
+  } catch (error) {
+    throw new Error(`Not starting: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
 }
 
 /** The door timings, kiosk budget and message limit given to the stack, as the functions' variables; nothing when none was given. */

@@ -4,6 +4,9 @@ import type { Node } from 'constructs';
 import { serviceSettings } from '#shared/config';
 import type { DoorTimings } from '#shared/domain/door';
 
+/** The service's name on every function (its description, POWERTOOLS_SERVICE_NAME) and so on its metrics' `service` dimension. */
+export const serviceName = 'locker-service';
+
 export const stageNames = ['dev', 'prod'] as const;
 export type StageName = (typeof stageNames)[number];
 

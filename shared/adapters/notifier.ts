@@ -7,7 +7,7 @@ import type { EventPublisher, Notifier } from '#shared/ports';
 import { clientOptions, keepingDeadline } from './sdk.ts';
 
 /**
- * SMS by SNS `Publish` to a phone number, email by SES v2 `SendEmail` (DESIGN.md §7). The same
+ * SMS by SNS `Publish` to a phone number, email by SES v2 `SendEmail` (docs/architecture.md §7). The same
  * adapter talks to the local stand-ins; only the endpoints differ (`AWS_ENDPOINT_URL_SNS`,
  * `AWS_ENDPOINT_URL_SESV2`).
  */

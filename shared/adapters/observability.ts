@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics as PowertoolsMetrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { observabilitySettings } from '#shared/config';
-import type { Metrics } from '#shared/ports';
+import type { Logger as LoggerPort, Metrics } from '#shared/ports';
 
 /**
  * One logger, tracer and metrics buffer per process, shared by every kind of trigger. Their state
@@ -22,4 +22,10 @@ export const metrics = new PowertoolsMetrics({ namespace, serviceName });
 /** The `Metrics` port on Powertools: EMF lines in the function's log, which CloudWatch turns into metrics. */
 export const powertoolsMetrics: Metrics = {
   count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value),
+};
+
+/** The `Logger` port on Powertools: each line carries the invocation's context (request id, function name). */
+export const powertoolsLogger: LoggerPort = {
+  warn: (message, fields = {}) => logger.warn(message, { ...fields }),
+  error: (message, fields = {}) => logger.error(message, { ...fields }),
 };

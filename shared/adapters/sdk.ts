@@ -35,13 +35,18 @@ type AnyStack = MiddlewareStack<any, any>;
  * Errors that are answers (a failed condition, a cancelled transaction, a missing shadow) pass
  * through untouched for the adapter to read.
  */
-export function keepingDeadline<C extends { middlewareStack: AnyStack }>(client: C, dependency: string): C {
+export function keepingDeadline<C extends { middlewareStack: AnyStack }>(
+  client: C,
+  dependency: string,
+  /** Error names that mean "not now" for this dependency alone (for another, the same name is an answer). */
+  alsoUnavailable: readonly string[] = [],
+): C {
   client.middlewareStack.add(
     (next) => async (args) => {
       try {
         return await next(args);
       } catch (error) {
-        if (!isUnknownOutcome(error)) throw error;
+        if (!isUnknownOutcome(error) && !(error instanceof Error && alsoUnavailable.includes(error.name))) throw error;
         logger.warn('A dependency did not answer', { dependency, error: describe(error) });
         throw new UnavailableError(`${dependency} did not answer; try again`);
       }

@@ -1,7 +1,7 @@
 import { ValidationError } from './errors.ts';
 
 /**
- * How a person is told about their parcels (DESIGN.md §7): a customer's own profile (`/me`), or
+ * How a person is told about their parcels (docs/architecture.md §7): a customer's own profile (`/me`), or
  * the contact a carrier gave when storing, used only while the recipient has no profile.
  */
 export const channels = ['sms', 'email'] as const;

@@ -1,11 +1,21 @@
 import { isClosedAndLocked, type DoorReport } from './door.ts';
 import type { EventType } from './events.ts';
 import type { Parcel, ParcelStatus } from './parcel.ts';
-import { released, type ActiveCommand, type CommandOutcome, type Slot, type SlotFault } from './slot.ts';
+import {
+  endedCommand,
+  released,
+  withEnded,
+  withEndedUpdated,
+  type ActiveCommand,
+  type CommandOutcome,
+  type EndedCommand,
+  type Slot,
+  type SlotFault,
+} from './slot.ts';
 
 /**
  * What the service makes of a door: a report from its shadow, or the passing of time. The door is
- * the source of truth (DESIGN.md §6). Documents arrive twice, late and out of order, so decisions
+ * the source of truth (docs/architecture.md §6). Documents arrive twice, late and out of order, so decisions
  * rest on facts that only accumulate (the door opened under command X at shadow version v) and on
  * the newest report by shadow version, never on the order of arrival. Pure: the use case reads the
  * slot and the parcel, calls this, and writes the result conditionally on the versions it read.
@@ -46,7 +56,18 @@ export interface DoorTimingsNow {
   readonly leftOpenSeconds: number;
 }
 
-export function decideDoor(slot: Slot, parcel: Parcel | undefined, input: DoorInput, { now, leftOpenSeconds }: DoorTimingsNow): DoorDecision {
+/**
+ * @param parcel the parcel of the slot's command, or the one inside it, or that of its last command.
+ * @param named the parcel of the ended command a report names, when that is another parcel: it is
+ *   only read (a pickup that opened late after its parcel moved on raises an alert), never written.
+ */
+export function decideDoor(
+  slot: Slot,
+  parcel: Parcel | undefined,
+  input: DoorInput,
+  { now, leftOpenSeconds }: DoorTimingsNow,
+  named?: Parcel,
+): DoorDecision {
   let next: Slot = slot;
   let parcelTo: ParcelStatus | undefined;
   let redeposit = false;
@@ -60,8 +81,15 @@ export function decideDoor(slot: Slot, parcel: Parcel | undefined, input: DoorIn
   const end = (command: ActiveCommand, outcome: CommandOutcome) => {
     const { expiresAt: _deadline, ...rest } = command;
     const { command: _active, ...withoutCommand } = next;
-    next = { ...withoutCommand, lastCommand: { ...rest, outcome } };
+    next = withEnded(withoutCommand, { ...rest, outcome });
     ended = { commandId: command.commandId, outcome };
+  };
+
+  /** An opening no command explains: the slot goes out of service, once per opening. */
+  const forced = (version: number) => {
+    if (next.forcedOpenVersion !== undefined && version <= next.forcedOpenVersion) return;
+    next = { ...next, forcedOpenVersion: version };
+    outOfService('FORCED_OPEN', next.parcelId);
   };
 
   const outOfService = (fault: SlotFault, parcelId?: string) => {
@@ -83,6 +111,50 @@ export function decideDoor(slot: Slot, parcel: Parcel | undefined, input: DoorIn
     outOfService(fault, next.parcelId);
   };
 
+  /**
+   * The door opened under a command that had already ended. Under a pickup the recipient has the
+   * parcel: it is RETRIEVED when it still can be, else operators are told (docs/door-contract.md).
+   */
+  const openedLate = (command: EndedCommand) => {
+    const owner = command.parcelId === undefined ? undefined : [parcel, named].find((candidate) => candidate?.parcelId === command.parcelId);
+    if (command.reason === 'PICKUP' && owner === parcel && parcel !== undefined) {
+      const inSlot = next.parcelId === parcel.parcelId;
+      const retry = next.command;
+      if ((parcel.status === 'STORED' || parcel.status === 'EXPIRED') && inSlot) {
+        retrieved(parcel.parcelId);
+        return;
+      }
+      if (parcel.status === 'COLLECTING' && inSlot && retry?.reason === 'PICKUP' && retry.parcelId === parcel.parcelId && parcel.commandId === retry.commandId) {
+        // A second pickup of the same parcel is under way: the first one's door already gave it out.
+        end(retry, 'CANCELLED');
+        retrieved(parcel.parcelId);
+        return;
+      }
+    }
+    if (command.reason === 'PICKUP') {
+      // The door did open, and what opened it took the parcel out: nothing is left inside that the
+      // service does not know of, so a DID_NOT_OPEN fault the timeout raised is simply untrue.
+      if (next.fault === 'DID_NOT_OPEN') next = withoutFault(next);
+      // Already collected: the late report only confirms it.
+      if (owner?.status === 'RETRIEVED') return;
+    }
+    // The command's own parcel first: a deposit's may be inside a slot the service let go.
+    const about = command.parcelId ?? next.parcelId;
+    events.push({
+      type: 'DOOR_OPENED_LATE',
+      commandId: command.commandId,
+      ...(about ? { parcelId: about } : {}),
+      ...(command.reason === 'PICKUP' && owner ? { from: owner.status } : {}),
+    });
+  };
+
+  const retrieved = (parcelId: string) => {
+    parcelTo = 'RETRIEVED';
+    next = released(next, parcelId);
+    // The door is the source of truth: it did open, so it is not out of service for failing to.
+    if (next.fault === 'DID_NOT_OPEN') next = withoutFault(next);
+  };
+
   if (input.kind === 'report') {
     const { version, report } = input.observation;
     const previous = slot.door;
@@ -98,39 +170,44 @@ export function decideDoor(slot: Slot, parcel: Parcel | undefined, input: DoorIn
     }
 
     const active = next.command;
-    const last = next.lastCommand;
+    const known = active && report.lastCommandId === active.commandId ? undefined : endedCommand(next, report.lastCommandId);
+    // A latch sensed locked with the door open is no command's doing: firmware unlocks before a door opens.
+    const lockedOpen = report.door === 'OPEN' && report.lock === 'LOCKED';
     if (active && report.lastCommandId === active.commandId) {
       if (report.door === 'OPEN' && (active.openedVersion === undefined || version < active.openedVersion)) {
         next = { ...next, command: { ...active, openedVersion: version } };
       } else if (report.fault === 'JAMMED' && active.openedVersion === undefined) {
         fail(active, 'JAMMED', 'FAILED');
       }
-    } else if (report.door === 'OPEN' && last && report.lastCommandId === last.commandId && last.openedVersion === undefined) {
-      // The command ended (timed out, failed, cancelled) before its door was heard opening.
-      next = { ...next, lastCommand: { ...last, openedVersion: version } };
-      if (last.reason === 'PICKUP' && parcel !== undefined && parcel.parcelId === last.parcelId && parcel.status === 'STORED' && next.parcelId === parcel.parcelId) {
-        // The door is the source of truth: the recipient had the parcel after all.
-        parcelTo = 'RETRIEVED';
-        next = released(next, parcel.parcelId);
-        if (next.fault === 'DID_NOT_OPEN') next = withoutFault(next);
-      } else {
-        events.push({ type: 'DOOR_OPENED_LATE', commandId: last.commandId, ...(next.parcelId ? { parcelId: next.parcelId } : {}) });
+    } else if (known) {
+      // A report of a command that already ended, judged by that command's own shadow versions.
+      if (report.door === 'OPEN' && !lockedOpen && known.openedVersion === undefined) {
+        // The command ended (timed out, failed, cancelled) before its door was heard opening.
+        next = withEndedUpdated(next, { ...known, openedVersion: version });
+        openedLate(known);
+      } else if (report.door === 'OPEN' && !lockedOpen && known.openedVersion !== undefined && version < known.openedVersion) {
+        next = withEndedUpdated(next, { ...known, openedVersion: version });
+      } else if (report.door === 'OPEN' && (lockedOpen || (known.closedVersion !== undefined && version > known.closedVersion))) {
+        // Opened again after the command's door had closed and locked (or with its latch locked).
+        if (!(newest && slot.door?.door === 'OPEN')) forced(version);
+      } else if (
+        isClosedAndLocked(report) &&
+        known.openedVersion !== undefined &&
+        version > known.openedVersion &&
+        (known.closedVersion === undefined || version < known.closedVersion)
+      ) {
+        // The first close after the opening, whatever order the reports came in.
+        next = withEndedUpdated(next, { ...known, closedVersion: version });
       }
-    } else if (report.door === 'OPEN' && isUnexplainedOpening(slot, version, report)) {
-      outOfService('FORCED_OPEN', next.parcelId);
+    } else if (report.door === 'OPEN' && isUnexplainedOpening(slot, version, report, newest)) {
+      forced(version);
     }
 
     // A door that stood open closes: the slot comes back when the only problem was the open door.
     const door = next.door;
-    if (newest && door && isClosedAndLocked(door)) {
-      if (next.fault === 'DOOR_LEFT_OPEN') {
-        next = withoutFault(next);
-        events.push({ type: 'SLOT_RESTORED', fault: 'DOOR_LEFT_OPEN' });
-      }
-      const done = next.lastCommand;
-      if (done && done.openedVersion !== undefined && done.closedVersion === undefined && door.version > done.openedVersion) {
-        next = { ...next, lastCommand: { ...done, closedVersion: door.version } };
-      }
+    if (newest && door && isClosedAndLocked(door) && next.fault === 'DOOR_LEFT_OPEN') {
+      next = withoutFault(next);
+      events.push({ type: 'SLOT_RESTORED', fault: 'DOOR_LEFT_OPEN' });
     }
   }
 
@@ -181,18 +258,16 @@ export function decideDoor(slot: Slot, parcel: Parcel | undefined, input: DoorIn
 }
 
 /**
- * An opening no command explains: not one the service already knows about (the door was already
- * open, or this is the opening of the last command, reported again before it closed).
+ * An opening that names no command the slot remembers (none, or one it never sent or forgot). The
+ * newest report of it is alarmed unless the door was already known to be open; a late one (an
+ * older shadow version than the door's newest) only when its latch was locked: an unlocked door
+ * from before the slot's memory was most likely a command's opening, long over.
  */
-function isUnexplainedOpening(slot: Slot, version: number, report: DoorReport): boolean {
+function isUnexplainedOpening(slot: Slot, version: number, report: DoorReport, newest: boolean): boolean {
   if (slot.fault === 'FORCED_OPEN') return false;
-  // The door was already known to be open: this is the same opening, reported again.
-  if (slot.door?.door === 'OPEN') return false;
-  const last = slot.lastCommand;
-  if (last && report.lastCommandId === last.commandId && last.openedVersion !== undefined) {
-    return last.closedVersion !== undefined && version > last.closedVersion;
-  }
-  return true;
+  if (slot.forcedOpenVersion !== undefined && version <= slot.forcedOpenVersion) return false;
+  if (newest) return slot.door?.door !== 'OPEN';
+  return report.lock === 'LOCKED';
 }
 
 function sameReport(a: DoorReport, b: DoorReport): boolean {

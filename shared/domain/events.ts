@@ -19,13 +19,15 @@ export type EventType =
   | 'PICKUP_CODE_REISSUED'
   // The reminder sweep found a parcel inside its reminder period (once per parcel).
   | 'PARCEL_REMINDER_DUE'
-  // Doors (DESIGN.md §6): a deposit or pickup under way, and what the door did.
+  // Doors (docs/architecture.md §6): a deposit or pickup under way, and what the door did.
   | 'PARCEL_DEPOSITING'
   | 'PARCEL_MOVED'
   | 'PARCEL_DEPOSIT_FAILED'
   | 'PARCEL_COLLECTING'
   | 'PARCEL_PICKUP_FAILED'
   | 'DOOR_COMMANDED'
+  // A command without a parcel (MAINTENANCE) that its door never took, taken back at once.
+  | 'DOOR_COMMAND_WITHDRAWN'
   | 'DOOR_REPORTED'
   | 'DOOR_OPENED_LATE'
   | 'SLOT_FAULT'

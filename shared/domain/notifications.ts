@@ -5,7 +5,7 @@ import type { Parcel } from './parcel.ts';
 import { alertTemplates, render, type AlertKind, type MessageKind, type MessageVars, type ParcelVars } from './templates.ts';
 
 /**
- * Who hears about each audit event (DESIGN.md §7). The events are the outbox; the notifier asks
+ * Who hears about each audit event (docs/architecture.md §7). The events are the outbox; the notifier asks
  * these functions what to send and the adapters send it. Three audiences:
  * - the recipient, by SMS and email, on the channels of their contact;
  * - operators, on their own topic: door faults and parcels a faulty door keeps in;
@@ -45,6 +45,7 @@ const routes: Record<EventType, Route> = {
   LOCKER_ONLINE: { integrators: false },
   LOCKER_OFFLINE: { integrators: false },
   DOOR_COMMANDED: { integrators: false },
+  DOOR_COMMAND_WITHDRAWN: { integrators: false },
   DOOR_REPORTED: { integrators: false },
   LOCATION_CREATED: { integrators: false },
   LOCKER_ADDED: { integrators: false },

@@ -23,7 +23,7 @@ export interface TransitionEffects {
 const keep: TransitionEffects = { dropsCode: false, releasesSlot: false, startsWindow: false };
 const leave: TransitionEffects = { dropsCode: true, releasesSlot: true, startsWindow: false };
 
-/** The whole lifecycle (DESIGN.md §1, §6): every transition not listed here is refused. */
+/** The whole lifecycle (docs/architecture.md §1, §6): every transition not listed here is refused. */
 const transitions: Record<ParcelStatus, Partial<Record<ParcelStatus, TransitionEffects>>> = {
   // DEPOSITING → DEPOSITING: the door jammed or never opened, and the parcel moved to another slot.
   DEPOSITING: { STORED: { ...keep, startsWindow: true }, DEPOSITING: { ...keep, releasesSlot: true }, DEPOSIT_FAILED: leave, CANCELLED: leave },
@@ -32,7 +32,9 @@ const transitions: Record<ParcelStatus, Partial<Record<ParcelStatus, TransitionE
   STORED: { COLLECTING: keep, RETRIEVED: leave, CANCELLED: leave, EXPIRED: { ...keep, dropsCode: true } },
   // Back to STORED when the door never opened: the code stays valid and the parcel stays in its slot.
   COLLECTING: { RETRIEVED: leave, STORED: keep },
-  EXPIRED: { RETURNED: { ...keep, releasesSlot: true } },
+  // EXPIRED → RETRIEVED only when a pickup started before the window ended turns out to have
+  // opened the door after all (door-reconcile.ts): the recipient has it.
+  EXPIRED: { RETURNED: { ...keep, releasesSlot: true }, RETRIEVED: { ...keep, releasesSlot: true } },
   DEPOSIT_FAILED: {},
   RETRIEVED: {},
   CANCELLED: {},

@@ -56,6 +56,14 @@ export interface Slot {
   readonly door?: DoorState;
   readonly command?: ActiveCommand;
   readonly lastCommand?: EndedCommand;
+  /**
+   * The commands that ended before `lastCommand`, newest first (at most `rememberedCommands`): a
+   * report that arrives late is judged against the command it names and that command's shadow
+   * versions, not against whichever command came last (docs/door-contract.md).
+   */
+  readonly earlierCommands?: readonly EndedCommand[];
+  /** The newest shadow version of an opening that raised FORCED_OPEN: a copy of it, or an older one, raises nothing more. */
+  readonly forcedOpenVersion?: number;
   /** When the reconciler must look at this slot again even if its door says nothing (timeouts). */
   readonly deadline?: string;
   /** Incremented by every write: each change is conditional on the version it read. */
@@ -130,6 +138,31 @@ export function countFree(slots: readonly Slot[]): FreeCounts {
   const counts: FreeCounts = { S: 0, M: 0, L: 0 };
   for (const slot of slots) if (isAllocatable(slot)) counts[slot.size] += 1;
   return counts;
+}
+
+/** How many ended commands a slot remembers besides the last one: enough for reports hours late. */
+export const rememberedCommands = 8;
+
+/** The command that just ended becomes the slot's last one; the one before joins the remembered. */
+export function withEnded(slot: Slot, ended: EndedCommand): Slot {
+  const previous = slot.lastCommand;
+  if (!previous || previous.commandId === ended.commandId) return { ...slot, lastCommand: ended };
+  const earlier = [previous, ...(slot.earlierCommands ?? []).filter((command) => command.commandId !== ended.commandId)].slice(0, rememberedCommands);
+  return { ...slot, lastCommand: ended, earlierCommands: earlier };
+}
+
+/** The ended command with this id the slot remembers, if any. */
+export function endedCommand(slot: Slot, commandId: string | null): EndedCommand | undefined {
+  if (commandId === null) return undefined;
+  if (slot.lastCommand?.commandId === commandId) return slot.lastCommand;
+  return slot.earlierCommands?.find((command) => command.commandId === commandId);
+}
+
+/** The slot with one remembered ended command replaced by what was learnt of it since. */
+export function withEndedUpdated(slot: Slot, updated: EndedCommand): Slot {
+  if (slot.lastCommand?.commandId === updated.commandId) return { ...slot, lastCommand: updated };
+  if (!slot.earlierCommands?.some((command) => command.commandId === updated.commandId)) return slot;
+  return { ...slot, earlierCommands: slot.earlierCommands.map((command) => (command.commandId === updated.commandId ? updated : command)) };
 }
 
 /** The parcel left (or never entered) the slot: it is empty, and FREE again once its door is closed and locked. */

@@ -10,8 +10,13 @@ export class UnauthorizedError extends DomainError {
   readonly code = 'UNAUTHORIZED';
 }
 
-/** The one map from typed errors to HTTP statuses; order matters only for subclasses. */
-const statusByError: readonly [abstract new (...args: never[]) => DomainError, number][] = [
+export type DomainErrorType = abstract new (...args: never[]) => DomainError;
+
+/**
+ * The one map from typed errors to HTTP statuses; order matters only for subclasses. The OpenAPI
+ * generator (scripts/openapi/) documents each code under the status it reads here.
+ */
+export const statusByError: readonly (readonly [DomainErrorType, number])[] = [
   [ValidationError, 400],
   [UnauthorizedError, 401],
   [ForbiddenError, 403],
@@ -20,6 +25,9 @@ const statusByError: readonly [abstract new (...args: never[]) => DomainError, n
   [TooManyAttemptsError, 429],
   [UnavailableError, 503],
 ];
+
+/** What anything that is not a typed error becomes. */
+export const internalError = { code: 'INTERNAL_ERROR', status: 500 } as const;
 
 /**
  * Turns any thrown error into our error shape. Domain errors keep their code and message;
@@ -45,5 +53,5 @@ export function toErrorResponse(error: unknown): APIGatewayProxyResult {
   }
   if (error instanceof Error) logger.error('Unhandled error', error);
   else logger.error('Unhandled non-error thrown', { thrown: String(error) });
-  return jsonResponse(500, { error: { code: 'INTERNAL_ERROR', message: 'Internal server error' } });
+  return jsonResponse(internalError.status, { error: { code: internalError.code, message: 'Internal server error' } });
 }

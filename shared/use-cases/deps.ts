@@ -10,6 +10,7 @@ import type {
   DestinationQuota,
   IdGenerator,
   KioskGuard,
+  Logger,
   LocationRepository,
   EventPublisher,
   Metrics,
@@ -26,6 +27,7 @@ export interface BasePorts {
   readonly ids: IdGenerator;
   readonly codes: CodeGenerator;
   readonly metrics: Metrics;
+  readonly logger: Logger;
   readonly allocation: AllocationStrategy;
   readonly defaultPickupWindowHours: number;
   readonly doorTimings: DoorTimings;

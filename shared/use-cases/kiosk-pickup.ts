@@ -1,7 +1,6 @@
 import type { Actor } from '#shared/domain/actor';
 import { ForbiddenError, TooManyAttemptsError } from '#shared/domain/errors';
 import { kioskBudgetOfOneKiosk, kioskWindowAt, secondsUntil, type KioskCounter } from '#shared/domain/pickup-code';
-import { logger } from '#shared/adapters/observability';
 import type { Deps } from './deps.ts';
 import { untilSettled } from './support/fresh-state.ts';
 import { resumePickup, startPickup, type PickupDeps, type PickupResult } from './support/pickup.ts';
@@ -31,7 +30,7 @@ export async function kioskPickup(
   const giveBack = (counter: KioskCounter) =>
     deps.kioskGuard.giveBack(counter, window).catch((error: unknown) => {
       // Best effort: a lost give-back only leaves a budget one attempt short until the window ends.
-      logger.warn('Could not give back a kiosk attempt', { locationId, error: error instanceof Error ? error.name : String(error) });
+      deps.logger.warn('Could not give back a kiosk attempt', { locationId, error: error instanceof Error ? error.name : String(error) });
     });
   if (!(await deps.kioskGuard.reserve(kiosk, window, kioskBudgetOfOneKiosk(deps.kioskAttemptsPerWindow)))) {
     throw new TooManyAttemptsError(secondsUntil(window.end, now));

@@ -1,4 +1,3 @@
-import { logger } from '#shared/adapters/observability';
 import { contactForParcel } from '#shared/domain/contact';
 import type { AuditEvent } from '#shared/domain/events';
 import { audiencesOf, integratorMessageFor, needsCode, notificationsFor, operatorAlertFor, type RecipientMessage } from '#shared/domain/notifications';
@@ -8,7 +7,7 @@ import { sendOnce, type SendOutcome } from './support/send-once.ts';
 
 export type NotifyDeps = Pick<
   Deps,
-  'parcels' | 'locations' | 'profiles' | 'sent' | 'quota' | 'messagesPerDestinationHour' | 'vault' | 'notifier' | 'publisher' | 'clock' | 'metrics'
+  'parcels' | 'locations' | 'profiles' | 'sent' | 'quota' | 'messagesPerDestinationHour' | 'vault' | 'notifier' | 'publisher' | 'clock' | 'metrics' | 'logger'
 >;
 
 /** How many of an event's messages went out now, had gone out before (a redelivery), were refused for good, or by their destination's limit. */
@@ -81,7 +80,7 @@ export async function notifyEvent(deps: NotifyDeps, event: AuditEvent): Promise<
     if (result.status === 'fulfilled') outcome[result.value] += 1;
     else {
       failures.push(result.reason);
-      logger.warn('A message could not be sent; its event will be tried again', { key: sends[index]!.key, ...sends[index]!.what, error: errorName(result.reason) });
+      deps.logger.warn('A message could not be sent; its event will be tried again', { key: sends[index]!.key, ...sends[index]!.what, error: errorName(result.reason) });
     }
   });
   if (failures.length > 0) throw failures[0];

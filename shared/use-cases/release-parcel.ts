@@ -1,7 +1,7 @@
 import type { Actor } from '#shared/domain/actor';
 import type { EventType } from '#shared/domain/events';
 import { assertTransition, canHandle, effectsOf, transitioned, type ParcelStatus } from '#shared/domain/parcel';
-import { released, settle, type Slot } from '#shared/domain/slot';
+import { released, settle, withEnded, type Slot } from '#shared/domain/slot';
 import { auditEvent, type Deps } from './deps.ts';
 import { sendDoorEffects } from './support/doors.ts';
 import { defaultRounds, stale, untilSettled } from './support/fresh-state.ts';
@@ -15,7 +15,7 @@ import { placeOf, visibleParcel } from './support/parcel-view.ts';
  */
 const handlerRounds = defaultRounds + 6;
 
-type ReleaseDeps = Pick<Deps, 'parcels' | 'locations' | 'changes' | 'clock' | 'ids' | 'doorTimings'> & Partial<Pick<Deps, 'doors'>>;
+type ReleaseDeps = Pick<Deps, 'parcels' | 'locations' | 'changes' | 'clock' | 'ids' | 'doorTimings' | 'logger'> & Partial<Pick<Deps, 'doors'>>;
 
 /**
  * Primary course (cancel: DEPOSITING or STORED → CANCELLED; return: EXPIRED → RETURNED):
@@ -52,7 +52,7 @@ export async function releaseParcel(
       if (slot.command && slot.command.parcelId === parcel.parcelId) {
         const { command, ...rest } = next;
         const { expiresAt: _deadline, ...record } = command!;
-        next = { ...rest, lastCommand: { ...record, outcome: 'CANCELLED' } };
+        next = withEnded(rest, { ...record, outcome: 'CANCELLED' });
         endedCommand = record.commandId;
       }
     }
@@ -65,7 +65,7 @@ export async function releaseParcel(
   }, handlerRounds);
   if (ended.endedCommand && deps.doors) {
     const { locationId, lockerId, slotId } = ended.parcel;
-    await sendDoorEffects({ doors: deps.doors }, { clear: { door: { locationId, lockerId, slotId }, commandId: ended.endedCommand } });
+    await sendDoorEffects({ doors: deps.doors, logger: deps.logger }, { clear: { door: { locationId, lockerId, slotId }, commandId: ended.endedCommand } });
   }
   return { parcelId, status: to };
 }

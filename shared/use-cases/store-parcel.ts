@@ -1,4 +1,3 @@
-import { logger } from '#shared/adapters/observability';
 import { ensureTimeLeft } from '#shared/deadline';
 import type { Actor } from '#shared/domain/actor';
 import { toCarrierContact, type CarrierContact } from '#shared/domain/contact';
@@ -7,7 +6,7 @@ import { ConflictError, NotFoundError } from '#shared/domain/errors';
 import type { SlotAddress, SlotSize } from '#shared/domain/slot';
 import type { StoredParcel } from '#shared/ports';
 import { auditEvent, type Deps } from './deps.ts';
-import { candidateSlots, errorName, prepareCommand, resendCommand, sendDoorEffects, waitingCommand } from './support/doors.ts';
+import { errorName, fittingSlots, prepareCommand, resendCommand, sendDoorEffects, waitingCommand } from './support/doors.ts';
 import { pause } from './support/fresh-state.ts';
 
 export interface StoreParcelInput {
@@ -43,7 +42,7 @@ const idempotencyHours = 24;
  */
 const refusalStandsMs = 60_000;
 
-type RefusalCode = 'PARCEL_EXISTS' | 'NO_SLOT_AVAILABLE';
+type RefusalCode = 'PARCEL_EXISTS' | 'NO_SLOT_AVAILABLE' | 'LOCKER_OFFLINE';
 
 /**
  * Primary course:
@@ -56,13 +55,14 @@ type RefusalCode = 'PARCEL_EXISTS' | 'NO_SLOT_AVAILABLE';
  *    command, the DEPOSITING parcel (with the recipient's contact), its pickup-code index entry, the
  *    idempotency record and the event.
  * 5. On a lost race, try the next candidate; on a code collision, draw another code; when no
- *    candidate is left, NO_SLOT_AVAILABLE.
+ *    candidate is left, NO_SLOT_AVAILABLE, or LOCKER_OFFLINE when free fitting slots are left but
+ *    only in offline lockers (the location is not full: its doors cannot open now).
  * 6. Command the door open (DEPOSIT). The parcel becomes STORED when the door has opened and then
  *    closed and locked (settleDoor); its pickup window starts then.
  * The pickup code is never returned here: only the recipient sees it.
  */
 export async function storeParcel(
-  deps: Pick<Deps, 'clock' | 'ids' | 'codes' | 'vault' | 'locations' | 'parcels' | 'changes' | 'allocation' | 'metrics' | 'doors' | 'doorTimings'>,
+  deps: Pick<Deps, 'clock' | 'ids' | 'codes' | 'vault' | 'locations' | 'parcels' | 'changes' | 'allocation' | 'metrics' | 'logger' | 'doors' | 'doorTimings'>,
   actor: Actor,
   input: StoreParcelInput,
 ): Promise<StoreParcelResult> {
@@ -79,8 +79,10 @@ export async function storeParcel(
 
   const parcelId = input.parcelId ?? deps.ids.next();
   let attempts = 0;
+  let onlyOffline = false;
   for (let query = 0; query < maxCandidateQueries && attempts < maxClaimAttempts; query++) {
-    const candidates = await candidateSlots(deps, input.locationId, input.size);
+    const { candidates, offline } = await fittingSlots(deps, input.locationId, input.size);
+    onlyOffline = candidates.length === 0 && offline > 0;
     if (candidates.length === 0) break;
     for (const slot of candidates) {
       if (attempts >= maxClaimAttempts) break;
@@ -92,6 +94,7 @@ export async function storeParcel(
       return outcome;
     }
   }
+  if (onlyOffline) return refuse('LOCKER_OFFLINE', 'Every free slot of a fitting size here is in an offline locker: its doors cannot open now');
   return refuse('NO_SLOT_AVAILABLE', 'No free slot of a fitting size at this location');
 
   /**
@@ -205,7 +208,7 @@ export async function storeParcel(
     // The parcel is DEPOSITING either way: if the shadow cannot be written now, the command's
     // deadline passes and the door-timeouts schedule moves the parcel to another slot.
     await sendDoorEffects(deps, { command: { door: slot, command } }).catch((error: unknown) =>
-      logger.error('Could not command a door for a deposit', { parcelId, error: errorName(error) }),
+      deps.logger.error('Could not command a door for a deposit', { parcelId, error: errorName(error) }),
     );
   }
 }
@@ -217,7 +220,7 @@ export async function storeParcel(
  * acts on each command id once, so a door already opening does not open twice.
  */
 async function replayIdempotent(
-  deps: Pick<Deps, 'parcels' | 'locations' | 'doors' | 'clock'>,
+  deps: Pick<Deps, 'parcels' | 'locations' | 'doors' | 'clock' | 'logger'>,
   actor: Actor,
   key: string,
   requestHash: string,
@@ -240,7 +243,7 @@ async function replayIdempotent(
     // As for the first request: if the shadow cannot be written now, the deadline moves the parcel on.
     if (command) {
       await resendCommand(deps, door, command).catch((error: unknown) =>
-        logger.error('Could not command a door again for a deposit', { parcelId: parcel.parcelId, error: errorName(error) }),
+        deps.logger.error('Could not command a door again for a deposit', { parcelId: parcel.parcelId, error: errorName(error) }),
       );
     }
   }

@@ -189,10 +189,12 @@ describe('a pickup through the door', () => {
     // Act
     const reply = await call('POST', `/parcels/${parcelId}/retrieve`, { token: w.customer, json: { pickupCode: code } });
     const storing = await call('POST', '/parcels', { token: w.carrier, json: { locationId: w.locationId, recipientId: w.recipientId, size: 'S' } });
+    const viewed = await call('GET', `/locations/${w.locationId}`, { token: w.customer });
 
-    // Assess
+    // Assess: the free M door of the offline locker is free to nobody, and the store says why.
     expect({ status: reply.status, body: reply.body }).toEqual({ status: 409, body: errorBody('LOCKER_OFFLINE') });
-    expect({ status: storing.status, body: storing.body }).toEqual({ status: 409, body: errorBody('NO_SLOT_AVAILABLE') });
+    expect({ status: storing.status, body: storing.body }).toEqual({ status: 409, body: errorBody('LOCKER_OFFLINE') });
+    expect((viewed.body as { freeSlots: unknown }).freeSlots).toEqual({ S: 0, M: 0, L: 0 });
     expect(await parcel(w, parcelId)).toMatchObject({ status: 'STORED', failedAttempts: 0 });
   });
 });

@@ -1,7 +1,7 @@
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, expect, inject } from 'vitest';
 import type { TokenRequest } from '#infra/local/auth';
-import { startLocalStack, type LocalStack } from '#infra/local/stack';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '#infra/local/stack';
 
 /** What the end-to-end suites share: HTTP calls against a local stack, ids, tokens and polling. */
 export interface Reply {
@@ -22,12 +22,14 @@ export interface CallOptions {
 /**
  * One local stack for a test file: from sources under `e2e`, from the synthesized bundles under
  * `e2e-assembly` (its global setup provides the assembly), sharing the suite's DynamoDB Local.
+ * `settings` are the few a file may change for every function of its stack.
  */
-export function stackForFile(): () => LocalStack {
+export function stackForFile(settings: Pick<LocalStackOptions, 'kioskAttemptsPerWindow'> = {}): () => LocalStack {
   let stack: LocalStack | undefined;
   beforeAll(async () => {
     const assemblyDirectory = inject('assemblyDirectory');
     stack = await startLocalStack({
+      ...settings,
       port: 0,
       dynamoEndpoint: inject('dynamoEndpoint'),
       ...(assemblyDirectory === undefined ? {} : { mode: 'assembly', assemblyDirectory }),

@@ -3,9 +3,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '#shared/adapters/dynamodb/client';
 import { randomPickupCodes } from '#shared/adapters/pickup-code-vault';
-import type { Actor } from '#shared/domain/actor';
 import type { AllocationStrategyName } from '#shared/domain/allocation';
-import type { Clock, CodeGenerator, DoorController, Metrics, MetricName } from '#shared/ports';
+import type { Clock, CodeGenerator, DoorController, LogFields, Logger, Metrics, MetricName } from '#shared/ports';
 import { defaultDoorTimings } from '#shared/domain/door';
 import { ShadowDoors } from './doors.ts';
 import type { Deps } from '#shared/use-cases/deps';
@@ -41,6 +40,17 @@ export class CountingMetrics implements Metrics {
   }
 }
 
+/** Keeps what use cases log, so a test can assert on it (and the test run stays quiet). */
+export class RecordingLogger implements Logger {
+  readonly entries: { level: 'warn' | 'error'; message: string; fields: LogFields }[] = [];
+  warn(message: string, fields: LogFields = {}): void {
+    this.entries.push({ level: 'warn', message, fields });
+  }
+  error(message: string, fields: LogFields = {}): void {
+    this.entries.push({ level: 'error', message, fields });
+  }
+}
+
 /** Hands out the codes a test names, then random ones: lets a test force a code collision. */
 export class ScriptedCodes implements CodeGenerator {
   constructor(private readonly queue: string[] = []) {}
@@ -56,6 +66,7 @@ export interface TestDeps extends Deps {
   readonly doors: ShadowDoors;
   /** Both the notifier and the publisher: what the use cases sent. */
   readonly sends: RecordingNotifier;
+  readonly logger: RecordingLogger;
 }
 
 /** The production wiring (`wireDeps`) against a test table, with a clock the test moves; `client` lets a test add SDK middleware to inject faults. */
@@ -79,6 +90,7 @@ export function buildDeps(
 ): TestDeps {
   const doors = options.doors ?? new ShadowDoors();
   const sends = options.sends ?? new RecordingNotifier();
+  const logger = new RecordingLogger();
   const documentClient = createDocumentClient(options.client ?? createLocalDynamoDbClient(table.endpoint));
   const deps = wireDeps({
     documentClient,
@@ -87,6 +99,7 @@ export function buildDeps(
     allocation: options.strategy ?? 'best-fit',
     defaultPickupWindowHours: 72,
     metrics: options.metrics ?? new CountingMetrics(),
+    logger,
     doors: doors satisfies DoorController,
     doorTimings: defaultDoorTimings,
     notifier: sends,
@@ -103,17 +116,11 @@ export function buildDeps(
     tableName: table.tableName,
     doors,
     sends,
+    logger,
   };
 }
 
-export const actors = {
-  admin: { sub: 'admin-1', roles: ['admin'] } satisfies Actor,
-  carrier: { sub: 'carrier-1', roles: ['carrier'] } satisfies Actor,
-  otherCarrier: { sub: 'carrier-2', roles: ['carrier'] } satisfies Actor,
-  customer: { sub: 'customer-1', roles: ['customer'] } satisfies Actor,
-  otherCustomer: { sub: 'customer-2', roles: ['customer'] } satisfies Actor,
-  kiosk: (locationId: string): Actor => ({ sub: `kiosk-${locationId}`, roles: ['kiosk'], locationId }),
-};
+export { actors } from './actors.ts';
 
 /** Every item under one partition key, for asserting on what a write left behind. */
 export async function itemsUnder(deps: TestDeps, tableName: string, pk: string) {

@@ -7,7 +7,8 @@ import { addLocker } from '#shared/use-cases/add-locker';
 import { reconcileDoor, type ShadowDocumentsMessage } from '#shared/use-cases/reconcile-door';
 import { storeParcel, type StoreParcelInput } from '#shared/use-cases/store-parcel';
 import { trackPresence } from '#shared/use-cases/track-presence';
-import { actors, type TestDeps } from './deps.ts';
+import { actors } from './actors.ts';
+import type { TestDeps } from './deps.ts';
 
 /**
  * Doors for integration tests: real AWS shadow semantics (the local stand-in's shadow service,

@@ -1,6 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { kioskBudgetKey } from '#shared/adapters/dynamodb/kiosk-guard';
+import { kioskBudgetKey } from '#shared/adapters/dynamodb/entities/kiosk-budget';
 import { kioskAttemptPolicy, kioskWindowAt } from '#shared/domain/pickup-code';
 import type { ChangeWriter, StoredParcel } from '#shared/ports';
 import { cancelParcel } from '#shared/use-cases/release-parcel';

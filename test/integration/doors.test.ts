@@ -3,10 +3,13 @@ import { locationPartition } from '#shared/adapters/dynamodb/entities/location';
 import { parcelKey } from '#shared/adapters/dynamodb/entities/parcel';
 import { doorShadowName, thingNameOf, type DoorReport } from '#shared/domain/door';
 import { doorTimeouts } from '#shared/use-cases/door-timeouts';
+import { expireParcels } from '#shared/use-cases/expire-parcels';
+import { getLocation } from '#shared/use-cases/get-location';
 import { getParcel } from '#shared/use-cases/get-parcel';
 import { kioskPickup } from '#shared/use-cases/kiosk-pickup';
 import { openSlot } from '#shared/use-cases/open-slot';
 import { reconcileDoor } from '#shared/use-cases/reconcile-door';
+import { cancelParcel } from '#shared/use-cases/release-parcel';
 import { retrieveParcel } from '#shared/use-cases/retrieve-parcel';
 import { setSlotStatus } from '#shared/use-cases/set-slot-status';
 import { storeParcel } from '#shared/use-cases/store-parcel';
@@ -460,6 +463,61 @@ describe('a pickup through its door', () => {
     expect(await deps.parcels.findByPickupCode(locationId, deps.vault.hash(locationId, '4040020000'))).toBeUndefined();
   });
 
+  it('ends RETRIEVED from EXPIRED when the pickup gave up, the window ended, and then the opened report arrived', async () => {
+    // Prepare
+    const deps = await ownTable(['4040030000']);
+    const { locationId, parcel } = await givenStored(deps);
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '4040030000');
+    await deliverPending(deps);
+    const late = cycle(pickup.commandId).slice(0, 2).map((report) => deps.doors.report(doorOf(parcel), report));
+    deps.doors.take();
+    deps.clock.advanceSeconds(36);
+    await doorTimeouts(deps);
+    deps.clock.advanceHours(73);
+    await expireParcels(deps);
+    const expired = (await deps.parcels.get(parcel.parcelId))?.status;
+
+    // Act
+    await deliver(deps, late);
+    await deliverPending(deps);
+
+    // Assess
+    expect(expired).toBe('EXPIRED');
+    expect((await deps.parcels.get(parcel.parcelId))?.status).toBe('RETRIEVED');
+    const slot = await slotAt(deps, parcel);
+    expect({ occupancy: slot.occupancy, service: slot.service, parcelId: slot.parcelId }).toEqual({ occupancy: 'FREE', service: 'IN_SERVICE', parcelId: undefined });
+    expect((await parcelEvents(deps, parcel.parcelId)).filter((event) => event.type === 'PARCEL_RETRIEVED').map(({ from, to }) => ({ from, to }))).toEqual([
+      { from: 'EXPIRED', to: 'RETRIEVED' },
+    ]);
+    expect(await deps.locations.freeCounts(locationId)).toEqual({ S: 1, M: 0, L: 0 });
+  });
+
+  it('alerts operators, naming the parcel, when the pickup gave up, the carrier cancelled, and then the opened report arrived', async () => {
+    // Prepare
+    const deps = await ownTable(['4040040000']);
+    const { parcel } = await givenStored(deps);
+    const pickup = await retrieveParcel(deps, actors.customer, parcel.parcelId, '4040040000');
+    await deliverPending(deps);
+    const late = cycle(pickup.commandId).slice(0, 2).map((report) => deps.doors.report(doorOf(parcel), report));
+    deps.doors.take();
+    deps.clock.advanceSeconds(36);
+    await doorTimeouts(deps);
+    await cancelParcel(deps, actors.carrier, parcel.parcelId);
+
+    // Act
+    await deliver(deps, late);
+    await deliverPending(deps);
+
+    // Assess
+    expect((await deps.parcels.get(parcel.parcelId))?.status).toBe('CANCELLED');
+    const alerts = (await parcelEvents(deps, parcel.parcelId)).filter((event) => event.type === 'DOOR_OPENED_LATE');
+    expect(alerts.map(({ parcelId, commandId, from }) => ({ parcelId, commandId, from }))).toEqual([
+      { parcelId: parcel.parcelId, commandId: pickup.commandId, from: 'CANCELLED' },
+    ]);
+    const slot = await slotAt(deps, parcel);
+    expect({ service: slot.service, fault: slot.fault }).toEqual({ service: 'IN_SERVICE', fault: undefined });
+  });
+
   it('goes back to STORED when the door jams: the slot leaves service with the parcel inside, the code stays valid', async () => {
     // Prepare
     const deps = buildDeps(table, { codes: new ScriptedCodes(['4050010000']) });
@@ -649,17 +707,55 @@ describe('offline lockers', () => {
     expect(commandsFor(deps, 'DEPOSIT')).toEqual([{ door: doorOf(depositing), commandId: depositing.commandId }]);
   });
 
-  it('answer NO_SLOT_AVAILABLE when every fitting slot is in an offline locker', async () => {
-    // Prepare
+  it('answer LOCKER_OFFLINE, not NO_SLOT_AVAILABLE, when every fitting free slot is in an offline locker', async () => {
+    // Prepare: the online locker B is full, the offline locker A has free doors.
     const deps = buildDeps(table);
     const { locationId } = await givenLocation(deps, { S: 2 }, { online: false });
+    await givenLocker(deps, locationId, 'B', { S: 1 });
+    await storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' });
 
     // Act
     const attempt = storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'S' });
 
     // Assess
+    await expect(attempt).rejects.toMatchObject({ name: 'ConflictError', code: 'LOCKER_OFFLINE' });
+    expect(commandsFor(deps, 'DEPOSIT').map(({ door }) => door.lockerId)).toEqual(['B']);
+  });
+
+  it('answer NO_SLOT_AVAILABLE when no fitting free slot is left, online or not', async () => {
+    // Prepare: the offline locker A has only small doors; the medium one of B is taken.
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 2 }, { online: false });
+    await givenLocker(deps, locationId, 'B', { M: 1 });
+    await storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'M' });
+
+    // Act
+    const attempt = storeParcel(deps, actors.carrier, { locationId, recipientId: actors.customer.sub, size: 'M' });
+
+    // Assess
     await expect(attempt).rejects.toMatchObject({ code: 'NO_SLOT_AVAILABLE' });
-    expect(deps.doors.commands).toEqual([]);
+  });
+
+  it('count no free slots in offline lockers, in the location, the listing and the free counts alike', async () => {
+    // Prepare: A (offline) has two small doors, B (online) one medium.
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 2 }, { online: false });
+    await givenLocker(deps, locationId, 'B', { M: 1 });
+
+    // Act
+    const viewed = await getLocation(deps, actors.customer, locationId);
+    const listed = (await deps.locations.freeCountsOf([locationId])).get(locationId);
+    const counted = await deps.locations.freeCounts(locationId);
+    await presence(deps, { locationId, lockerId: 'A' }, true, 1);
+    const whenBack = await getLocation(deps, actors.customer, locationId);
+
+    // Assess
+    expect({ viewed: viewed.freeSlots, listed, counted }).toEqual({
+      viewed: { S: 0, M: 1, L: 0 },
+      listed: { S: 0, M: 1, L: 0 },
+      counted: { S: 0, M: 1, L: 0 },
+    });
+    expect(whenBack.freeSlots).toEqual({ S: 2, M: 1, L: 0 });
   });
 
   it('answer a pickup with LOCKER_OFFLINE and change nothing', async () => {
@@ -756,6 +852,37 @@ describe('maintenance', () => {
     expect(again).toEqual(first);
     expect(commandsFor(deps, 'MAINTENANCE').map(({ commandId }) => commandId)).toEqual([first.commandId, first.commandId]);
     expect((await slotAt(deps, door)).command?.commandId).toBe(first.commandId);
+  });
+
+  it('answers TRY_AGAIN when the command cannot be written, and takes the command back at once', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+    const { locationId } = await givenLocation(deps, { S: 1 });
+    const door = { locationId, lockerId: 'A', slotId: '01' };
+    const before = await slotAt(deps, door);
+    deps.doors.failNextCommand = true;
+
+    // Act
+    const attempt = openSlot(deps, actors.admin, door);
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ name: 'UnavailableError', code: 'TRY_AGAIN' });
+    const slot = await slotAt(deps, door);
+    expect({ command: slot.command, deadline: slot.deadline, service: slot.service, occupancy: slot.occupancy }).toEqual({
+      command: undefined,
+      deadline: undefined,
+      service: before.service,
+      occupancy: before.occupancy,
+    });
+    expect(slot.lastCommand).toMatchObject({ reason: 'MAINTENANCE', outcome: 'FAILED' });
+    const events = (await locationEvents(deps, locationId)).filter((event) => String(event.type).startsWith('DOOR_COMMAND'));
+    expect(events.map((event) => [event.type, event.commandId]).sort()).toEqual([
+      ['DOOR_COMMANDED', slot.lastCommand!.commandId],
+      ['DOOR_COMMAND_WITHDRAWN', slot.lastCommand!.commandId],
+    ]);
+    expect(await deps.locations.freeCounts(locationId)).toEqual({ S: 1, M: 0, L: 0 });
+    const again = await openSlot(deps, actors.admin, door);
+    expect(commandsFor(deps, 'MAINTENANCE')).toEqual([{ door, commandId: again.commandId }]);
   });
 
   it('refuses a door of an offline locker with LOCKER_OFFLINE', async () => {

@@ -86,10 +86,21 @@ describe('listing locations', () => {
     const large = await listLocations(counted, { limit: 30 });
     const largeQueries = queries.count();
 
-    // Assess: one query for the page, at most one per free-slot shard for the counts.
-    expect(smallQueries).toBeLessThanOrEqual(1 + locationFreeShards);
-    expect(largeQueries).toBeLessThanOrEqual(1 + locationFreeShards);
+    // Assess: one query for the page, one for the page's lockers (online or not), at most one per free-slot shard for the counts.
+    expect(smallQueries).toBeLessThanOrEqual(2 + locationFreeShards);
+    expect(largeQueries).toBeLessThanOrEqual(2 + locationFreeShards);
     expect({ small: small.items.length, large: large.items.length }).toEqual({ small: 5, large: 30 });
+  });
+
+  it('answers TRY_AGAIN while the table does not exist, as after DynamoDB Local restarted in memory', async () => {
+    // Prepare
+    const deps = buildDeps({ ...table, tableName: `missing-${Date.now()}` });
+
+    // Act
+    const attempt = listLocations(deps, { limit: 5 });
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ name: 'UnavailableError', code: 'TRY_AGAIN' });
   });
 
   it('refuses a cursor that is not from this listing', async () => {

@@ -408,4 +408,21 @@ describe('picking up at a kiosk', () => {
     // Assess
     await expect(attempt).rejects.toMatchObject({ code: 'INVALID_PICKUP_CODE' });
   });
+
+  it('logs a door it could not command by the parcel and the error, never the code typed', async () => {
+    // Prepare
+    const deps = buildDeps(table, { codes: new ScriptedCodes(['5551260000']) });
+    const { parcel, locationId } = await givenStoredParcel(deps);
+    deps.doors.failNextCommand = true;
+
+    // Act
+    const attempt = kioskPickup(deps, actors.kiosk(locationId), locationId, '5551260000');
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ code: 'TRY_AGAIN' });
+    expect(deps.logger.entries).toEqual([
+      { level: 'warn', message: 'Could not command a door for a pickup', fields: { parcelId: parcel.parcelId, error: 'TimeoutError' } },
+    ]);
+    expect(JSON.stringify(deps.logger.entries)).not.toContain('5551260000');
+  });
 });

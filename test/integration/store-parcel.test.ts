@@ -341,8 +341,8 @@ describe('storing under contention and faults', () => {
     const { locationId } = await givenLocation(deps, { S: 1, M: 1 });
     const first = await storeParcel(deps, actors.carrier, { locationId, recipientId: 'customer-1', size: 'S' });
     const taken = { locationId, lockerId: first.lockerId, slotId: first.slotId, size: 'S' as const };
-    const parcels = deps.parcels;
-    const stale = { ...deps, parcels: Object.assign(Object.create(parcels) as typeof parcels, { findFreeSlots: async () => [taken, ...(await parcels.findFreeSlots(locationId, 'S'))] }) };
+    const locations = deps.locations;
+    const stale = { ...deps, locations: Object.assign(Object.create(locations) as typeof locations, { findFreeSlots: async () => [taken, ...(await locations.findFreeSlots(locationId, 'S'))] }) };
 
     // Act
     const second = await storeParcel(stale, actors.carrier, { locationId, recipientId: 'customer-2', size: 'S' });

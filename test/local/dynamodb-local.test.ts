@@ -57,7 +57,7 @@ describe('DynamoDB Local as the local stack runs it', () => {
     expect({ loopback, others }).toEqual({ loopback: true, others: otherAddresses.map(() => false) });
   }, 60_000);
 
-  it('is started again on the same port when its process dies, says so, and answers again', async () => {
+  it('is started again on the same port when its process dies, says so (and that its in-memory data is lost), and answers again', async () => {
     // Prepare
     const lines: string[] = [];
     let restarts = 0;
@@ -82,6 +82,7 @@ describe('DynamoDB Local as the local stack runs it', () => {
     client.destroy();
     expect({ tables: TableNames, newProcess: dynamoDb.pid !== killed }).toEqual({ tables: ['after-restart'], newProcess: true });
     expect(lines.join('\n')).toMatch(new RegExp(`DynamoDB Local \\(pid ${killed}\\) was ended by SIGKILL; restarting it on port ${new URL(dynamoDb.endpoint).port}`));
+    expect(lines.filter((line) => line.startsWith('DATA LOST: '))).toHaveLength(1);
   }, 120_000);
 
   it('keeps the data in its data directory across a restart', async () => {

@@ -1,5 +1,8 @@
-import { listAllLockers } from '#shared/adapters/dynamodb/entities/locker';
-import { createDocumentClient } from '#shared/adapters/dynamodb/client';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient, queryAll } from '#shared/adapters/dynamodb/client';
+import { lockerEntity, toLocker } from '#shared/adapters/dynamodb/entities/locker';
+import { indexes } from '#shared/adapters/dynamodb/table';
+import type { Locker } from '#shared/domain/location';
 import { createLocalDynamoDbClient } from '../dynamodb-local.ts';
 import { SimulatedLocker } from './simulated-locker.ts';
 
@@ -51,7 +54,7 @@ export async function startLockerFleet(options: LockerFleetOptions): Promise<Loc
   const reconcile = async () => {
     let lockers;
     try {
-      lockers = await listAllLockers(documentClient, table.tableName);
+      lockers = await listLockers(documentClient, table.tableName);
     } catch (error) {
       // The table can be briefly away (DynamoDB Local starting or stopping): say so once per streak.
       if (!failing) log(`[locker-fleet] cannot list the lockers in ${table.tableName}: ${error instanceof Error ? error.message : String(error)}`);
@@ -127,4 +130,17 @@ export async function startLockerFleet(options: LockerFleetOptions): Promise<Loc
 
 function signatureOf(locker: { readonly thingName: string; readonly slotIds: readonly string[] }): string {
   return JSON.stringify([locker.thingName, locker.slotIds]);
+}
+
+/**
+ * Every locker in the table with its doors, through the index that lists items by type. Only the
+ * fleet needs this: the service itself never lists all lockers.
+ */
+export async function listLockers(client: DynamoDBDocumentClient, tableName: string): Promise<Locker[]> {
+  const items = await queryAll(client, tableName, {
+    IndexName: indexes.entitiesByType.indexName,
+    KeyConditionExpression: `${indexes.entitiesByType.partitionKey} = :type`,
+    ExpressionAttributeValues: { ':type': lockerEntity },
+  });
+  return items.map(toLocker);
 }

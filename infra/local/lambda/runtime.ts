@@ -1,8 +1,9 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { InvokeStore } from '@aws/lambda-invoke-store';
-import { systemClock } from '#shared/adapters/clock';
 import { manifest, entryPath, type FunctionName } from '#shared/manifest';
+import { shiftDate } from './service-time.mjs';
 
 /**
  * Local stand-ins for AWS Lambda. Whoever triggers a function (the API Gateway emulation, the
@@ -79,6 +80,9 @@ export interface ContextInput {
   readonly memoryLimitInMB?: number;
 }
 
+/** The wall clock, taken before anything moves `Date` for the functions: deadlines are wall-clock time. */
+const wallClock = Date.now.bind(Date);
+
 export function lambdaContext({ functionName, awsRequestId, deadlineMs, memoryLimitInMB = 1024 }: ContextInput): Context {
   const unsupported = () => {
     throw new Error('Callback-style completion is not supported: return a promise');
@@ -92,7 +96,7 @@ export function lambdaContext({ functionName, awsRequestId, deadlineMs, memoryLi
     awsRequestId,
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: `local/[$LATEST]${awsRequestId.replaceAll('-', '')}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
+    getRemainingTimeInMillis: () => Math.max(0, deadlineMs - wallClock()),
     done: unsupported,
     fail: unsupported,
     succeed: unsupported,
@@ -106,6 +110,11 @@ export function traceHeader(): string {
 }
 
 const handlerModules = new Map<string, Promise<LambdaHandler>>();
+
+/** The service time's offset for the functions of this process, and whether the running code is one of them. */
+const clockOffset = new Float64Array(1);
+const inFunction = new AsyncLocalStorage<true>();
+let dateShifted = false;
 
 function isFunctionName(name: string): name is FunctionName {
   return Object.hasOwn(manifest, name);
@@ -129,30 +138,77 @@ export const loadFromSource: HandlerLoader = (functionName) => {
   return loaded;
 };
 
+/** Where a function's log lines go: a line at a time, under the function's name. */
+export type FunctionLog = (functionName: string, line: string) => void;
+
+/** The default of both runtimes: stdout, each line prefixed with its function, as `[notify] …`. */
+export const prefixedLog: FunctionLog = (name, line) => writeStdout(`[${name}] ${line}\n`);
+
+const invocationLog = Symbol('locker.local.invocationLog');
+let writeStdout: (text: string) => boolean = (text) => process.stdout.write(text);
+
+/**
+ * In Lambda each function writes to its own log stream. Here they share this process's stdout and
+ * stderr, so whatever an invocation writes (Powertools' lines, a console call) is taken, inside its
+ * InvokeStore context, to its own function's log; anything written outside an invocation is left as is.
+ */
+function captureInvocationOutput(): void {
+  if (captured) return;
+  captured = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream) as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean;
+    if (stream === process.stdout) writeStdout = (text) => write(text);
+    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      const log = invokeStore.hasContext() ? invokeStore.get<(line: string) => void>(invocationLog) : undefined;
+      // A log that itself writes to stdout (a test's, a console call) must reach the stream.
+      if (log === undefined || forwarding) return write(chunk, ...rest);
+      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      forwarding = true;
+      try {
+        for (const line of text.replace(/\n$/, '').split('\n')) log(line);
+      } finally {
+        forwarding = false;
+      }
+      const callback = rest.find((argument) => typeof argument === 'function') as (() => void) | undefined;
+      callback?.();
+      return true;
+    }) as typeof stream.write;
+  }
+}
+let captured = false;
+let forwarding = false;
+
 /**
  * Every function in this process, from source. Invocations run concurrently, each inside its own
  * InvokeStore context, as Lambda's runtime does in multi-concurrency mode, so Powertools keeps each
- * invocation's logger keys and metrics apart. The process's environment must hold what every
- * function reads (the local stack sets it).
+ * invocation's logger keys and metrics apart, and each one's output goes to `log` under its own
+ * function's name, as in assembly mode (workers.ts). The Lambda context names the function as the
+ * assembly does (its manifest name). The process's environment must hold what every function reads
+ * (the local stack sets it).
  */
-export function sourceRuntime(load: HandlerLoader = loadFromSource): LambdaRuntime {
+export function sourceRuntime(load: HandlerLoader = loadFromSource, log: FunctionLog = prefixedLog): LambdaRuntime {
   assertConcurrentStore();
+  // Once per process, as the functions' clock is: the stand-ins and the tests beside them keep the wall clock.
+  if (!dateShifted) shiftDate(clockOffset, () => inFunction.getStore() === true);
+  dateShifted = true;
+  captureInvocationOutput();
   return {
     invoke: async (functionName, event, options = {}) => {
       const handler = await load(functionName);
       const awsRequestId = randomUUID();
       const context = lambdaContext({
-        functionName: `locker-service-${functionName}`,
+        functionName,
         awsRequestId,
-        deadlineMs: Date.now() + (options.callerTimeoutMs ?? 29_000),
+        deadlineMs: wallClock() + (options.callerTimeoutMs ?? 29_000),
       });
       // The keys Lambda's runtime fills for each invocation (the package does not export them by name).
       const scope = {
         [Symbol.for('_AWS_LAMBDA_REQUEST_ID')]: awsRequestId,
         [Symbol.for('_AWS_LAMBDA_X_RAY_TRACE_ID')]: traceHeader(),
+        [invocationLog]: (line: string) => log(functionName, line),
       };
       try {
-        const result = await invokeStore.run(scope, () => handler(JSON.parse(JSON.stringify(event)) as never, context));
+        const result = await inFunction.run(true, () => invokeStore.run(scope, () => handler(JSON.parse(JSON.stringify(event)) as never, context)));
         return result === undefined ? undefined : JSON.parse(JSON.stringify(result));
       } catch (error) {
         // Lambda logs the error in the function's log stream; the caller only learns that it failed.
@@ -160,8 +216,10 @@ export function sourceRuntime(load: HandlerLoader = loadFromSource): LambdaRunti
         throw new FunctionError(functionName, error instanceof Error ? error.name : 'Error', error instanceof Error ? error.message : String(error));
       }
     },
-    advanceClock: (milliseconds) => systemClock.advance(milliseconds),
-    now: () => systemClock.now(),
+    advanceClock: (milliseconds) => {
+      clockOffset[0] = (clockOffset[0] ?? 0) + milliseconds;
+    },
+    now: () => new Date(wallClock() + (clockOffset[0] ?? 0)),
     close: async () => undefined,
   };
 }

@@ -9,22 +9,13 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
+import { shiftDate } from './service-time.mjs';
 
 if (parentPort === null) throw new Error('worker-bootstrap.mjs runs only as a worker thread');
 const port = parentPort;
 
-// The local clock: the parent moves this shared offset, and every `Date` in the worker follows,
-// so a bundle that reads the wall clock sees the same service time as all the others.
-const offset = new Float64Array(/** @type {SharedArrayBuffer} */ (workerData.clockOffset));
-const RealDate = Date;
-const realNow = RealDate.now.bind(RealDate);
-const shiftedNow = () => realNow() + (offset[0] ?? 0);
-// A Proxy rather than a subclass, so `Date()` called without `new` still returns a string, as it must.
-globalThis.Date = new Proxy(RealDate, {
-  construct: (target, args, newTarget) => Reflect.construct(target, args.length === 0 ? [shiftedNow()] : args, newTarget),
-  apply: () => new RealDate(shiftedNow()).toString(),
-  get: (target, property, receiver) => (property === 'now' ? shiftedNow : Reflect.get(target, property, receiver)),
-});
+// The parent moves this shared offset (service-time.mjs): every `Date` in the worker follows.
+const realNow = shiftDate(new Float64Array(/** @type {SharedArrayBuffer} */ (workerData.clockOffset)), () => true);
 
 if ((process.env.NODE_OPTIONS ?? '').includes('--enable-source-maps')) process.setSourceMapsEnabled(true);
 
@@ -74,7 +65,7 @@ port.on('message', async (/** @type {{ id: number, event: unknown, context: { aw
     const result = await handler(event, lambdaContext);
     port.postMessage({ type: 'result', id, result: result === undefined ? undefined : JSON.stringify(result) });
   } catch (error) {
-    console.error(`${new RealDate().toISOString()}\t${context.awsRequestId}\tERROR\tInvoke Error`, error);
+    console.error(`${new Date(realNow()).toISOString()}\t${context.awsRequestId}\tERROR\tInvoke Error`, error);
     port.postMessage({ type: 'error', id, ...describe(error) });
   } finally {
     delete process.env._X_AMZN_TRACE_ID;

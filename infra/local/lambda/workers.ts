@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
-import type { AssemblyFunction } from '../cloud-assembly.ts';
+import type { AssemblyFunction } from '../cloud-assembly/read.ts';
 import { FunctionError, localAccountId, localRegion, traceHeader, type LambdaRuntime } from './runtime.ts';
 
 /**

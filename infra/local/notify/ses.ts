@@ -8,8 +8,9 @@ import type { MessageLog } from './messages.ts';
  * that the service's email adapter runs unchanged with `AWS_ENDPOINT_URL_SESV2` pointing here. Each
  * recipient's copy goes to the message log, as each inbox would receive it.
  *
- * Served: simple content (subject, text and/or HTML body), To/Cc/Bcc, sender identity checks when
- * given identities. Not served: raw and templated content, configuration sets, suppression lists.
+ * Served: simple content (subject, text and/or HTML body), To/Cc/Bcc. Not served: raw and
+ * templated content, configuration sets, suppression lists, sender identities (any sender is
+ * accepted; the adapter's handling of `MessageRejected` is unit-tested against the SDK instead).
  */
 export interface LocalSes {
   readonly url: string;
@@ -20,12 +21,6 @@ export interface LocalSesOptions {
   readonly messages: MessageLog;
   /** 0 (the default) takes any free port. */
   readonly port?: number;
-  readonly region?: string;
-  /**
-   * Verified email addresses or domains a sender must match, as a sandboxed SES account enforces;
-   * omitted, any sender is accepted. Passing the stage's sender catches a misconfigured one locally.
-   */
-  readonly verifiedIdentities?: readonly string[];
   /** The service's clock, which the local stack can move forward; emails are stamped with it. */
   readonly now?: () => Date;
 }
@@ -48,7 +43,6 @@ class SesError extends Error {
 const badRequest = (message: string) => new SesError(400, 'BadRequestException', message);
 
 export async function startSes(options: LocalSesOptions): Promise<LocalSes> {
-  const region = (options.region ?? 'us-east-1').toUpperCase();
   const now = options.now ?? (() => new Date());
 
   function sendEmail(body: string): { MessageId: string } {
@@ -60,7 +54,7 @@ export async function startSes(options: LocalSesOptions): Promise<LocalSes> {
     }
     const from = stringAt(request, 'FromEmailAddress');
     if (from === undefined) throw badRequest('Missing required field FromEmailAddress');
-    const sender = mailbox(from, 'FromEmailAddress');
+    mailbox(from, 'FromEmailAddress');
     const recipients = ['ToAddresses', 'CcAddresses', 'BccAddresses'].flatMap((field) => addressesAt(request, field));
     if (recipients.length === 0) throw badRequest('Missing required field Destination.ToAddresses: give at least one recipient');
     if (recipients.length > maxRecipients) throw badRequest(`Recipient count exceeds ${maxRecipients}.`);
@@ -76,9 +70,6 @@ export async function startSes(options: LocalSesOptions): Promise<LocalSes> {
     // SES sends either part; the log shows the text a phone's mail app would preview.
     const text = stringAt(valueAt(messageBody, 'Text'), 'Data') ?? stringAt(valueAt(messageBody, 'Html'), 'Data');
     if (text === undefined) throw badRequest('Missing required field Content.Simple.Body.Text.Data (or Body.Html.Data)');
-    if (options.verifiedIdentities !== undefined && !isVerified(sender, options.verifiedIdentities)) {
-      throw new SesError(400, 'MessageRejected', `Email address is not verified. The following identities failed the check in region ${region}: ${from}`);
-    }
 
     const sentAt = now().toISOString();
     for (const recipient of recipients) options.messages.record({ channel: 'email', to: recipient, subject, body: text, sentAt });
@@ -128,13 +119,6 @@ function mailbox(value: string, field: string): string {
   const bare = /<([^<>]*)>\s*$/.exec(value)?.[1] ?? value.trim();
   if (!address.test(bare)) throw badRequest(`Illegal address in ${field}: ${value}`);
   return bare;
-}
-
-/** An identity is an address or a whole domain, compared case-insensitively as SES does. */
-function isVerified(sender: string, identities: readonly string[]): boolean {
-  const lower = sender.toLowerCase();
-  const domain = lower.slice(lower.lastIndexOf('@') + 1);
-  return identities.some((identity) => [lower, domain].includes(identity.toLowerCase()));
 }
 
 function readBody(request: IncomingMessage): Promise<string> {

@@ -1,8 +1,16 @@
 import { DynamoDBClient, TransactionCanceledException, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  QueryCommand,
+  TransactWriteCommand,
+  type QueryCommandInput,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { sdkSettings, type SdkSettings } from '#shared/config';
 import { UnavailableError } from '#shared/domain/errors';
+import type { Page, PageRequest } from '#shared/ports';
 import { clientOptions, keepingDeadline } from '../sdk.ts';
+import type { PageCursors, StartKey } from './cursor.ts';
 
 /** The table's client with our timeouts and bounded retries; the endpoint follows `AWS_ENDPOINT_URL_DYNAMODB` locally. */
 export function createDynamoDbClient(config: DynamoDBClientConfig = {}, settings: SdkSettings = sdkSettings()): DynamoDBClient {
@@ -14,7 +22,11 @@ export function createDynamoDbClient(config: DynamoDBClientConfig = {}, settings
  * answers an unknown outcome as `UnavailableError`, as in production.
  */
 export function createDocumentClient(client = createDynamoDbClient()): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(keepingDeadline(client, 'The table'), { marshallOptions: { removeUndefinedValues: true } });
+  // A missing table is one being created (again, after DynamoDB Local restarted in memory), never
+  // an answer about an item: try again. (For the shadows, ResourceNotFound is an answer.)
+  return DynamoDBDocumentClient.from(keepingDeadline(client, 'The table', ['ResourceNotFoundException']), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
 }
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -78,3 +90,73 @@ export const failedAt = (result: TransactResult, index: number, code = 'Conditio
   !result.ok && result.reasons[index] === code;
 
 export const conflicted = (result: TransactResult) => !result.ok && result.reasons.includes('TransactionConflict');
+
+/** A single-item write refused by its condition: an answer (taken, stale, spent), not a failure. */
+export const conditionFailed = (error: unknown) => error instanceof Error && error.name === 'ConditionalCheckFailedException';
+
+/** A Query of the table as an entity names it: the table and the place to start are the helpers' to add. */
+export type QueryInput = Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>;
+
+export type Item = Record<string, unknown>;
+
+/**
+ * Every item a Query matches, page after page: a page ends at 1 MB (or at `Limit`) with more
+ * behind it. With `atLeast`, reading stops once that many items are in hand, for a query whose
+ * filter drops items after they are read and so can leave a page short with more behind it.
+ */
+export async function queryAll(client: DynamoDBDocumentClient, tableName: string, input: QueryInput, atLeast?: number): Promise<Item[]> {
+  const items: Item[] = [];
+  let start: StartKey | undefined;
+  do {
+    const page = await client.send(new QueryCommand({ ...input, TableName: tableName, ExclusiveStartKey: start }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined && (atLeast === undefined || items.length < atLeast));
+  return items;
+}
+
+/**
+ * One range read per shard of a sharded index, all at once. With `first`, each shard is read up
+ * to `limit` items (the most the answer can take from one shard) and the answer is the `limit`
+ * items of every shard that come first by the attribute `by` (a timestamp), ascending.
+ */
+export async function queryShards(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  read: {
+    /** How many shards (0 to n - 1 are read), or which ones. */
+    readonly shards: number | readonly number[];
+    readonly query: (shard: number) => QueryInput;
+    readonly first?: { readonly limit: number; readonly by: string };
+  },
+): Promise<Item[]> {
+  const { first } = read;
+  const shards = typeof read.shards === 'number' ? Array.from({ length: read.shards }, (_, shard) => shard) : read.shards;
+  const items = (
+    await Promise.all(
+      shards.map((shard) =>
+        queryAll(client, tableName, { ...read.query(shard), ...(first ? { Limit: first.limit } : {}) }, first?.limit),
+      ),
+    )
+  ).flat();
+  if (!first) return items;
+  const key = (item: Item) => (typeof item[first.by] === 'string' ? (item[first.by] as string) : '');
+  return items.sort((a, b) => key(a).localeCompare(key(b))).slice(0, first.limit);
+}
+
+/**
+ * One page of a listing, continuing from a client's cursor. `scope` names the listing (index and
+ * partition): a cursor continues only the listing that issued it.
+ */
+export async function queryPage(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  cursors: PageCursors,
+  listing: { readonly query: QueryInput; readonly scope: string },
+  { limit, cursor }: PageRequest,
+): Promise<Page<Item>> {
+  const start = cursor === undefined ? undefined : cursors.decode(cursor, listing.scope);
+  const result = await client.send(new QueryCommand({ ...listing.query, TableName: tableName, Limit: limit, ExclusiveStartKey: start }));
+  const next = cursors.encode(result.LastEvaluatedKey, listing.scope);
+  return { items: result.Items ?? [], ...(next ? { cursor: next } : {}) };
+}

@@ -1,66 +1,20 @@
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { KioskCounter, KioskWindow } from '#shared/domain/pickup-code';
 import type { KioskGuard } from '#shared/ports';
-import { ttlAttribute } from './table.ts';
+import { kioskBudgetQueries } from './entities/kiosk-budget.ts';
 
-/**
- * One counter item per window: a location's kiosks together under `LOC#<loc>#KIOSK` / `<window start>`,
- * one kiosk token under `LOC#<loc>#KIOSK#TOKEN` / `<window start>#<kiosk sub>` (the window start has a
- * fixed length, so no sub can make two keys meet).
- */
-export const kioskBudgetKey = ({ locationId, kioskId }: KioskCounter, window: KioskWindow) =>
-  kioskId === undefined
-    ? { PK: `LOC#${locationId}#KIOSK`, SK: window.start.toISOString() }
-    : { PK: `LOC#${locationId}#KIOSK#TOKEN`, SK: `${window.start.toISOString()}#${kioskId}` };
-
-/** Counters outlive their window by an hour; TTL only tidies up, since a new window is a new item. */
-const keptAfterWindowSeconds = 3600;
-
-/**
- * One conditional UpdateItem reserves an attempt: DynamoDB applies the condition and the increment
- * as one, so however many kiosks guess at once, no more than the budget ever pass.
- */
+/** A location's kiosk attempts, counted per window in the table (entities/kiosk-budget.ts). */
 export class DynamoKioskGuard implements KioskGuard {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
-  async reserve(counter: KioskCounter, window: KioskWindow, budget: number): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: kioskBudgetKey(counter, window),
-          UpdateExpression: 'ADD attempts :one SET #ttl = :ttl',
-          ConditionExpression: 'attribute_not_exists(attempts) OR attempts < :budget',
-          ExpressionAttributeNames: { '#ttl': ttlAttribute },
-          ExpressionAttributeValues: { ':one': 1, ':budget': budget, ':ttl': Math.ceil(window.end.getTime() / 1000) + keptAfterWindowSeconds },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (conditionFailed(error)) return false;
-      throw error;
-    }
+  reserve(counter: KioskCounter, window: KioskWindow, budget: number): Promise<boolean> {
+    return kioskBudgetQueries.reserve(this.client, this.tableName, counter, window, budget);
   }
 
-  async giveBack(counter: KioskCounter, window: KioskWindow): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: kioskBudgetKey(counter, window),
-          UpdateExpression: 'ADD attempts :minusOne',
-          ConditionExpression: 'attempts > :zero',
-          ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0 },
-        }),
-      );
-    } catch (error) {
-      // Nothing left to give back (the counter is gone or at zero): the budget is already whole.
-      if (!conditionFailed(error)) throw error;
-    }
+  giveBack(counter: KioskCounter, window: KioskWindow): Promise<void> {
+    return kioskBudgetQueries.giveBack(this.client, this.tableName, counter, window);
   }
 }
-
-const conditionFailed = (error: unknown) => error instanceof Error && error.name === 'ConditionalCheckFailedException';

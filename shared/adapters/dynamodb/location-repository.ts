@@ -1,25 +1,15 @@
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '#shared/domain/errors';
 import type { AuditEvent } from '#shared/domain/events';
 import type { Location, LocationLayout, Locker } from '#shared/domain/location';
-import { slotSizes, type FreeCounts, type Slot } from '#shared/domain/slot';
+import type { FreeCounts, Slot, SlotAddress, SlotSize } from '#shared/domain/slot';
 import type { DoorAddress, LocationRepository, Page, PageRequest, Presence } from '#shared/ports';
 import { failedAt, transact } from './client.ts';
 import type { PageCursors } from './cursor.ts';
 import { eventParts } from './entities/event.ts';
-import { locationEntity, locationKey, locationParts, locationPartition, toLocation } from './entities/location.ts';
-import { lockerKey, lockerParts, lockerSortKeyPrefix, toLocker } from './entities/locker.ts';
-import {
-  freeSlotPartition,
-  locationFreePartition,
-  locationFreeRange,
-  locationFreeShardOf,
-  slotParts,
-  slotQueries,
-  slotsOfLockerPrefix,
-  toSlot,
-} from './entities/slot.ts';
-import { indexes } from './table.ts';
+import { locationParts, locationQueries } from './entities/location.ts';
+import { lockerParts, lockerQueries } from './entities/locker.ts';
+import { countFree, slotParts, slotQueries } from './entities/slot.ts';
 
 /** Locations, their lockers and slots: reads, and the admin writes that create or remove them. */
 export class DynamoLocationRepository implements LocationRepository {
@@ -35,94 +25,40 @@ export class DynamoLocationRepository implements LocationRepository {
     if (!result.ok) throw new Error(`Creating location failed: ${result.reasons.join(',')}`);
   }
 
-  async get(locationId: string): Promise<Location | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: locationKey(locationId) }));
-    return Item ? toLocation(Item) : undefined;
+  get(locationId: string): Promise<Location | undefined> {
+    return locationQueries.get(this.client, this.tableName, locationId);
   }
 
-  /** One page of locations, in id order. */
-  async list({ limit, cursor }: PageRequest): Promise<Page<Location>> {
-    const scope = `${indexes.entitiesByType.indexName}\n${locationEntity}`;
-    const start = cursor === undefined ? undefined : this.cursors.decode(cursor, scope);
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: indexes.entitiesByType.indexName,
-        KeyConditionExpression: 'entityTypePk = :type',
-        ExpressionAttributeValues: { ':type': locationEntity },
-        Limit: limit,
-        ExclusiveStartKey: start,
-      }),
-    );
-    const next = this.cursors.encode(result.LastEvaluatedKey, scope);
-    return { items: (result.Items ?? []).map(toLocation), ...(next ? { cursor: next } : {}) };
+  list(page: PageRequest): Promise<Page<Location>> {
+    return locationQueries.list(this.client, this.tableName, this.cursors, page);
   }
 
-  async layout(locationId: string): Promise<LocationLayout> {
-    // LOCKER# < META < SLOT#: one range read returns the lockers and slots (and the META item, skipped).
-    const items = await this.queryAll({
-      KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': locationPartition(locationId), ':from': lockerSortKeyPrefix, ':to': 'SLOT#\uffff' },
-    });
-    const slots = items.filter((item) => String(item.SK).startsWith('SLOT#')).map(toSlot);
-    const lockers = items
-      .filter((item) => String(item.SK).startsWith(lockerSortKeyPrefix))
-      .map((item) => {
-        const locker = toLocker(item);
-        return { ...locker, slots: slots.filter((slot) => slot.lockerId === locker.lockerId) };
-      });
-    return { lockers };
+  layout(locationId: string): Promise<LocationLayout> {
+    return lockerQueries.withSlots(this.client, this.tableName, locationId);
   }
 
-  async lockers(locationId: string): Promise<Locker[]> {
-    const items = await this.queryAll({
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': locationPartition(locationId), ':prefix': lockerSortKeyPrefix },
-    });
-    return items.map(toLocker);
+  lockers(locationId: string): Promise<Locker[]> {
+    return lockerQueries.ofLocation(this.client, this.tableName, locationId);
   }
 
+  /** Free slots of the location's online lockers: a store skips the doors of offline ones, so they are free to nobody. */
   async freeCounts(locationId: string): Promise<FreeCounts> {
-    const items = await this.queryAll({
-      IndexName: indexes.freeSlots.indexName,
-      KeyConditionExpression: 'freeSlotPk = :pk',
-      ExpressionAttributeValues: { ':pk': freeSlotPartition(locationId) },
-    });
-    const counts: FreeCounts = { S: 0, M: 0, L: 0 };
-    for (const item of items) {
-      const size = slotSizes.find((s) => s === item.size);
-      if (size) counts[size] += 1;
-    }
-    return counts;
+    const [doors, lockers] = await Promise.all([slotQueries.freeDoors(this.client, this.tableName, locationId), this.lockers(locationId)]);
+    return countFree(doors, lockers).get(locationId) ?? { S: 0, M: 0, L: 0 };
   }
 
-  /**
-   * Free counts of many locations with one range read per shard that holds one of them, however
-   * many they are: the read spans the ids from the first to the last, so it is cheapest when they
-   * are contiguous in id order, as a page of `list` is; locations between them not asked for are
-   * read and ignored.
-   */
+  /** Free counts of many locations (a page of `list`): one range read of their lockers, one per shard of their free slots. */
   async freeCountsOf(locationIds: readonly string[]): Promise<Map<string, FreeCounts>> {
-    const counts = new Map(locationIds.map((locationId): [string, FreeCounts] => [locationId, { S: 0, M: 0, L: 0 }]));
-    if (locationIds.length === 0) return counts;
-    const sorted = [...locationIds].sort();
-    const { from, to } = locationFreeRange(sorted[0]!, sorted.at(-1)!);
-    const shards = [...new Set(locationIds.map(locationFreeShardOf))];
-    const items = await Promise.all(
-      shards.map((shard) =>
-        this.queryAll({
-          IndexName: indexes.freeSlotsByLocation.indexName,
-          KeyConditionExpression: 'locationFreePk = :pk AND locationFreeSk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': locationFreePartition(shard), ':from': from, ':to': to },
-        }),
-      ),
-    );
-    for (const item of items.flat()) {
-      const size = slotSizes.find((s) => s === item.size);
-      const location = counts.get(String(item.locationId));
-      if (size && location) location[size] += 1;
-    }
-    return counts;
+    const [doors, lockers] = await Promise.all([
+      slotQueries.freeDoorsOf(this.client, this.tableName, locationIds),
+      lockerQueries.ofLocations(this.client, this.tableName, locationIds),
+    ]);
+    const counts = countFree(doors, lockers);
+    return new Map(locationIds.map((locationId): [string, FreeCounts] => [locationId, counts.get(locationId) ?? { S: 0, M: 0, L: 0 }]));
+  }
+
+  findFreeSlots(locationId: string, size: SlotSize): Promise<SlotAddress[]> {
+    return slotQueries.freeCandidates(this.client, this.tableName, locationId, size);
   }
 
   async addLocker(locker: Locker, slots: readonly Slot[], event: AuditEvent): Promise<void> {
@@ -141,13 +77,7 @@ export class DynamoLocationRepository implements LocationRepository {
     const { locationId, lockerId } = locker;
     const stored = await this.getLocker(locationId, lockerId);
     if (!stored) throw new NotFoundError('LOCKER_NOT_FOUND', 'No such locker');
-    const slots = (
-      await this.queryAll({
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': locationPartition(locationId), ':prefix': slotsOfLockerPrefix(lockerId) },
-        ConsistentRead: true,
-      })
-    ).map(toSlot);
+    const slots = await slotQueries.ofLocker(this.client, this.tableName, locationId, lockerId);
     if (slots.some((slot) => slot.occupancy === 'OCCUPIED' || slot.command)) throw lockerNotEmpty();
     // Each slot is deleted only if still idle: a store racing this removal loses cleanly.
     const result = await transact(this.client, this.tableName, [
@@ -159,11 +89,8 @@ export class DynamoLocationRepository implements LocationRepository {
     if (!result.ok) throw lockerNotEmpty();
   }
 
-  async getLocker(locationId: string, lockerId: string): Promise<Locker | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: lockerKey(locationId, lockerId), ConsistentRead: true }),
-    );
-    return Item ? toLocker(Item) : undefined;
+  getLocker(locationId: string, lockerId: string): Promise<Locker | undefined> {
+    return lockerQueries.get(this.client, this.tableName, locationId, lockerId);
   }
 
   getSlot(address: DoorAddress): Promise<Slot | undefined> {
@@ -175,47 +102,10 @@ export class DynamoLocationRepository implements LocationRepository {
   }
 
   async recordPresence(locker: Pick<Locker, 'locationId' | 'lockerId'>, presence: Presence, event: AuditEvent): Promise<boolean> {
-    // Lifecycle events can arrive late and out of order: apply one only if it is newer than the
-    // one applied, by AWS's versionNumber and then time.
-    const result = await transact(this.client, this.tableName, [
-      {
-        Update: {
-          TableName: undefined,
-          Key: lockerKey(locker.locationId, locker.lockerId),
-          // One connection's connected and disconnected events share a versionNumber; the disconnect
-          // comes second. AWS restarts a client's versionNumber after about an hour disconnected, so
-          // an event an hour newer than the one applied wins whatever its number.
-          ConditionExpression: presence.online
-            ? 'attribute_exists(PK) AND (attribute_not_exists(presenceVersion) OR presenceVersion < :version OR presenceAt < :reset)'
-            : 'attribute_exists(PK) AND (attribute_not_exists(presenceVersion) OR presenceVersion < :version OR presenceAt < :reset OR (presenceVersion = :version AND #online = :true))',
-          UpdateExpression: 'SET #online = :online, presenceVersion = :version, presenceAt = :at',
-          // `online` is a DynamoDB reserved word.
-          ExpressionAttributeNames: { '#online': 'online' },
-          ExpressionAttributeValues: {
-            ':online': presence.online,
-            ':version': presence.version,
-            ':at': presence.at,
-            ':reset': new Date(Date.parse(presence.at) - 3_600_000).toISOString(),
-            ...(presence.online ? {} : { ':true': true }),
-          },
-        },
-      },
-      eventParts.append(event),
-    ]);
+    const result = await transact(this.client, this.tableName, [lockerParts.recordPresence(locker, presence), eventParts.append(event)]);
     if (result.ok) return true;
     if (failedAt(result, 0)) return false;
     throw new Error(`Recording presence failed: ${result.reasons.join(',')}`);
-  }
-
-  private async queryAll(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>) {
-    const items: Record<string, unknown>[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey }));
-      items.push(...(page.Items ?? []));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return items;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The single table's shape, declared once. The CDK data construct, the local stack and the
  * integration tests all build the table from this, so they cannot drift apart.
- * Index names say which access pattern they serve (STYLE.md §6).
+ * Index names say which access pattern they serve (docs/architecture.md §10).
  */
 export interface IndexDefinition {
   readonly indexName: string;

@@ -1,14 +1,13 @@
-import { logger } from '#shared/adapters/observability';
 import { spreadAmongEquals } from '#shared/domain/allocation';
 import { decideDoor, type DoorDecision, type DoorInput, type EventDraft } from '#shared/domain/door-reconcile';
 import { newCommand, type CommandReason, type DoorCommand } from '#shared/domain/door';
 import { transitioned } from '#shared/domain/parcel';
-import { deadlineOf, settle, type ActiveCommand, type Slot, type SlotAddress, type SlotSize } from '#shared/domain/slot';
+import { deadlineOf, endedCommand, settle, type ActiveCommand, type Slot, type SlotAddress, type SlotSize } from '#shared/domain/slot';
 import type { Change, DoorAddress, StoredParcel } from '#shared/ports';
 import { auditEvent, type Deps } from '../deps.ts';
 import { stale, untilSettled, type Attempt } from './fresh-state.ts';
 
-export type DoorDeps = Pick<Deps, 'locations' | 'parcels' | 'changes' | 'doors' | 'doorTimings' | 'clock' | 'ids' | 'metrics' | 'allocation'>;
+export type DoorDeps = Pick<Deps, 'locations' | 'parcels' | 'changes' | 'doors' | 'doorTimings' | 'clock' | 'ids' | 'metrics' | 'logger' | 'allocation'>;
 
 /** A command to write into a door's shadow, and the slot's record of it. */
 export function prepareCommand(deps: Pick<Deps, 'ids' | 'doorTimings'>, reason: CommandReason, now: Date, parcelId?: string) {
@@ -56,32 +55,71 @@ export async function resendCommand(deps: Pick<Deps, 'doors' | 'locations'>, doo
   if (slot?.command?.commandId !== command.commandId) await deps.doors.clear(door, command.commandId);
 }
 
+/**
+ * Takes back a command without a parcel (MAINTENANCE) that never reached its door: it ends FAILED
+ * with its event, so the slot is free for another command now rather than at its deadline.
+ * @returns false when the door already answered it, or it is no longer the slot's.
+ */
+export async function withdrawCommand(
+  deps: Pick<Deps, 'locations' | 'changes' | 'doors' | 'clock' | 'ids' | 'doorTimings' | 'logger'>,
+  door: DoorAddress,
+  commandId: string,
+): Promise<boolean> {
+  const withdrawn = await untilSettled('The slot', async () => {
+    const slot = await deps.locations.getSlot(door);
+    if (!slot || slot.command?.commandId !== commandId || slot.command.openedVersion !== undefined) return false;
+    const now = deps.clock.now();
+    const { command: active, ...rest } = slot;
+    const { expiresAt: _deadline, ...ended } = active;
+    const outcome = await deps.changes.commit({
+      slots: [{ previous: slot, next: settle({ ...rest, lastCommand: { ...ended, outcome: 'FAILED' } }, deps.doorTimings) }],
+      events: [auditEvent(deps, now, 'system', { type: 'DOOR_COMMAND_WITHDRAWN', ...door, reason: active.reason, commandId })],
+    });
+    return outcome === 'committed' ? true : stale;
+  });
+  // The write that failed may still land (a timeout): clearing `desired` keeps the locker from acting on it.
+  if (withdrawn) await sendDoorEffects(deps, { clear: { door, commandId } });
+  return withdrawn;
+}
+
 const noSlot: Omit<Slot, 'deadline'> = { locationId: '', lockerId: '', slotId: '', size: 'S', occupancy: 'FREE', service: 'IN_SERVICE', version: 0 };
 
 /** Free fitting slots at a location, in lockers that are online, ordered by the allocation strategy. */
 export async function candidateSlots(
-  deps: Pick<Deps, 'locations' | 'parcels' | 'allocation'>,
+  deps: Pick<Deps, 'locations' | 'allocation'>,
   locationId: string,
   size: SlotSize,
   exclude?: DoorAddress,
 ): Promise<SlotAddress[]> {
-  const [free, lockers] = await Promise.all([deps.parcels.findFreeSlots(locationId, size), deps.locations.lockers(locationId)]);
+  return (await fittingSlots(deps, locationId, size, exclude)).candidates;
+}
+
+/**
+ * As `candidateSlots`, with the number of free fitting slots skipped because their locker is
+ * offline: a store that finds only those is told the locker is offline, not that the location is full.
+ */
+export async function fittingSlots(
+  deps: Pick<Deps, 'locations' | 'allocation'>,
+  locationId: string,
+  size: SlotSize,
+  exclude?: DoorAddress,
+): Promise<{ candidates: SlotAddress[]; offline: number }> {
+  const [free, lockers] = await Promise.all([deps.locations.findFreeSlots(locationId, size), deps.locations.lockers(locationId)]);
   const online = new Set(lockers.filter((locker) => locker.online).map((locker) => locker.lockerId));
-  const usable = free.filter(
-    (slot) => online.has(slot.lockerId) && !(exclude && slot.lockerId === exclude.lockerId && slot.slotId === exclude.slotId),
-  );
-  return spreadAmongEquals(deps.allocation(size, usable), Math.random);
+  const fitting = free.filter((slot) => !(exclude && slot.lockerId === exclude.lockerId && slot.slotId === exclude.slotId));
+  const usable = fitting.filter((slot) => online.has(slot.lockerId));
+  return { candidates: spreadAmongEquals(deps.allocation(size, usable), Math.random), offline: fitting.length - usable.length };
 }
 
 /** After the change is written: clear the ended command's `desired`, send the new one. Both are retried by nobody, so failures are logged. */
 export async function sendDoorEffects(
-  deps: Pick<Deps, 'doors'>,
+  deps: Pick<Deps, 'doors' | 'logger'>,
   effects: { clear?: { door: DoorAddress; commandId: string }; command?: { door: DoorAddress; command: DoorCommand } },
 ): Promise<void> {
   if (effects.clear) {
     // A stale `desired` is harmless (the locker handled or refuses the id): clearing is housekeeping.
     await deps.doors.clear(effects.clear.door, effects.clear.commandId).catch((error: unknown) =>
-      logger.warn('Could not clear a door command', { commandId: effects.clear!.commandId, error: errorName(error) }),
+      deps.logger.warn('Could not clear a door command', { commandId: effects.clear!.commandId, error: errorName(error) }),
     );
   }
   if (effects.command) await deps.doors.command(effects.command.door, effects.command.command);
@@ -106,9 +144,14 @@ export async function settleDoor(deps: DoorDeps, address: DoorAddress, input: Do
     const slot = await deps.locations.getSlot(address);
     if (!slot) return undefined;
     const parcelId = slot.command?.parcelId ?? slot.parcelId ?? slot.lastCommand?.parcelId;
-    const parcel = parcelId ? await deps.parcels.get(parcelId) : undefined;
+    // A late report may name an earlier command of another parcel: the decision reads that one too.
+    const namedId = input.kind === 'report' ? endedCommand(slot, input.observation.report.lastCommandId)?.parcelId : undefined;
+    const [parcel, named] = await Promise.all([
+      parcelId ? deps.parcels.get(parcelId) : undefined,
+      namedId && namedId !== parcelId ? deps.parcels.get(namedId) : undefined,
+    ]);
     const now = deps.clock.now();
-    const decision = decideDoor(slot, parcel, input, { now, leftOpenSeconds: deps.doorTimings.leftOpenSeconds });
+    const decision = decideDoor(slot, parcel, input, { now, leftOpenSeconds: deps.doorTimings.leftOpenSeconds }, named);
     if (!decision.changed) return { decision, effects: {} };
 
     const events = (drafts: readonly EventDraft[]) =>

@@ -2,13 +2,12 @@ import type { Actor } from '#shared/domain/actor';
 import { ConflictError, TooManyAttemptsError, UnavailableError } from '#shared/domain/errors';
 import { assertCollectable, transitioned } from '#shared/domain/parcel';
 import { lockedFor } from '#shared/domain/pickup-code';
-import { settle } from '#shared/domain/slot';
+import { settle, withEnded } from '#shared/domain/slot';
 import type { StoredParcel } from '#shared/ports';
 import { auditEvent, type Deps } from '../deps.ts';
 import { errorName, prepareCommand, resendCommand, waitingCommand } from './doors.ts';
 import { stale, untilSettled, type Attempt } from './fresh-state.ts';
 import { placeOf } from './parcel-view.ts';
-import { logger } from '#shared/adapters/observability';
 
 export interface PickupResult {
   readonly parcelId: string;
@@ -18,7 +17,7 @@ export interface PickupResult {
   readonly commandId: string;
 }
 
-export type PickupDeps = Pick<Deps, 'parcels' | 'locations' | 'changes' | 'clock' | 'ids' | 'doors' | 'doorTimings'>;
+export type PickupDeps = Pick<Deps, 'parcels' | 'locations' | 'changes' | 'clock' | 'ids' | 'doors' | 'doorTimings' | 'logger'>;
 
 /** The owner's route refuses a locked parcel before comparing codes, so the lock answers right and wrong codes alike. */
 export function refuseWhileLocked(parcel: StoredParcel, now: Date): void {
@@ -58,7 +57,7 @@ export async function startPickup(deps: PickupDeps, actor: Actor, parcel: Stored
   try {
     await deps.doors.command({ locationId: parcel.locationId, lockerId: parcel.lockerId, slotId: parcel.slotId }, command.shadow);
   } catch (error) {
-    logger.warn('Could not command a door for a pickup', { parcelId: parcel.parcelId, error: errorName(error) });
+    deps.logger.warn('Could not command a door for a pickup', { parcelId: parcel.parcelId, error: errorName(error) });
     if (await withdraw(deps, parcel.parcelId, command.record.commandId)) {
       throw new UnavailableError('The locker did not take the command; nothing changed, try again');
     }
@@ -78,7 +77,7 @@ export async function resumePickup(deps: PickupDeps, parcel: StoredParcel): Prom
   const command = waitingCommand(slot, 'PICKUP', deps.clock.now(), parcel.commandId);
   if (!command) throw new ConflictError('INVALID_STATE', 'The parcel is being collected: its door is opening');
   await resendCommand(deps, { locationId: parcel.locationId, lockerId: parcel.lockerId, slotId: parcel.slotId }, command).catch((error: unknown) => {
-    logger.warn('Could not command a door again for a pickup', { parcelId: parcel.parcelId, error: errorName(error) });
+    deps.logger.warn('Could not command a door again for a pickup', { parcelId: parcel.parcelId, error: errorName(error) });
     throw new UnavailableError('The locker did not take the command; try again');
   });
   return { parcelId: parcel.parcelId, status: 'COLLECTING', lockerId: parcel.lockerId, slotId: parcel.slotId, commandId: command.commandId };
@@ -96,7 +95,7 @@ async function withdraw(deps: PickupDeps, parcelId: string, commandId: string): 
     const { expiresAt: _deadline, ...ended } = active;
     const outcome = await deps.changes.commit({
       parcel: { previous: parcel, next: transitioned(parcel, 'STORED', now) },
-      slots: [{ previous: slot, next: settle({ ...rest, lastCommand: { ...ended, outcome: 'FAILED' } }, deps.doorTimings) }],
+      slots: [{ previous: slot, next: settle(withEnded(rest, { ...ended, outcome: 'FAILED' }), deps.doorTimings) }],
       events: [auditEvent(deps, now, 'system', { type: 'PARCEL_PICKUP_FAILED', ...placeOf(parcel), from: 'COLLECTING', to: 'STORED', commandId })],
     });
     return outcome === 'committed' ? true : stale;

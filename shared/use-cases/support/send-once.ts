@@ -1,4 +1,3 @@
-import { logger } from '#shared/adapters/observability';
 import { timeLeft } from '#shared/deadline';
 import { UnavailableError, UndeliverableError } from '#shared/domain/errors';
 import { quotaWindowOf } from '#shared/domain/verification';
@@ -31,7 +30,7 @@ export const limitedReason = 'DestinationLimit';
  * again: SNS and SES take no idempotency token, so that is the one way a message can go twice.
  */
 export async function sendOnce(
-  deps: Pick<Deps, 'sent' | 'clock' | 'metrics' | 'quota' | 'messagesPerDestinationHour'>,
+  deps: Pick<Deps, 'sent' | 'clock' | 'metrics' | 'logger' | 'quota' | 'messagesPerDestinationHour'>,
   key: string,
   what: Readonly<Record<string, string>>,
   send: () => Promise<void>,
@@ -45,11 +44,11 @@ export async function sendOnce(
     try {
       allowed = await deps.quota.reserve(limit.destinationKey, quotaWindowOf(deps.clock.now()), deps.messagesPerDestinationHour);
     } catch (error) {
-      await giveBack(lease, key);
+      await giveBack(deps, lease, key);
       throw error;
     }
     if (!allowed) {
-      logger.warn("A message was refused by its destination's hourly limit and will not be sent", { key, ...what });
+      deps.logger.warn("A message was refused by its destination's hourly limit and will not be sent", { key, ...what });
       deps.metrics.count('NotificationLimited');
       await lease.undeliverable(deps.clock.now(), limitedReason);
       return 'limited';
@@ -59,21 +58,21 @@ export async function sendOnce(
     await send();
   } catch (error) {
     if (error instanceof UndeliverableError) {
-      logger.warn('A message was refused for good and will not be retried', { key, ...what, reason: error.reason });
+      deps.logger.warn('A message was refused for good and will not be retried', { key, ...what, reason: error.reason });
       deps.metrics.count('NotificationUndeliverable');
       await lease.undeliverable(deps.clock.now(), error.reason);
       return 'undeliverable';
     }
-    await giveBack(lease, key);
+    await giveBack(deps, lease, key);
     throw error;
   }
   await lease.sent(deps.clock.now());
   return 'sent';
 }
 
-async function giveBack(lease: SendLease, key: string): Promise<void> {
+async function giveBack(deps: Pick<Deps, 'logger'>, lease: SendLease, key: string): Promise<void> {
   await lease.release().catch((releaseError: unknown) =>
-    logger.warn('Could not give a send back; its retry waits for the lease to lapse', { key, error: errorName(releaseError) }),
+    deps.logger.warn('Could not give a send back; its retry waits for the lease to lapse', { key, error: errorName(releaseError) }),
   );
 }
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AssemblyFunction } from '#infra/local/cloud-assembly';
+import type { AssemblyFunction } from '#infra/local/cloud-assembly/read';
 import { FunctionError } from '#infra/local/lambda/runtime';
 import { workerRuntime, type WorkerRuntime } from '#infra/local/lambda/workers';
 

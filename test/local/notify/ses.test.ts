@@ -1,9 +1,7 @@
-import { BadRequestException, MessageRejected, SESv2Client, SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
-import { SNSClient } from '@aws-sdk/client-sns';
+import { BadRequestException, SESv2Client, SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMessageLog, type MessageLog } from '#infra/local/notify/messages';
 import { startSes, type LocalSes } from '#infra/local/notify/ses';
-import { SnsSesNotifier } from '#shared/adapters/notifier';
 
 // The local SES v2 checked through the real SDK client with only the endpoint overridden: if the SDK
 // reads an answer, the service's email adapter will read it the same way.
@@ -15,7 +13,7 @@ let client: SESv2Client;
 
 beforeAll(async () => {
   messages = createMessageLog();
-  ses = await startSes({ messages, port: 0, verifiedIdentities: ['lockers.example.com'], now: () => serviceTime });
+  ses = await startSes({ messages, port: 0, now: () => serviceTime });
   client = new SESv2Client({ endpoint: ses.url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 });
 
@@ -98,18 +96,6 @@ describe('SendEmail', () => {
     // Assess
     await expect(sending).rejects.toMatchObject({ name: 'BadRequestException', message: 'Illegal address in Destination.ToAddresses: not-an-address' });
   });
-
-  it('rejects a sender outside the verified identities with MessageRejected, as a sandboxed account does', async () => {
-    // Act
-    const sending = client.send(new SendEmailCommand(email(['gus@example.com'], { FromEmailAddress: 'someone@elsewhere.example' })));
-
-    // Assess
-    await expect(sending).rejects.toBeInstanceOf(MessageRejected);
-    await expect(sending).rejects.toMatchObject({
-      message: 'Email address is not verified. The following identities failed the check in region US-EAST-1: someone@elsewhere.example',
-    });
-    expect(messages.to('gus@example.com')).toEqual([]);
-  });
 });
 
 describe('the wire format', () => {
@@ -125,19 +111,5 @@ describe('the wire format', () => {
     expect(response.status).toBe(400);
     expect(response.headers.get('x-amzn-errortype')).toBe('BadRequestException');
     expect(await response.json()).toEqual({ message: 'Missing required field FromEmailAddress' });
-  });
-});
-
-describe("the service's email adapter against it", () => {
-  it('throws the rejection of an unverified sender for the record to be retried, rather than giving the email up as undeliverable', async () => {
-    // Prepare: a first deploy whose sender identity SES has not verified.
-    const notifier = new SnsSesNotifier(new SNSClient({ region: 'us-east-1' }), client, 'Parcel lockers <no-reply@unverified.example.net>');
-
-    // Act
-    const sending = notifier.email('ida@example.com', 'Your parcel is ready', 'Pickup code 1234567890');
-
-    // Assess
-    await expect(sending).rejects.toBeInstanceOf(MessageRejected);
-    expect(messages.to('ida@example.com')).toEqual([]);
   });
 });

@@ -1,11 +1,12 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TransactItem } from '../client.ts';
+import { locationPartition } from './location.ts';
 
 /**
  * The pickup-code index entry: `LOC#<loc>#CODE#<hmac>`. Created only if absent, so a code is
  * unique among the active parcels of a location, and a kiosk finds the parcel from the code alone.
  */
-export const codeKey = (locationId: string, codeHash: string) => ({ PK: `LOC#${locationId}#CODE#${codeHash}`, SK: 'CODE' });
+export const codeKey = (locationId: string, codeHash: string) => ({ PK: `${locationPartition(locationId)}#CODE#${codeHash}`, SK: 'CODE' });
 
 export const codeParts = {
   create: (locationId: string, codeHash: string, parcelId: string): TransactItem => ({

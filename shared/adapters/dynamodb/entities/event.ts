@@ -1,6 +1,8 @@
 import type { AuditEvent } from '#shared/domain/events';
 import { isEventType } from '#shared/domain/notifications';
 import type { TransactItem } from '../client.ts';
+import { locationPartition } from './location.ts';
+import { parcelPartition } from './parcel.ts';
 
 /**
  * The event entity: the audit trail and the outbox. Parcel events live under the parcel,
@@ -11,8 +13,8 @@ export const eventEntity = 'EVENT';
 
 export function eventKey(event: Pick<AuditEvent, 'parcelId' | 'locationId' | 'at' | 'eventId'>) {
   return event.parcelId
-    ? { PK: `PARCEL#${event.parcelId}`, SK: `EVT#${event.at}#${event.eventId}` }
-    : { PK: `LOC#${event.locationId}`, SK: `EVT#${event.at}#${event.eventId}` };
+    ? { PK: parcelPartition(event.parcelId), SK: `EVT#${event.at}#${event.eventId}` }
+    : { PK: locationPartition(event.locationId), SK: `EVT#${event.at}#${event.eventId}` };
 }
 
 export function eventItem(event: AuditEvent): Record<string, unknown> {

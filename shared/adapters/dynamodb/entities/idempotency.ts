@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { IdempotencyRecord, IdempotentRefusal } from '#shared/ports';
-import type { TransactItem } from '../client.ts';
+import { conditionFailed, type TransactItem } from '../client.ts';
 import { ttlAttribute } from '../table.ts';
 
 /**
@@ -68,7 +68,7 @@ export const idempotencyQueries = {
       );
       return true;
     } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+      if (conditionFailed(error)) return false;
       throw error;
     }
   },

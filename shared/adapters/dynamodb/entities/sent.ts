@@ -1,10 +1,11 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { conditionFailed } from '../client.ts';
 import { ttlAttribute } from '../table.ts';
 
 /**
- * The sent log (DESIGN.md §7): one item per message key (`<eventId>#<channel>`,
+ * The sent log (docs/architecture.md §7): one item per message key (`<eventId>#<channel>`,
  * `<eventId>#parcel-events`, `REMINDER#<parcelId>#<channel>`), `SENT#<key>` / `SENT`.
  * - `SENDING` with `leaseId` and `leaseUntil`: a sender has taken it and is sending now;
  * - `SENT` with `sentAt`, or `UNDELIVERABLE` with `reason`: settled, never sent again.
@@ -32,8 +33,6 @@ export const keptSeconds = 7 * 24 * 3600;
 export type SentStatus = 'SENDING' | 'SENT' | 'UNDELIVERABLE';
 
 const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
-
-const conditionFailed = (error: unknown) => error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
 export const sentQueries = {
   /**

@@ -1,8 +1,10 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isAllocatable, statusOf, type ActiveCommand, type Slot, type SlotAddress, type SlotSize } from '#shared/domain/slot';
+import { isAllocatable, slotSizes, statusOf, type ActiveCommand, type FreeCounts, type Slot, type SlotAddress, type SlotSize } from '#shared/domain/slot';
+import type { Locker } from '#shared/domain/location';
 import type { DoorAddress } from '#shared/ports';
-import type { TransactItem } from '../client.ts';
+import { queryAll, queryShards, type Item, type TransactItem } from '../client.ts';
 import { indexes } from '../table.ts';
+import { locationPartition } from './location.ts';
 import { shardOf } from './shard.ts';
 
 /**
@@ -11,8 +13,9 @@ import { shardOf } from './shard.ts';
  * only while a store may claim it) and the deadline index (present only while it waits on its door).
  */
 export const slotEntity = 'SLOT';
-export const slotKey = ({ locationId, lockerId, slotId }: DoorAddress) => ({ PK: `LOC#${locationId}`, SK: `SLOT#${lockerId}#${slotId}` });
-export const slotsOfLockerPrefix = (lockerId: string) => `SLOT#${lockerId}#`;
+export const slotSortKeyPrefix = 'SLOT#';
+export const slotKey = ({ locationId, lockerId, slotId }: DoorAddress) => ({ PK: locationPartition(locationId), SK: `${slotSortKeyPrefix}${lockerId}#${slotId}` });
+const slotsOfLockerPrefix = (lockerId: string) => `${slotSortKeyPrefix}${lockerId}#`;
 
 const sizeOrder: Record<SlotSize, string> = { S: '0', M: '1', L: '2' };
 export const freeSlotPartition = (locationId: string) => `FREE#${locationId}`;
@@ -36,6 +39,12 @@ export const locationFreeShardOf = (locationId: string) => shardOf(locationId, l
  * ids' order and no other location's keys fall between two of the page's.
  */
 export const locationFreeRange = (first: string, last: string) => ({ from: `${first}#`, to: `${last}#\uffff` });
+
+/** The locker of an item read from either free-slot index, whose keys end `#<locker>#<slot>`. */
+export function lockerOfFreeSlot(item: Record<string, unknown>): string {
+  const key = String(item.freeSlotSk ?? item.locationFreeSk ?? '');
+  return key.split('#').at(-2) ?? '';
+}
 
 export const deadlineShards = 4;
 export const deadlinePartition = (shard: number) => `DEADLINE#${shard}`;
@@ -70,7 +79,7 @@ export function slotItem(slot: Slot): Record<string, unknown> {
 
 const slotFields = [
   'locationId', 'lockerId', 'slotId', 'size', 'occupancy', 'service', 'fault', 'note', 'parcelId',
-  'door', 'command', 'lastCommand', 'deadline', 'version',
+  'door', 'command', 'lastCommand', 'earlierCommands', 'forcedOpenVersion', 'deadline', 'version',
 ] as const;
 
 export function toSlot(item: Record<string, unknown>): Slot {
@@ -133,13 +142,52 @@ export const slotParts = {
 /** How many free candidates one store reads: enough to ride out a burst of concurrent claims. */
 const candidateLimit = 25;
 
+/** A door a store may claim, as the free-slot indexes hold it. */
+export interface FreeDoor {
+  readonly locationId: string;
+  readonly lockerId: string;
+  readonly size: SlotSize;
+}
+
+/** `locationId` for the free-slot index, which does not project it (its partition key names the location). */
+function toFreeDoor(item: Item, locationId = String(item.locationId)): FreeDoor | undefined {
+  const size = slotSizes.find((s) => s === item.size);
+  return size === undefined ? undefined : { locationId, lockerId: lockerOfFreeSlot(item), size };
+}
+
+/**
+ * Free counts per location, counting only the doors of online lockers: a store skips the doors of
+ * offline ones, so they are free to nobody.
+ */
+export function countFree(doors: readonly FreeDoor[], lockers: readonly Pick<Locker, 'locationId' | 'lockerId' | 'online'>[]): Map<string, FreeCounts> {
+  const online = new Set(lockers.filter((locker) => locker.online).map((locker) => `${locker.locationId}#${locker.lockerId}`));
+  const counts = new Map<string, FreeCounts>();
+  for (const door of doors) {
+    if (!online.has(`${door.locationId}#${door.lockerId}`)) continue;
+    const location = counts.get(door.locationId) ?? { S: 0, M: 0, L: 0 };
+    location[door.size] += 1;
+    counts.set(door.locationId, location);
+  }
+  return counts;
+}
+
 export const slotQueries = {
   async get(client: DynamoDBDocumentClient, tableName: string, address: DoorAddress): Promise<Slot | undefined> {
     const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: slotKey(address), ConsistentRead: true }));
     return Item ? toSlot(Item) : undefined;
   },
 
-  /** Free slots of `size` or larger at a location, best fit first. */
+  /** The slots of one locker, read consistently. */
+  async ofLocker(client: DynamoDBDocumentClient, tableName: string, locationId: string, lockerId: string): Promise<Slot[]> {
+    const items = await queryAll(client, tableName, {
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': locationPartition(locationId), ':prefix': slotsOfLockerPrefix(lockerId) },
+      ConsistentRead: true,
+    });
+    return items.map(toSlot);
+  },
+
+  /** Free slots of `size` or larger at a location, best fit first: the candidates of one store. */
   async freeCandidates(client: DynamoDBDocumentClient, tableName: string, locationId: string, size: SlotSize): Promise<SlotAddress[]> {
     const { Items = [] } = await client.send(
       new QueryCommand({
@@ -153,26 +201,50 @@ export const slotQueries = {
     return Items.map((item) => ({ locationId, lockerId: String(item.lockerId), slotId: String(item.slotId), size: item.size as SlotSize }));
   },
 
+  /** The doors a store may claim at a location, whatever their locker's presence. */
+  async freeDoors(client: DynamoDBDocumentClient, tableName: string, locationId: string): Promise<FreeDoor[]> {
+    const items = await queryAll(client, tableName, {
+      IndexName: indexes.freeSlots.indexName,
+      KeyConditionExpression: 'freeSlotPk = :pk',
+      ExpressionAttributeValues: { ':pk': freeSlotPartition(locationId) },
+    });
+    return items.flatMap((item) => toFreeDoor(item, locationId) ?? []);
+  },
+
+  /**
+   * The doors a store may claim at many locations, with one range read per shard that holds one of
+   * them, however many they are: the read spans the ids from the first to the last, so it is
+   * cheapest when they are contiguous in id order, as a page of locations is; locations between
+   * them not asked for are read and dropped.
+   */
+  async freeDoorsOf(client: DynamoDBDocumentClient, tableName: string, locationIds: readonly string[]): Promise<FreeDoor[]> {
+    if (locationIds.length === 0) return [];
+    const asked = new Set(locationIds);
+    const sorted = [...locationIds].sort();
+    const { from, to } = locationFreeRange(sorted[0]!, sorted.at(-1)!);
+    const items = await queryShards(client, tableName, {
+      shards: [...new Set(locationIds.map(locationFreeShardOf))],
+      query: (shard) => ({
+        IndexName: indexes.freeSlotsByLocation.indexName,
+        KeyConditionExpression: 'locationFreePk = :pk AND locationFreeSk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': locationFreePartition(shard), ':from': from, ':to': to },
+      }),
+    });
+    return items.flatMap((item) => toFreeDoor(item) ?? []).filter((door) => asked.has(door.locationId));
+  },
+
   /** Slots whose deadline is at or before `now`, over every shard, oldest first. */
   async due(client: DynamoDBDocumentClient, tableName: string, now: Date, limit: number): Promise<Slot[]> {
     const upTo = `${now.toISOString()}\uffff`;
-    const shards = await Promise.all(
-      Array.from({ length: deadlineShards }, (_, shard) =>
-        client.send(
-          new QueryCommand({
-            TableName: tableName,
-            IndexName: indexes.slotsByDeadline.indexName,
-            KeyConditionExpression: 'deadlinePk = :pk AND deadlineSk <= :upTo',
-            ExpressionAttributeValues: { ':pk': deadlinePartition(shard), ':upTo': upTo },
-            Limit: limit,
-          }),
-        ),
-      ),
-    );
-    return shards
-      .flatMap((shard) => shard.Items ?? [])
-      .map(toSlot)
-      .sort((a, b) => (a.deadline ?? '').localeCompare(b.deadline ?? ''))
-      .slice(0, limit);
+    const items = await queryShards(client, tableName, {
+      shards: deadlineShards,
+      query: (shard) => ({
+        IndexName: indexes.slotsByDeadline.indexName,
+        KeyConditionExpression: 'deadlinePk = :pk AND deadlineSk <= :upTo',
+        ExpressionAttributeValues: { ':pk': deadlinePartition(shard), ':upTo': upTo },
+      }),
+      first: { limit, by: 'deadline' },
+    });
+    return items.map(toSlot);
   },
 };

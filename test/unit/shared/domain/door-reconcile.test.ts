@@ -236,3 +236,97 @@ describe('every report in every state', () => {
     }
   }
 });
+
+describe('a late report judged against the command it names', () => {
+  const Y = 'cmd-y';
+  /** The pickup X timed out (parcel STORED, slot DID_NOT_OPEN) while its door was opening. */
+  const givenUp = () => {
+    const collecting = slot({ occupancy: 'OCCUPIED', parcelId: 'p1', command: command('PICKUP'), door: closedLocked('dep', 2) });
+    return decideDoor(collecting, parcel('COLLECTING'), tick, later(40)).slot;
+  };
+
+  it('raises no FORCED_OPEN for the "opened" of an earlier command arriving after a later command finished', () => {
+    // Prepare: the deposit X was done (opened at 3, closed at 5); the maintenance Y then opened and closed.
+    const deposit = { commandId: X, reason: 'DEPOSIT' as const, parcelId: 'p1', outcome: 'DONE' as const, openedVersion: 3, closedVersion: 5 };
+    const after = slot({
+      occupancy: 'OCCUPIED', parcelId: 'p1', door: closedLocked(Y, 10),
+      lastCommand: { commandId: Y, reason: 'MAINTENANCE', outcome: 'DONE', openedVersion: 8, closedVersion: 10 }, earlierCommands: [deposit],
+    });
+
+    // Act
+    const decision = decideDoor(after, parcel('STORED'), opened(3), timings);
+
+    // Assess
+    expect(decision.slot).toMatchObject({ service: 'IN_SERVICE', occupancy: 'OCCUPIED' });
+    expect(decision.events.filter((event) => event.type === 'SLOT_FAULT')).toEqual([]);
+  });
+
+  it('still raises FORCED_OPEN for a late report of the door open with its latch locked, once', () => {
+    // Prepare
+    const after = slot({ door: closedLocked(X, 9), lastCommand: { commandId: X, reason: 'PICKUP', parcelId: 'p1', outcome: 'DONE', openedVersion: 3, closedVersion: 5 } });
+
+    // Act
+    const forced = decideDoor(after, parcel('RETRIEVED'), report(7, { door: 'OPEN' }), timings);
+    const again = decideDoor(settled(forced.slot), parcel('RETRIEVED'), report(7, { door: 'OPEN' }), timings);
+
+    // Assess
+    expect(forced.slot).toMatchObject({ service: 'OUT_OF_SERVICE', fault: 'FORCED_OPEN', forcedOpenVersion: 7 });
+    expect(again.events.filter((event) => event.type === 'SLOT_FAULT')).toEqual([]);
+  });
+
+  it('makes an EXPIRED parcel RETRIEVED when its timed-out pickup turns out to have opened the door', () => {
+    // Act
+    const decision = decideDoor(givenUp(), parcel('EXPIRED'), opened(3), later(41));
+
+    // Assess
+    expect(decision.parcelTo).toBe('RETRIEVED');
+    expect(decision.slot).toMatchObject({ occupancy: 'FREE', service: 'IN_SERVICE' });
+  });
+
+  it('ends a second pickup of the same parcel when the first one\u2019s door opened late, and makes the parcel RETRIEVED', () => {
+    // Prepare: an admin put the slot back, and the recipient started a second pickup Y.
+    const restored = { ...givenUp(), service: 'IN_SERVICE' as const, fault: undefined };
+    const retry = { ...restored, command: command('PICKUP', { commandId: Y }) };
+
+    // Act
+    const decision = decideDoor(retry, parcel('COLLECTING', { commandId: Y }), opened(3), later(60));
+
+    // Assess
+    expect(decision.parcelTo).toBe('RETRIEVED');
+    expect(decision.ended).toEqual({ commandId: Y, outcome: 'CANCELLED' });
+    expect(decision.slot.occupancy).toBe('FREE');
+    expect(decision.slot.command).toBeUndefined();
+  });
+
+  it('alerts operators, naming the parcel, when a later change already took effect (CANCELLED), and clears the untrue DID_NOT_OPEN', () => {
+    // Prepare: the carrier cancelled the STORED parcel; the slot let it go.
+    const { parcelId: _gone, ...emptied } = givenUp();
+    const cancelled = { ...emptied, occupancy: 'FREE' as const };
+
+    // Act
+    const decision = decideDoor(cancelled, parcel('CANCELLED'), opened(3), later(60));
+
+    // Assess
+    expect(decision.parcelTo).toBeUndefined();
+    expect(decision.events).toContainEqual(expect.objectContaining({ type: 'DOOR_OPENED_LATE', parcelId: 'p1', commandId: X, from: 'CANCELLED' }));
+    expect(decision.slot).toMatchObject({ service: 'IN_SERVICE' });
+  });
+
+  it('alerts operators about a pickup opened late whose parcel is no longer the slot\u2019s, read beside the slot\u2019s own', () => {
+    // Prepare: after the cancel, another parcel p2 was deposited into the slot.
+    const { parcelId: _gone, ...emptied } = givenUp();
+    const reused = { ...emptied, service: 'IN_SERVICE' as const, fault: undefined, parcelId: 'p2', command: command('DEPOSIT', { commandId: Y, parcelId: 'p2' }) };
+
+    // Act
+    const decision = decideDoor(reused, parcel('DEPOSITING', { parcelId: 'p2', commandId: Y }), opened(3), later(60), parcel('RETURNED'));
+
+    // Assess
+    expect(decision.parcelTo).toBeUndefined();
+    expect(decision.slot.command?.commandId).toBe(Y);
+    expect(decision.events).toContainEqual(expect.objectContaining({ type: 'DOOR_OPENED_LATE', parcelId: 'p1', from: 'RETURNED' }));
+  });
+});
+
+function settled(next: Slot): Slot {
+  return { ...next, version: next.version + 1 };
+}

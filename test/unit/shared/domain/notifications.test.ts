@@ -17,7 +17,7 @@ import type { ParcelStatus } from '#shared/domain/parcel';
 const eventTypes: EventType[] = [
   'LOCATION_CREATED', 'LOCKER_ADDED', 'LOCKER_REMOVED', 'SLOT_STATUS_CHANGED', 'PARCEL_STORED', 'PARCEL_RETRIEVED',
   'PARCEL_CANCELLED', 'PARCEL_EXPIRED', 'PARCEL_RETURNED', 'PICKUP_CODE_REJECTED', 'PICKUP_CODE_REISSUED', 'PARCEL_REMINDER_DUE', 'PARCEL_DEPOSITING',
-  'PARCEL_MOVED', 'PARCEL_DEPOSIT_FAILED', 'PARCEL_COLLECTING', 'PARCEL_PICKUP_FAILED', 'DOOR_COMMANDED', 'DOOR_REPORTED',
+  'PARCEL_MOVED', 'PARCEL_DEPOSIT_FAILED', 'PARCEL_COLLECTING', 'PARCEL_PICKUP_FAILED', 'DOOR_COMMANDED', 'DOOR_COMMAND_WITHDRAWN', 'DOOR_REPORTED',
   'DOOR_OPENED_LATE', 'SLOT_FAULT', 'SLOT_RESTORED', 'LOCKER_ONLINE', 'LOCKER_OFFLINE',
 ];
 
@@ -83,6 +83,7 @@ const expected: Record<EventType, { recipient: boolean; operators?: string; inte
   LOCKER_ONLINE: { recipient: false, integrators: false },
   LOCKER_OFFLINE: { recipient: false, integrators: false },
   DOOR_COMMANDED: { recipient: false, integrators: false },
+  DOOR_COMMAND_WITHDRAWN: { recipient: false, integrators: false },
   DOOR_REPORTED: { recipient: false, integrators: false },
   LOCATION_CREATED: { recipient: false, integrators: false },
   LOCKER_ADDED: { recipient: false, integrators: false },

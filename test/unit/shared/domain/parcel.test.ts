@@ -14,7 +14,7 @@ import {
   type ParcelStatus,
 } from '#shared/domain/parcel';
 
-/** DESIGN.md §1: the whole lifecycle, door states included. */
+/** docs/architecture.md §1: the whole lifecycle, door states included. */
 const allowed: [ParcelStatus, ParcelStatus][] = [
   ['DEPOSITING', 'STORED'],
   ['DEPOSITING', 'DEPOSITING'],
@@ -27,6 +27,7 @@ const allowed: [ParcelStatus, ParcelStatus][] = [
   ['COLLECTING', 'RETRIEVED'],
   ['COLLECTING', 'STORED'],
   ['EXPIRED', 'RETURNED'],
+  ['EXPIRED', 'RETRIEVED'],
 ];
 const isAllowed = (from: ParcelStatus, to: ParcelStatus) => allowed.some(([a, b]) => a === from && b === to);
 const forbidden = parcelStatuses.flatMap((from) => parcelStatuses.map((to) => [from, to] as const)).filter(([from, to]) => !isAllowed(from, to));
@@ -48,9 +49,9 @@ describe('the parcel lifecycle', () => {
     expect(result).toBe(false);
   });
 
-  it('names an expired parcel PARCEL_EXPIRED when asked to leave it for anything but RETURNED', () => {
+  it('names an expired parcel PARCEL_EXPIRED when asked to leave it for anything its door has not decided', () => {
     // Act
-    const attempt = () => assertTransition({ status: 'EXPIRED' }, 'RETRIEVED');
+    const attempt = () => assertTransition({ status: 'EXPIRED' }, 'COLLECTING');
 
     // Assess
     expect(attempt).toThrow(new ConflictError('PARCEL_EXPIRED', 'The parcel has expired and is waiting to be returned'));

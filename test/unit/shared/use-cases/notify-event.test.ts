@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { logger } from '#shared/adapters/observability';
 import { CryptoPickupCodeVault } from '#shared/adapters/pickup-code-vault';
 import type { Profile } from '#shared/domain/contact';
 import { quotaWindowOf } from '#shared/domain/verification';
@@ -8,7 +7,7 @@ import type { AuditEvent } from '#shared/domain/events';
 import type { Location } from '#shared/domain/location';
 import type { SendLease, SentLog, StoredParcel } from '#shared/ports';
 import { notifyEvent, type NotifyDeps } from '#shared/use-cases/notify-event';
-import { CountingMetrics, ManualClock } from '../../../helpers/deps.ts';
+import { CountingMetrics, ManualClock, RecordingLogger } from '../../../helpers/deps.ts';
 import { MemoryDestinationQuota, RecordingNotifier } from '../../../helpers/notify.ts';
 
 const code = '4815162342';
@@ -64,6 +63,7 @@ let sends: RecordingNotifier;
 let sent: MemorySentLog;
 let metrics: CountingMetrics;
 let quota: MemoryDestinationQuota;
+let logger: RecordingLogger;
 const opened = vi.fn((sealed: string) => vault.open(sealed));
 
 function depsWith(overrides: { parcel?: StoredParcel | undefined; profile?: Profile | undefined; limit?: number } = {}): NotifyDeps {
@@ -88,6 +88,7 @@ function depsWith(overrides: { parcel?: StoredParcel | undefined; profile?: Prof
     publisher: sends,
     clock: new ManualClock(new Date('2026-11-22T10:00:11.000Z')),
     metrics,
+    logger,
   };
 }
 
@@ -96,6 +97,7 @@ beforeEach(() => {
   sent = new MemorySentLog();
   metrics = new CountingMetrics();
   quota = new MemoryDestinationQuota();
+  logger = new RecordingLogger();
   opened.mockClear();
 });
 
@@ -255,10 +257,6 @@ describe('notifyEvent', () => {
 
   it('never logs the code, an address or a message, whatever happens', async () => {
     // Prepare
-    const logged: unknown[] = [];
-    for (const level of ['debug', 'info', 'warn', 'error'] as const) {
-      vi.spyOn(logger, level).mockImplementation((...args: unknown[]) => void logged.push(args));
-    }
     vi.spyOn(sends, 'email').mockRejectedValueOnce(new UndeliverableError('MessageRejected'));
     sends.failNext(1);
 
@@ -267,8 +265,8 @@ describe('notifyEvent', () => {
     await notifyEvent(depsWith(), stored);
 
     // Assess
-    const text = JSON.stringify(logged);
-    expect(logged.length).toBeGreaterThan(0);
+    const text = JSON.stringify(logger.entries);
+    expect(logger.entries.length).toBeGreaterThan(0);
     expect(text).not.toMatch(new RegExp(`${code}|ana@example\\.com|\\+447700900123|Central Station|1 Station Road`));
   });
 });

@@ -448,15 +448,19 @@ describe('DynamoLocationRepository reads', () => {
     expect(queries()).toEqual([]);
   });
 
-  it('counts the free slots of several locations with one range read per shard holding one of them', async () => {
-    // Prepare: three locations in three shards; loc-ab (not asked for) shares loc-a's and falls in the range.
+  it('counts the free slots of several locations in online lockers, with one range read per shard holding one of them and one of their lockers', async () => {
+    // Prepare: three locations in three shards; loc-ab (not asked for) shares loc-a's and falls in the range; loc-a's locker B is offline.
     const ids = ['loc-c', 'loc-a', 'loc-b'];
     const shards = [...new Set(ids.map((id) => shardOf(id, 4)))].sort();
-    mock.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: Record<string, string> }) => ({
+    const lockerOf = (locationId: string, lockerId: string, online: boolean) => ({ ...lockerItem, PK: `LOC#${locationId}`, SK: `LOCKER#${lockerId}`, locationId, lockerId, online });
+    const free = (locationId: string, size: string, lockerId: string) => ({ locationId, size, locationFreeSk: `${locationId}#${size}#${lockerId}#01` });
+    mock.on(QueryCommand).callsFake((input: { IndexName: string; ExpressionAttributeValues: Record<string, string> }) => ({
       Items:
-        input.ExpressionAttributeValues[':pk'] === `FREESLOTS#${shardOf('loc-a', 4)}`
-          ? [{ locationId: 'loc-a', size: 'S' }, { locationId: 'loc-a', size: 'L' }, { locationId: 'loc-ab', size: 'M' }]
-          : [],
+        input.IndexName === 'entities-by-type'
+          ? [lockerOf('loc-a', 'A', true), lockerOf('loc-a', 'B', false), lockerOf('loc-ab', 'A', true)]
+          : input.ExpressionAttributeValues[':pk'] === `FREESLOTS#${shardOf('loc-a', 4)}`
+            ? [free('loc-a', 'S', 'A'), free('loc-a', 'L', 'A'), free('loc-a', 'M', 'B'), free('loc-ab', 'M', 'A')]
+            : [],
     }));
 
     // Act
@@ -464,18 +468,28 @@ describe('DynamoLocationRepository reads', () => {
 
     // Assess
     const sent = queries().map((query) => ({ ...query, ExpressionAttributeValues: query.ExpressionAttributeValues as Record<string, string> }));
+    const order = (query: (typeof sent)[number]) => `${query.IndexName}${query.ExpressionAttributeValues[':pk'] ?? ''}`;
     expect({
       counts: Object.fromEntries(counts),
-      queries: sent.sort((a, b) => a.ExpressionAttributeValues[':pk']!.localeCompare(b.ExpressionAttributeValues[':pk']!)),
+      queries: sent.sort((a, b) => order(a).localeCompare(order(b))),
     }).toEqual({
       counts: { 'loc-a': { S: 1, M: 0, L: 1 }, 'loc-b': { S: 0, M: 0, L: 0 }, 'loc-c': { S: 0, M: 0, L: 0 } },
-      queries: shards.map((shard) => ({
-        TableName: table,
-        IndexName: 'free-slots-by-location',
-        KeyConditionExpression: 'locationFreePk = :pk AND locationFreeSk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': `FREESLOTS#${shard}`, ':from': 'loc-a#', ':to': 'loc-c#\uffff' },
-        ExclusiveStartKey: undefined,
-      })),
+      queries: [
+        {
+          TableName: table,
+          IndexName: 'entities-by-type',
+          KeyConditionExpression: 'entityTypePk = :type AND entityTypeSk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':type': 'LOCKER', ':from': 'loc-a#', ':to': 'loc-c#\uffff' },
+          ExclusiveStartKey: undefined,
+        },
+        ...shards.map((shard) => ({
+          TableName: table,
+          IndexName: 'free-slots-by-location',
+          KeyConditionExpression: 'locationFreePk = :pk AND locationFreeSk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': `FREESLOTS#${shard}`, ':from': 'loc-a#', ':to': 'loc-c#\uffff' },
+          ExclusiveStartKey: undefined,
+        })),
+      ],
     });
   });
 
@@ -544,9 +558,15 @@ describe('DynamoLocationRepository reads', () => {
     });
   });
 
-  it('counts free slots per size from the free-slot index', async () => {
-    // Prepare
-    mock.on(QueryCommand).resolves({ Items: [{ size: 'S' }, { size: 'L' }, { size: 'L' }] });
+  it('counts free slots per size from the free-slot index, in online lockers only', async () => {
+    // Prepare: locker A is online, B offline.
+    const freeIn = (size: string, lockerId: string) => ({ size, freeSlotSk: `0${size}#${lockerId}#01`, lockerId });
+    mock.on(QueryCommand).callsFake((input: { IndexName?: string }) => ({
+      Items:
+        input.IndexName === 'free-slots'
+          ? [freeIn('S', 'A'), freeIn('L', 'A'), freeIn('L', 'A'), freeIn('M', 'B')]
+          : [{ ...lockerItem, online: true }, { ...lockerItem, SK: 'LOCKER#B', lockerId: 'B', online: false }],
+    }));
 
     // Act
     const counts = await repository.freeCounts('loc-1');
@@ -554,7 +574,15 @@ describe('DynamoLocationRepository reads', () => {
     // Assess
     expect({ counts, queries: queries() }).toEqual({
       counts: { S: 1, M: 0, L: 2 },
-      queries: [{ TableName: table, IndexName: 'free-slots', KeyConditionExpression: 'freeSlotPk = :pk', ExpressionAttributeValues: { ':pk': 'FREE#loc-1' }, ExclusiveStartKey: undefined }],
+      queries: [
+        { TableName: table, IndexName: 'free-slots', KeyConditionExpression: 'freeSlotPk = :pk', ExpressionAttributeValues: { ':pk': 'FREE#loc-1' }, ExclusiveStartKey: undefined },
+        {
+          TableName: table,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': 'LOC#loc-1', ':prefix': 'LOCKER#' },
+          ExclusiveStartKey: undefined,
+        },
+      ],
     });
   });
 
@@ -586,6 +614,48 @@ describe('DynamoLocationRepository reads', () => {
 
     // Assess
     expect(read).toBeUndefined();
+  });
+});
+
+describe('DynamoLocationRepository.findFreeSlots', () => {
+  it.each([
+    { size: 'S' as const, from: '0' },
+    { size: 'M' as const, from: '1' },
+    { size: 'L' as const, from: '2' },
+  ])('queries the free-slot index of the location from size $size up', async ({ size, from }) => {
+    // Prepare
+    mock.on(QueryCommand).resolves({ Items: [] });
+
+    // Act
+    await repository.findFreeSlots('loc-1', size);
+
+    // Assess
+    expect(queries()[0]).toEqual({
+      TableName: table,
+      IndexName: 'free-slots',
+      KeyConditionExpression: 'freeSlotPk = :pk AND freeSlotSk >= :from',
+      ExpressionAttributeValues: { ':pk': 'FREE#loc-1', ':from': from },
+      Limit: 25,
+    });
+  });
+
+  it('returns the slot addresses the index holds, in index order', async () => {
+    // Prepare
+    mock.on(QueryCommand).resolves({
+      Items: [
+        { freeSlotPk: 'FREE#loc-1', freeSlotSk: '1M#A#02', lockerId: 'A', slotId: '02', size: 'M', PK: 'LOC#loc-1', SK: 'SLOT#A#02' },
+        { freeSlotPk: 'FREE#loc-1', freeSlotSk: '2L#B#01', lockerId: 'B', slotId: '01', size: 'L', PK: 'LOC#loc-1', SK: 'SLOT#B#01' },
+      ],
+    });
+
+    // Act
+    const slots = await repository.findFreeSlots('loc-1', 'M');
+
+    // Assess
+    expect(slots).toEqual([
+      { locationId: 'loc-1', lockerId: 'A', slotId: '02', size: 'M' },
+      { locationId: 'loc-1', lockerId: 'B', slotId: '01', size: 'L' },
+    ]);
   });
 });
 

@@ -82,48 +82,6 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe('DynamoParcelRepository.findFreeSlots', () => {
-  it.each([
-    { size: 'S' as const, from: '0' },
-    { size: 'M' as const, from: '1' },
-    { size: 'L' as const, from: '2' },
-  ])('queries the free-slot index of the location from size $size up', async ({ size, from }) => {
-    // Prepare
-    mock.on(QueryCommand).resolves({ Items: [] });
-
-    // Act
-    await repository.findFreeSlots('loc-1', size);
-
-    // Assess
-    expect(mock.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
-      TableName: table,
-      IndexName: 'free-slots',
-      KeyConditionExpression: 'freeSlotPk = :pk AND freeSlotSk >= :from',
-      ExpressionAttributeValues: { ':pk': 'FREE#loc-1', ':from': from },
-      Limit: 25,
-    });
-  });
-
-  it('returns the slot addresses the index holds, in index order', async () => {
-    // Prepare
-    mock.on(QueryCommand).resolves({
-      Items: [
-        { freeSlotPk: 'FREE#loc-1', freeSlotSk: '1M#A#02', lockerId: 'A', slotId: '02', size: 'M', PK: 'LOC#loc-1', SK: 'SLOT#A#02' },
-        { freeSlotPk: 'FREE#loc-1', freeSlotSk: '2L#B#01', lockerId: 'B', slotId: '01', size: 'L', PK: 'LOC#loc-1', SK: 'SLOT#B#01' },
-      ],
-    });
-
-    // Act
-    const slots = await repository.findFreeSlots('loc-1', 'M');
-
-    // Assess
-    expect(slots).toEqual([
-      { locationId: 'loc-1', lockerId: 'A', slotId: '02', size: 'M' },
-      { locationId: 'loc-1', lockerId: 'B', slotId: '01', size: 'L' },
-    ]);
-  });
-});
-
 describe('DynamoParcelRepository.recordWrongCode', () => {
   const rejected = laterEvent('PICKUP_CODE_REJECTED', 'STORED', 'STORED');
 
@@ -256,6 +214,55 @@ describe('DynamoParcelRepository.dueForExpiry', () => {
 
     // Assess
     expect(parcels).toEqual([storedParcel]);
+  });
+});
+
+describe('DynamoParcelRepository.dueForReminder', () => {
+  const now = new Date('2026-11-24T10:00:00.000Z');
+  const due = (parcelId: string, expiresAt: string) => ({ ...parcelItem, parcelId, expiresAt });
+
+  it('queries every expiry shard for parcels not yet reminded whose window ends within the horizon', async () => {
+    // Prepare
+    mock.on(QueryCommand).resolves({ Items: [] });
+
+    // Act
+    await repository.dueForReminder(now, 24, 10);
+
+    // Assess
+    expect(mock.commandCalls(QueryCommand).map((call) => call.args[0].input)).toEqual(
+      [0, 1, 2, 3, 4, 5, 6, 7].map((shard) => ({
+        TableName: table,
+        IndexName: 'parcels-by-expiry',
+        KeyConditionExpression: 'expiryPk = :pk AND expirySk BETWEEN :after AND :upTo',
+        FilterExpression: 'attribute_not_exists(remindedAt)',
+        ExpressionAttributeValues: { ':pk': `EXPIRY#${shard}`, ':after': '2026-11-24T10:00:00.000Z\uffff', ':upTo': '2026-11-25T10:00:00.000Z\uffff' },
+        Limit: 10,
+      })),
+    );
+  });
+
+  it('reads on past a page the filter left short, and stops once a shard has given the limit', async () => {
+    // Prepare
+    const lastKey = { PK: 'PARCEL#p-a', SK: 'META', expiryPk: 'EXPIRY#2', expirySk: '2026-11-24T11:00:00.000Z#p-a' };
+    const secondKey = { ...lastKey, expirySk: '2026-11-24T13:00:00.000Z#p-c' };
+    mock
+      .on(QueryCommand)
+      .resolves({ Items: [] })
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'EXPIRY#2' } }, false)
+      .resolvesOnce({ Items: [due('p-a', '2026-11-24T11:00:00.000Z')], LastEvaluatedKey: lastKey })
+      .resolvesOnce({ Items: [due('p-b', '2026-11-24T12:00:00.000Z'), due('p-c', '2026-11-24T13:00:00.000Z')], LastEvaluatedKey: secondKey })
+      .resolves({ Items: [due('p-d', '2026-11-24T14:00:00.000Z')] });
+
+    // Act
+    const parcels = await repository.dueForReminder(now, 24, 2);
+
+    // Assess
+    const starts = mock
+      .commandCalls(QueryCommand)
+      .map((call) => call.args[0].input)
+      .filter((input) => input.ExpressionAttributeValues?.[':pk'] === 'EXPIRY#2')
+      .map((input) => input.ExclusiveStartKey);
+    expect({ parcels: parcels.map((parcel) => parcel.parcelId), starts }).toEqual({ parcels: ['p-a', 'p-b'], starts: [undefined, lastKey] });
   });
 });
 

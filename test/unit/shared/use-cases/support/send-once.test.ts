@@ -3,7 +3,7 @@ import { withDeadline } from '#shared/deadline';
 import { UnavailableError } from '#shared/domain/errors';
 import type { Clock, DestinationQuota, HeldSend, SendLease, SentLog } from '#shared/ports';
 import { sendOnce } from '#shared/use-cases/support/send-once';
-import { CountingMetrics } from '../../../../helpers/deps.ts';
+import { CountingMetrics, RecordingLogger } from '../../../../helpers/deps.ts';
 import { MemoryDestinationQuota } from '../../../../helpers/notify.ts';
 
 // Waiting for a lease takes real time, so these tests run on the real clock with leases of a few
@@ -25,7 +25,7 @@ const realClock: Clock = { now: () => new Date() };
 const inMs = (ms: number) => new Date(Date.now() + ms);
 
 function depsWith(sent: SentLog, clock: Clock = realClock, quota: DestinationQuota = new MemoryDestinationQuota()) {
-  return { sent, clock, metrics: new CountingMetrics(), quota, messagesPerDestinationHour: 2 };
+  return { sent, clock, metrics: new CountingMetrics(), logger: new RecordingLogger(), quota, messagesPerDestinationHour: 2 };
 }
 
 /** A key nobody holds: taken at once; how it was settled is kept. */

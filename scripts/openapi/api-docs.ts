@@ -1,12 +1,21 @@
 import * as z from 'zod/mini';
 import type { DoorReport } from '#shared/domain/door';
-import type { ConflictError, ForbiddenError, NotFoundError, TooManyAttemptsError, UnavailableError, ValidationError } from '#shared/domain/errors';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  TooManyAttemptsError,
+  UnavailableError,
+  ValidationError,
+  type DomainError,
+} from '#shared/domain/errors';
 import { channels, supportedLocales } from '#shared/domain/contact';
 import type { Location, LocationSummary } from '#shared/domain/location';
 import { kioskAttemptPolicy } from '#shared/domain/pickup-code';
 import { parcelStatuses } from '#shared/domain/parcel';
 import type { FreeCounts, Occupancy, Service, SlotFault, SlotStatus } from '#shared/domain/slot';
-import type { UnauthorizedError } from '#shared/http/errors';
+import { gatewayResponses } from '#infra/constructs/gateway-responses';
+import { internalError, statusByError, UnauthorizedError, type DomainErrorType } from '#shared/http/errors';
 import { pickupCode, slotSize } from '#shared/http/schemas';
 import type { manifest } from '#shared/manifest';
 import type { LocationView } from '#shared/use-cases/get-location';
@@ -21,9 +30,9 @@ import type { LockerView, SlotView } from '#shared/use-cases/support/slot-view';
 /**
  * What docs/openapi.json says beyond the manifest: the responses of each HTTP function, the
  * refusals each can answer, and the prose around them. The manifest and the request schemas stay
- * the source of truth for routes, roles and inputs; scripts/openapi.ts joins the three.
- * Only the generator and tests import this module, never a Lambda handler: it would only add
- * weight to every bundle.
+ * the source of truth for routes, roles and inputs; generate.ts beside it joins the three.
+ * It lives with the generator, outside the code the functions are bundled from, as no handler
+ * needs it.
  */
 
 type Manifest = typeof manifest;
@@ -65,53 +74,84 @@ const timestamp = (description?: string) => {
 
 const count = () => z.number().check(z.int(), z.minimum(0));
 
-// Error codes and their statuses: the typed errors' codes must all be here, and nothing else but
-// the gateway's own answers, so the document cannot promise a code the service never sends.
-type ErrorCode =
-  | ValidationError['code']
-  | UnauthorizedError['code']
-  | ForbiddenError['code']
-  | NotFoundError['code']
-  | ConflictError['code']
-  | TooManyAttemptsError['code']
-  | UnavailableError['code']
-  | 'TOO_MANY_REQUESTS'
-  | 'REQUEST_TOO_LARGE'
-  | 'INTERNAL_ERROR';
+/**
+ * The codes each typed error carries, listed because types are gone at run time. A list holds
+ * only its class's codes, and all of them, or this fails to compile; the generator refuses to run
+ * while a class of the error middleware's table has no list here.
+ */
+function codesOf<E extends DomainError, const Codes extends readonly E['code'][]>(
+  type: abstract new (...args: never[]) => E,
+  codes: Codes & ([Exclude<E['code'], Codes[number]>] extends [never] ? unknown : { readonly missing: Exclude<E['code'], Codes[number]> }),
+): { readonly type: DomainErrorType; readonly codes: Codes } {
+  return { type, codes };
+}
 
-export const errorStatuses = {
-  VALIDATION_ERROR: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  INVALID_PICKUP_CODE: 403,
-  INVALID_VERIFICATION_CODE: 403,
-  NOT_FOUND: 404,
-  LOCATION_NOT_FOUND: 404,
-  LOCKER_NOT_FOUND: 404,
-  SLOT_NOT_FOUND: 404,
-  PARCEL_NOT_FOUND: 404,
-  NO_SLOT_AVAILABLE: 409,
-  INVALID_STATE: 409,
-  PARCEL_EXPIRED: 409,
-  PARCEL_EXISTS: 409,
-  LOCATION_EXISTS: 409,
-  LOCKER_EXISTS: 409,
-  LOCKER_NOT_EMPTY: 409,
-  SLOT_OCCUPIED: 409,
-  IDEMPOTENCY_KEY_REUSED: 409,
-  LOCKER_OFFLINE: 409,
-  SLOT_OUT_OF_SERVICE: 409,
-  DOOR_BUSY: 409,
-  DOOR_NOT_CLOSED: 409,
-  NO_CODE_PENDING: 409,
-  CODE_EXPIRED: 409,
-  REQUEST_TOO_LARGE: 413,
-  TOO_MANY_ATTEMPTS: 429,
-  TOO_MANY_MESSAGES: 429,
-  TOO_MANY_REQUESTS: 429,
-  INTERNAL_ERROR: 500,
-  TRY_AGAIN: 503,
-} as const satisfies Record<ErrorCode, number>;
+export const typedErrorCodes = [
+  codesOf(ValidationError, ['VALIDATION_ERROR']),
+  codesOf(UnauthorizedError, ['UNAUTHORIZED']),
+  codesOf(ForbiddenError, ['FORBIDDEN', 'INVALID_PICKUP_CODE', 'INVALID_VERIFICATION_CODE']),
+  codesOf(NotFoundError, ['NOT_FOUND', 'LOCATION_NOT_FOUND', 'LOCKER_NOT_FOUND', 'SLOT_NOT_FOUND', 'PARCEL_NOT_FOUND']),
+  codesOf(ConflictError, [
+    'NO_SLOT_AVAILABLE',
+    'INVALID_STATE',
+    'PARCEL_EXPIRED',
+    'PARCEL_EXISTS',
+    'LOCATION_EXISTS',
+    'LOCKER_EXISTS',
+    'LOCKER_NOT_EMPTY',
+    'SLOT_OCCUPIED',
+    'IDEMPOTENCY_KEY_REUSED',
+    'LOCKER_OFFLINE',
+    'SLOT_OUT_OF_SERVICE',
+    'DOOR_BUSY',
+    'DOOR_NOT_CLOSED',
+    'NO_CODE_PENDING',
+    'CODE_EXPIRED',
+  ]),
+  codesOf(TooManyAttemptsError, ['TOO_MANY_ATTEMPTS', 'TOO_MANY_MESSAGES']),
+  codesOf(UnavailableError, ['TRY_AGAIN']),
+] as const;
+
+/** Answers no typed error gives: the gateway's own (gateway-responses), and the middleware's 500. */
+export const gatewayCodes = ['REQUEST_TOO_LARGE', 'TOO_MANY_REQUESTS', internalError.code] as const;
+
+// The document cannot promise a code the service never sends: every code is a typed error's or
+// one of the answers above.
+type ErrorCode = (typeof typedErrorCodes)[number]['codes'][number] | (typeof gatewayCodes)[number];
+
+function statusOfType(type: DomainErrorType): number {
+  const row = statusByError.find(([mapped]) => type === mapped || type.prototype instanceof mapped);
+  if (row === undefined) throw new Error(`${type.name} is not in the error middleware's table (shared/http/errors.ts)`);
+  return row[1];
+}
+
+function statusOfGatewayCode(code: (typeof gatewayCodes)[number]): number {
+  if (code === internalError.code) return internalError.status;
+  const answer = gatewayResponses.find((response) => response.code === code);
+  if (answer?.statusCode === undefined) throw new Error(`${code} is not a gateway response with a status (infra/constructs/gateway-responses.ts)`);
+  return Number(answer.statusCode);
+}
+
+function errorStatusesFromTheirTables(): Readonly<Record<ErrorCode, number>> {
+  const undocumented = statusByError.filter(([mapped]) => !typedErrorCodes.some(({ type }) => type === mapped));
+  if (undocumented.length > 0) throw new Error(`api-docs lists no codes for ${undocumented.map(([type]) => type.name).join(', ')}`);
+  const statuses: [ErrorCode, number][] = [
+    ...typedErrorCodes.flatMap(({ type, codes }) => codes.map((code): [ErrorCode, number] => [code, statusOfType(type)])),
+    ...gatewayCodes.map((code): [ErrorCode, number] => [code, statusOfGatewayCode(code)]),
+  ];
+  // The gateway answers some typed errors' codes itself (401, 403, 404, 400): with the same status.
+  for (const { code, statusCode } of gatewayResponses) {
+    const typed = statuses.find(([listed]) => listed === code);
+    if (typed !== undefined && statusCode !== undefined && Number(statusCode) !== typed[1]) {
+      throw new Error(`The gateway answers ${code} with ${statusCode}, the error middleware with ${typed[1]}`);
+    }
+  }
+  // By status, so the Error schema lists codes in the order the document's statuses go.
+  return Object.fromEntries(statuses.sort(([, a], [, b]) => a - b)) as Record<ErrorCode, number>;
+}
+
+/** Each code's status, as the error middleware and the gateway answer it. */
+export const errorStatuses = errorStatusesFromTheirTables();
 
 const errorCodes = Object.keys(errorStatuses) as [ErrorCode, ...ErrorCode[]];
 
@@ -151,7 +191,11 @@ const slotStatus = component(
 );
 const parcelStatus = component('ParcelStatus', z.enum(parcelStatuses));
 
-const freeCounts = component('FreeCounts', z.object({ S: count(), M: count(), L: count() }), 'FREE slots per size (see SlotStatus).');
+const freeCounts = component(
+  'FreeCounts',
+  z.object({ S: count(), M: count(), L: count() }),
+  'FREE slots per size (see SlotStatus) in lockers that are online: a store skips the doors of an offline locker.',
+);
 
 const location = component(
   'Location',
@@ -244,6 +288,8 @@ const addedLocker = component(
   z.object({
     locationId: z.string(),
     lockerId: z.string(),
+    thingName: described(z.string(), 'The AWS IoT thing the locker connects as, `<locationId>:<lockerId>` (docs/door-contract.md).'),
+    online: described(z.boolean(), 'False: a new locker is offline, and no store uses its doors, until its hardware connects (see Locker).'),
     slots: z.array(z.object({ slotId: z.string(), size, status: slotStatus })),
   }),
 );
@@ -590,7 +636,7 @@ export const routeDocs = {
       { code: 'SLOT_NOT_FOUND', when: 'no such locker or slot' },
       { code: 'LOCKER_OFFLINE', when: 'the locker is not connected: its doors cannot open now' },
       { code: 'DOOR_BUSY', when: 'the door is already executing another command' },
-      { code: 'TRY_AGAIN', when: slotKeptChanging },
+      { code: 'TRY_AGAIN', when: `${slotKeptChanging}, or the locker did not take the door command (it was taken back)` },
     ],
   },
   'kiosk-pickup': {
@@ -615,7 +661,7 @@ export const routeDocs = {
   'store-parcel': {
     tag: 'parcels',
     description:
-      'Allocates the best-fitting free slot at the location (the smallest size that fits) in a locker that is online, claims it atomically with the parcel DEPOSITING, and commands its door open (reason DEPOSIT); the pickup code is never in this response. When the door has opened and then closed and locked, the parcel is STORED and its pickup window starts. Should the door jam or not open in time, that slot goes out of service and the parcel moves to another free fitting slot at the location with a new command (`GET /parcels/{parcelId}` shows the new slot); with none left the parcel ends DEPOSIT_FAILED. With an `Idempotency-Key`, repeating the request with the same body returns the same parcel (its current state) and never claims a second slot; a refusal (409 `NO_SLOT_AVAILABLE` or `PARCEL_EXISTS`) answers for the key for a minute, so copies of one request in flight together all get it, and after that the key may be tried again; the same key with a different body is a 409. The id is generated unless given. `recipient` is how to tell the recipient (an email, an E.164 phone or both) while they have no profile of their own (`PUT /me`); it is kept on the parcel and shown only to the recipient, this carrier and admins.',
+      'Allocates the best-fitting free slot at the location (the smallest size that fits) in a locker that is online, claims it atomically with the parcel DEPOSITING, and commands its door open (reason DEPOSIT); the pickup code is never in this response. When the door has opened and then closed and locked, the parcel is STORED and its pickup window starts. Should the door jam or not open in time, that slot goes out of service and the parcel moves to another free fitting slot at the location with a new command (`GET /parcels/{parcelId}` shows the new slot); with none left the parcel ends DEPOSIT_FAILED. With an `Idempotency-Key`, repeating the request with the same body returns the same parcel (its current state) and never claims a second slot; a refusal (409 `NO_SLOT_AVAILABLE`, `LOCKER_OFFLINE` or `PARCEL_EXISTS`) answers for the key for a minute, so copies of one request in flight together all get it, and after that the key may be tried again; the same key with a different body is a 409. The id is generated unless given. `recipient` is how to tell the recipient (an email, an E.164 phone or both) while they have no profile of their own (`PUT /me`); it is kept on the parcel and shown only to the recipient, this carrier and admins.',
     parameters: {
       'idempotency-key':
         'Makes the store safe to retry, also after a 503 `TRY_AGAIN` whose write landed late and when retries race each other: the same key with the same body returns the one parcel it created, for 24 hours. Keys are per carrier.',
@@ -627,7 +673,8 @@ export const routeDocs = {
     },
     refusals: [
       { code: 'LOCATION_NOT_FOUND', when: 'no such location' },
-      { code: 'NO_SLOT_AVAILABLE', when: 'no free slot of a fitting size in an online locker at the location' },
+      { code: 'NO_SLOT_AVAILABLE', when: 'no free slot of a fitting size at the location' },
+      { code: 'LOCKER_OFFLINE', when: 'free slots of a fitting size are left, but only in lockers that are offline: their doors cannot open now' },
       { code: 'PARCEL_EXISTS', when: 'a parcel with this `parcelId` exists' },
       { code: 'IDEMPOTENCY_KEY_REUSED', when: 'this `Idempotency-Key` was used with a different body (`recipient` included)' },
       { code: 'VALIDATION_ERROR', when: '`recipient` is empty, or its email or phone (E.164) is malformed' },

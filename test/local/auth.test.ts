@@ -74,6 +74,21 @@ describe('verifyToken', () => {
     expect(result).toEqual({ ok: false, reason: 'EXPIRED', message: 'The token has expired' });
   });
 
+  it('refuses a token issued beyond a minute in the future, and accepts one within that skew', async () => {
+    // Prepare
+    const tomorrow = await issueToken({ sub: 'user-1', role: 'admin' }, { now: new Date(Date.now() + hours(24)) });
+    const skewed = await issueToken({ sub: 'user-1', role: 'admin' }, { now: new Date(Date.now() + 30_000) });
+
+    // Act
+    const results = [await verifyToken(tomorrow), await verifyToken(skewed)];
+
+    // Assess
+    expect(results).toEqual([
+      { ok: false, reason: 'WRONG_CLAIMS', message: "The token's iat claim is not accepted" },
+      { ok: true, claims: expect.objectContaining({ sub: 'user-1' }) },
+    ]);
+  });
+
   it('refuses a token whose payload was altered', async () => {
     // Prepare
     const [header, , signature] = (await issueToken({ sub: 'user-1', role: 'customer' })).split('.');

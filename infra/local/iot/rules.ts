@@ -1,5 +1,5 @@
-import type { BrokerMessage } from './iot/start.ts';
-import type { LambdaRuntime } from './lambda/runtime.ts';
+import type { BrokerMessage } from './start.ts';
+import type { LambdaRuntime } from '../lambda/runtime.ts';
 
 /**
  * A local stand-in for the AWS IoT rules engine, for the rules this service deploys: each rule

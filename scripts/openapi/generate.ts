@@ -1,6 +1,6 @@
 /**
  * Generates docs/openapi.json from the function manifest (routes, roles, request schemas) and
- * shared/http/api-docs.ts (responses, refusals, prose). `npm run openapi` writes the file;
+ * scripts/openapi/api-docs.ts (responses, refusals, prose). `npm run openapi` writes the file;
  * `npm run openapi -- --check` exits 1 when the committed file is not what this generates.
  * test/unit/openapi.test.ts holds the committed file to `buildOpenApiDocument()` as well.
  */
@@ -21,9 +21,9 @@ import {
   tags,
   type Refusal,
   type RouteDocs,
-} from '#shared/http/api-docs';
+} from './api-docs.ts';
 import { httpFunctions, type HttpFunction } from '#shared/manifest';
-import packageJson from '../package.json' with { type: 'json' };
+import packageJson from '../../package.json' with { type: 'json' };
 
 export type JsonSchema = { readonly [key: string]: unknown };
 
@@ -253,7 +253,7 @@ function operationOf(fn: HttpFunction, docs: RouteDocs, requestBodyId: string): 
 function docsOf(fn: HttpFunction): RouteDocs {
   const docs: Readonly<Record<string, RouteDocs>> = routeDocs;
   const found = Object.hasOwn(docs, fn.name) ? docs[fn.name] : undefined;
-  if (found === undefined) throw new Error(`${fn.name}: no entry in shared/http/api-docs.ts`);
+  if (found === undefined) throw new Error(`${fn.name}: no entry in scripts/openapi/api-docs.ts`);
   return found;
 }
 
@@ -297,7 +297,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
   };
 }
 
-export const documentPath = fileURLToPath(new URL('../docs/openapi.json', import.meta.url));
+export const documentPath = fileURLToPath(new URL('../../docs/openapi.json', import.meta.url));
 
 export function renderOpenApiDocument(): string {
   return `${JSON.stringify(buildOpenApiDocument(), null, 2)}\n`;

@@ -1,0 +1,1 @@
+export function shiftDate(offset: Float64Array, applies: () => boolean): () => number;

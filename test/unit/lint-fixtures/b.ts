@@ -1,0 +1,3 @@
+import { a } from './a.ts';
+
+export const b = (): string => `b${a.name}`;
