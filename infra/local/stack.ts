@@ -12,7 +12,7 @@ import { createTable, createTableFrom, localCredentials, startDynamoDbLocal, typ
 import { startDynamoDbStreams, triggersFromManifest, type DeadLetter, type StreamTrigger } from './lambda-event-source-mapping/mapping.ts';
 import { startSchedules, type ScheduleRule } from './eventbridge-schedules.ts';
 import { startIotRules, type TopicRule } from './iot/rules.ts';
-import { startLockerFleet, type LockerFleet } from './iot/locker-fleet.ts';
+import { startLockerFleet, type LockerFleet, type LockerFleetOptions } from './iot/locker-fleet.ts';
 import { startIotLocal, type IotLocal } from './iot/start.ts';
 import { loadFromSource, localAccountId, localRegion, sourceRuntime, type LambdaRuntime } from './lambda/runtime.ts';
 import { workerRuntime, type ColdStart } from './lambda/workers.ts';
@@ -64,6 +64,11 @@ export interface LocalStackOptions {
   readonly messagesPerDestinationHour?: number;
   /** How often the stream trigger polls an idle table stream; defaults to Lambda's 250 ms. */
   readonly streamPollIntervalMs?: number;
+  /**
+   * How the simulated lockers move (by default: the fleet reads the table every 500 ms, a door opens
+   * 200 ms after its command and closes 1 s later, as a person takes that long); tests go faster.
+   */
+  readonly simulatedLockers?: Pick<LockerFleetOptions, 'pollIntervalMs' | 'openAfterMs' | 'closeAfterMs'>;
   /**
    * Keep the data here across restarts (`npm start -- --persist`): DynamoDB Local's files, and
    * every secret the stack would otherwise generate (the pickup-code secret, the token issuer's
@@ -190,7 +195,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     cleanup.push(async () => schedules.stop());
     // The rules listen before any locker connects, and stop before the lockers do: a stopping stack reconciles nothing.
     const rules = await startIotRules({ rules: wiring.iotRules, broker: iot, lambda });
-    const lockers = await startLockerFleet({ table: { endpoint: dynamoEndpoint, tableName }, mqttUrl: iot.mqttUrl, now: () => lambda.now() }).catch(
+    const lockers = await startLockerFleet({ ...options.simulatedLockers, table: { endpoint: dynamoEndpoint, tableName }, mqttUrl: iot.mqttUrl, now: () => lambda.now() }).catch(
       async (error: unknown) => {
         await rules.stop();
         throw error;

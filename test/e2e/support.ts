@@ -30,6 +30,9 @@ export function stackForFile(settings: Pick<LocalStackOptions, 'kioskAttemptsPer
     const assemblyDirectory = inject('assemblyDirectory');
     stack = await startLocalStack({
       ...settings,
+      // Doors move faster than a person (the defaults: 200 ms to open, 1 s to close): the suite waits on
+      // hundreds of door cycles, and every state between them is still reported and reconciled.
+      simulatedLockers: { pollIntervalMs: 100, openAfterMs: 50, closeAfterMs: 250 },
       port: 0,
       dynamoEndpoint: inject('dynamoEndpoint'),
       ...(assemblyDirectory === undefined ? {} : { mode: 'assembly', assemblyDirectory }),

@@ -20,6 +20,16 @@ export interface SynthesizedApp extends LockerApp {
  * on a 2-core machine would dominate the suite. app-synth.test.ts covers the real bundling.
  */
 export function synthesizeApp(context: Record<string, unknown> = {}): SynthesizedApp {
+  // Synthesis is the infra suite's cost (seconds each, on 2 cores): the default app is made once per
+  // worker and shared by the files that only read it (the project runs without isolation).
+  if (Object.keys(context).length > 0) return synthesize(context);
+  defaultApp ??= synthesize({});
+  return defaultApp;
+}
+
+let defaultApp: SynthesizedApp | undefined;
+
+function synthesize(context: Record<string, unknown>): SynthesizedApp {
   const app = new App({ context: { ...cdkJsonContext(), 'locker:inlineCode': 'true', ...context } });
   const built = addLockerStacks(app);
   const assembly = app.synth();
