@@ -2,7 +2,7 @@ import { spreadAmongEquals } from '#shared/domain/allocation';
 import { decideDoor, type DoorDecision, type DoorInput, type EventDraft } from '#shared/domain/door-reconcile';
 import { newCommand, type CommandReason, type DoorCommand } from '#shared/domain/door';
 import { transitioned } from '#shared/domain/parcel';
-import { deadlineOf, endedCommand, settle, type ActiveCommand, type Slot, type SlotAddress, type SlotSize } from '#shared/domain/slot';
+import { deadlineOf, endedCommand, settle, withEnded, type ActiveCommand, type Slot, type SlotAddress, type SlotSize } from '#shared/domain/slot';
 import type { Change, DoorAddress, StoredParcel } from '#shared/ports';
 import { auditEvent, type Deps } from '../deps.ts';
 import { stale, untilSettled, type Attempt } from './fresh-state.ts';
@@ -72,7 +72,8 @@ export async function withdrawCommand(
     const { command: active, ...rest } = slot;
     const { expiresAt: _deadline, ...ended } = active;
     const outcome = await deps.changes.commit({
-      slots: [{ previous: slot, next: settle({ ...rest, lastCommand: { ...ended, outcome: 'FAILED' } }, deps.doorTimings) }],
+      // withEnded, as every ended command: the slot keeps remembering the ones before it, so their late reports are still judged right.
+      slots: [{ previous: slot, next: settle(withEnded(rest, { ...ended, outcome: 'FAILED' }), deps.doorTimings) }],
       events: [auditEvent(deps, now, 'system', { type: 'DOOR_COMMAND_WITHDRAWN', ...door, reason: active.reason, commandId })],
     });
     return outcome === 'committed' ? true : stale;
