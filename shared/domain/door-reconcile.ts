@@ -116,25 +116,29 @@ export function decideDoor(
    * parcel: it is RETRIEVED when it still can be, else operators are told (docs/door-contract.md).
    */
   const openedLate = (command: EndedCommand) => {
+    // A DID_NOT_OPEN fault is this command's only while it is the slot's latest ended command (its
+    // timeout raised it): a later command that did not open raised its own, which this older opening
+    // does not disprove.
+    const clearsFault = slot.lastCommand?.commandId === command.commandId;
     const owner = command.parcelId === undefined ? undefined : [parcel, named].find((candidate) => candidate?.parcelId === command.parcelId);
     if (command.reason === 'PICKUP' && owner === parcel && parcel !== undefined) {
       const inSlot = next.parcelId === parcel.parcelId;
       const retry = next.command;
       if ((parcel.status === 'STORED' || parcel.status === 'EXPIRED') && inSlot) {
-        retrieved(parcel.parcelId);
+        retrieved(parcel.parcelId, clearsFault);
         return;
       }
       if (parcel.status === 'COLLECTING' && inSlot && retry?.reason === 'PICKUP' && retry.parcelId === parcel.parcelId && parcel.commandId === retry.commandId) {
         // A second pickup of the same parcel is under way: the first one's door already gave it out.
         end(retry, 'CANCELLED');
-        retrieved(parcel.parcelId);
+        retrieved(parcel.parcelId, clearsFault);
         return;
       }
     }
     if (command.reason === 'PICKUP') {
       // The door did open, and what opened it took the parcel out: nothing is left inside that the
       // service does not know of, so a DID_NOT_OPEN fault the timeout raised is simply untrue.
-      if (next.fault === 'DID_NOT_OPEN') next = withoutFault(next);
+      if (clearsFault && next.fault === 'DID_NOT_OPEN') next = withoutFault(next);
       // Already collected: the late report only confirms it.
       if (owner?.status === 'RETRIEVED') return;
     }
@@ -148,11 +152,11 @@ export function decideDoor(
     });
   };
 
-  const retrieved = (parcelId: string) => {
+  const retrieved = (parcelId: string, clearsFault: boolean) => {
     parcelTo = 'RETRIEVED';
     next = released(next, parcelId);
     // The door is the source of truth: it did open, so it is not out of service for failing to.
-    if (next.fault === 'DID_NOT_OPEN') next = withoutFault(next);
+    if (clearsFault && next.fault === 'DID_NOT_OPEN') next = withoutFault(next);
   };
 
   if (input.kind === 'report') {

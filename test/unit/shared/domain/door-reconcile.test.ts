@@ -330,3 +330,48 @@ describe('a late report judged against the command it names', () => {
 function settled(next: Slot): Slot {
   return { ...next, version: next.version + 1 };
 }
+
+describe("a late pickup opening and a later command's fault", () => {
+  it('leaves the DID_NOT_OPEN fault a later deposit raised: an older opening does not disprove it', () => {
+    // Prepare: pickup c1 of p1 timed out unheard; p1 was then collected by pickup c2; deposit c3 of p2
+    // timed out, so the empty slot is out of service as DID_NOT_OPEN.
+    const parcelFields = {
+      locationId: 'loc',
+      lockerId: 'lk',
+      slotId: '01',
+      slotSize: 'S',
+      size: 'S',
+      recipientId: 'r',
+      carrierId: 'c',
+      createdAt: '2026-11-23T11:00:00.000Z',
+      updatedAt: '2026-11-23T11:00:00.000Z',
+      pickupWindowHours: 72,
+      failedAttempts: 0,
+    };
+    const slot = {
+      locationId: 'loc',
+      lockerId: 'lk',
+      slotId: '01',
+      size: 'S',
+      occupancy: 'FREE',
+      service: 'OUT_OF_SERVICE',
+      fault: 'DID_NOT_OPEN',
+      version: 9,
+      door: { lock: 'LOCKED', door: 'CLOSED', lastCommandId: 'c3', fault: null, version: 20, at: '2026-11-23T11:59:00.000Z' },
+      lastCommand: { commandId: 'c3', reason: 'DEPOSIT', parcelId: 'p2', outcome: 'TIMED_OUT' },
+      earlierCommands: [
+        { commandId: 'c2', reason: 'PICKUP', parcelId: 'p1', outcome: 'DONE', openedVersion: 10, closedVersion: 12 },
+        { commandId: 'c1', reason: 'PICKUP', parcelId: 'p1', outcome: 'TIMED_OUT' },
+      ],
+    } as Slot;
+    const deposited = { ...parcelFields, parcelId: 'p2', status: 'DEPOSIT_FAILED' } as unknown as Parcel;
+    const collected = { ...parcelFields, parcelId: 'p1', status: 'RETRIEVED' } as unknown as Parcel;
+
+    // Act: c1's opening arrives now.
+    const input: DoorInput = { kind: 'report', observation: { version: 8, report: { lock: 'UNLOCKED', door: 'OPEN', lastCommandId: 'c1', fault: null } } };
+    const decision = decideDoor(slot, deposited, input, { now, leftOpenSeconds: 120 }, collected);
+
+    // Assess
+    expect(decision.slot).toMatchObject({ occupancy: 'FREE', service: 'OUT_OF_SERVICE', fault: 'DID_NOT_OPEN' });
+  });
+});
