@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { getLocation } from '#shared/use-cases/get-location';
 import { storeParcel } from '#shared/use-cases/store-parcel';
 import { createTestTable, type TestTable } from '#test/helpers/dynamodb';
@@ -54,5 +54,26 @@ describe('storing beside an offline locker whose free doors sort first', () => {
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ name: 'ConflictError', code: 'NO_SLOT_AVAILABLE' });
+  });
+
+  it('reads the free slots once when every locker is online, twice when an offline one is in the first page', async () => {
+    // Prepare
+    const deps = buildDeps(table);
+    const online = await givenLocation(deps, { S: 2 });
+    const withOffline = await givenLocation(deps, { S: 2 }, { online: false });
+    await givenLocker(deps, withOffline.locationId, 'B', { S: 1 });
+    const reads = vi.spyOn(deps.locations, 'findFreeSlots');
+
+    // Act
+    await storeParcel(deps, actors.carrier, { locationId: online.locationId, recipientId: actors.customer.sub, size: 'S' });
+    const onlineReads = reads.mock.calls.length;
+    await storeParcel(deps, actors.carrier, { locationId: withOffline.locationId, recipientId: actors.customer.sub, size: 'S' });
+
+    // Assess
+    expect(onlineReads).toBe(1);
+    expect(reads.mock.calls.slice(1)).toEqual([
+      [withOffline.locationId, 'S'],
+      [withOffline.locationId, 'S', ['A']],
+    ]);
   });
 });
