@@ -101,8 +101,11 @@ export interface LocationRepository {
   freeCounts(locationId: string): Promise<FreeCounts>;
   /** Free counts (as `freeCounts`) of several locations in a fixed number of reads, whatever their number (every one asked for is in the map). */
   freeCountsOf(locationIds: readonly string[]): Promise<Map<string, FreeCounts>>;
-  /** Slots a store may claim at a location, of `size` or larger, best fit first (a bounded number of them). */
-  findFreeSlots(locationId: string, size: SlotSize): Promise<SlotAddress[]>;
+  /**
+   * Slots a store may claim at a location, of `size` or larger, best fit first (a bounded number of
+   * them), leaving out the doors of `skipLockers` (offline ones) and reading on past them.
+   */
+  findFreeSlots(locationId: string, size: SlotSize, skipLockers?: readonly string[]): Promise<SlotAddress[]>;
   /** @throws NotFoundError LOCATION_NOT_FOUND, ConflictError LOCKER_EXISTS */
   addLocker(locker: Locker, slots: readonly Slot[], event: AuditEvent): Promise<void>;
   /** @throws NotFoundError LOCKER_NOT_FOUND, ConflictError LOCKER_NOT_EMPTY */

@@ -57,8 +57,8 @@ export class DynamoLocationRepository implements LocationRepository {
     return new Map(locationIds.map((locationId): [string, FreeCounts] => [locationId, counts.get(locationId) ?? { S: 0, M: 0, L: 0 }]));
   }
 
-  findFreeSlots(locationId: string, size: SlotSize): Promise<SlotAddress[]> {
-    return slotQueries.freeCandidates(this.client, this.tableName, locationId, size);
+  findFreeSlots(locationId: string, size: SlotSize, skipLockers?: readonly string[]): Promise<SlotAddress[]> {
+    return slotQueries.freeCandidates(this.client, this.tableName, locationId, size, skipLockers);
   }
 
   async addLocker(locker: Locker, slots: readonly Slot[], event: AuditEvent): Promise<void> {

@@ -96,8 +96,9 @@ export async function candidateSlots(
 }
 
 /**
- * As `candidateSlots`, with the number of free fitting slots skipped because their locker is
- * offline: a store that finds only those is told the locker is offline, not that the location is full.
+ * As `candidateSlots`, with the number of free fitting slots seen in offline lockers (of the first
+ * page read; a lower bound): a store that finds only those is told the locker is offline, not that
+ * the location is full.
  */
 export async function fittingSlots(
   deps: Pick<Deps, 'locations' | 'allocation'>,
@@ -105,11 +106,18 @@ export async function fittingSlots(
   size: SlotSize,
   exclude?: DoorAddress,
 ): Promise<{ candidates: SlotAddress[]; offline: number }> {
-  const [free, lockers] = await Promise.all([deps.locations.findFreeSlots(locationId, size), deps.locations.lockers(locationId)]);
-  const online = new Set(lockers.filter((locker) => locker.online).map((locker) => locker.lockerId));
-  const fitting = free.filter((slot) => !(exclude && slot.lockerId === exclude.lockerId && slot.slotId === exclude.slotId));
-  const usable = fitting.filter((slot) => online.has(slot.lockerId));
-  return { candidates: spreadAmongEquals(deps.allocation(size, usable), Math.random), offline: fitting.length - usable.length };
+  // 1. Read the first candidates and the lockers at once: with every locker online (the common case) that is all.
+  const [first, lockers] = await Promise.all([deps.locations.findFreeSlots(locationId, size), deps.locations.lockers(locationId)]);
+  const offlineLockers = lockers.filter((locker) => !locker.online).map((locker) => locker.lockerId);
+  const isOffline = (slot: SlotAddress) => offlineLockers.includes(slot.lockerId);
+  const isExcluded = (slot: SlotAddress) => exclude !== undefined && slot.lockerId === exclude.lockerId && slot.slotId === exclude.slotId;
+  const offline = first.filter((slot) => isOffline(slot) && !isExcluded(slot)).length;
+  // 2. Offline lockers' doors in that page may fill it and hide online doors after them in index
+  //    order: read again, skipping those lockers, so the page holds only doors a store can open.
+  const free = offline > 0 ? await deps.locations.findFreeSlots(locationId, size, offlineLockers) : first;
+  // 3. Order what is usable by the allocation strategy.
+  const usable = free.filter((slot) => !isOffline(slot) && !isExcluded(slot));
+  return { candidates: spreadAmongEquals(deps.allocation(size, usable), Math.random), offline };
 }
 
 /** After the change is written: clear the ended command's `desired`, send the new one. Both are retried by nobody, so failures are logged. */

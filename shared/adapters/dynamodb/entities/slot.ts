@@ -141,6 +141,29 @@ export const slotParts = {
 
 /** How many free candidates one store reads: enough to ride out a burst of concurrent claims. */
 const candidateLimit = 25;
+/**
+ * Reading past skipped lockers: items evaluated per page, and in all. 1,000 index items (~150 KB
+ * at ~150 bytes each, about 19 read units as index reads are eventually consistent, in 5 round
+ * trips) covers a location of several large lockers all offline; past it, a store is told its
+ * doors are offline though an online door may sit further on.
+ */
+const skippingPageSize = 200;
+const skippingReadLimit = 1000;
+
+/** `NOT lockerId IN (…)`, in clauses of at most 100 operands (DynamoDB's limit for `IN`). */
+function lockerExclusion(lockerIds: readonly string[]): { expression: string; values: Record<string, string> } {
+  const values: Record<string, string> = {};
+  const clauses: string[] = [];
+  for (let from = 0; from < lockerIds.length; from += 100) {
+    const names = lockerIds.slice(from, from + 100).map((lockerId, i) => {
+      const name = `:skip${from + i}`;
+      values[name] = lockerId;
+      return name;
+    });
+    clauses.push(`NOT lockerId IN (${names.join(', ')})`);
+  }
+  return { expression: clauses.join(' AND '), values };
+}
 
 /** A door a store may claim, as the free-slot indexes hold it. */
 export interface FreeDoor {
@@ -187,18 +210,48 @@ export const slotQueries = {
     return items.map(toSlot);
   },
 
-  /** Free slots of `size` or larger at a location, best fit first: the candidates of one store. */
-  async freeCandidates(client: DynamoDBDocumentClient, tableName: string, locationId: string, size: SlotSize): Promise<SlotAddress[]> {
-    const { Items = [] } = await client.send(
-      new QueryCommand({
-        TableName: tableName,
-        IndexName: indexes.freeSlots.indexName,
-        KeyConditionExpression: 'freeSlotPk = :pk AND freeSlotSk >= :from',
-        ExpressionAttributeValues: { ':pk': freeSlotPartition(locationId), ':from': freeSlotLowerBound(size) },
-        Limit: candidateLimit,
-      }),
-    );
-    return Items.map((item) => ({ locationId, lockerId: String(item.lockerId), slotId: String(item.slotId), size: item.size as SlotSize }));
+  /**
+   * Free slots of `size` or larger at a location, best fit first: the candidates of one store. The
+   * doors of `skipLockers` are filtered out in the read and paging goes on past them, so that a
+   * skipped locker sorting first (its doors are contiguous in the index) cannot fill the page and
+   * hide the free doors behind it. Filtered items still cost read capacity: the read stops at
+   * `candidateLimit` kept or `skippingReadLimit` read, whichever comes first.
+   */
+  async freeCandidates(
+    client: DynamoDBDocumentClient,
+    tableName: string,
+    locationId: string,
+    size: SlotSize,
+    skipLockers: readonly string[] = [],
+  ): Promise<SlotAddress[]> {
+    const query = {
+      TableName: tableName,
+      IndexName: indexes.freeSlots.indexName,
+      KeyConditionExpression: 'freeSlotPk = :pk AND freeSlotSk >= :from',
+      ExpressionAttributeValues: { ':pk': freeSlotPartition(locationId), ':from': freeSlotLowerBound(size) },
+    };
+    const toAddress = (item: Item): SlotAddress => ({ locationId, lockerId: String(item.lockerId), slotId: String(item.slotId), size: item.size as SlotSize });
+    if (skipLockers.length === 0) {
+      const { Items = [] } = await client.send(new QueryCommand({ ...query, Limit: candidateLimit }));
+      return Items.map(toAddress);
+    }
+    const skip = lockerExclusion(skipLockers);
+    const filtered = {
+      ...query,
+      FilterExpression: skip.expression,
+      ExpressionAttributeValues: { ...query.ExpressionAttributeValues, ...skip.values },
+      Limit: skippingPageSize,
+    };
+    const kept: Item[] = [];
+    let read = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await client.send(new QueryCommand({ ...filtered, ExclusiveStartKey: start }));
+      kept.push(...(page.Items ?? []));
+      read += page.ScannedCount ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined && kept.length < candidateLimit && read < skippingReadLimit);
+    return kept.slice(0, candidateLimit).map(toAddress);
   },
 
   /** The doors a store may claim at a location, whatever their locker's presence. */

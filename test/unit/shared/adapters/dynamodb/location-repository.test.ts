@@ -659,6 +659,87 @@ describe('DynamoLocationRepository.findFreeSlots', () => {
   });
 });
 
+describe('DynamoLocationRepository.findFreeSlots skipping lockers', () => {
+  const free = (lockerId: string, slotId: string) => ({ freeSlotPk: 'FREE#loc-1', freeSlotSk: `0S#${lockerId}#${slotId}`, lockerId, slotId, size: 'S' });
+
+  it('filters the skipped lockers out in the read, with a page of 200 evaluated items', async () => {
+    // Prepare
+    mock.on(QueryCommand).resolves({ Items: [free('B', '01')], ScannedCount: 1 });
+
+    // Act
+    const slots = await repository.findFreeSlots('loc-1', 'S', ['A', 'C']);
+
+    // Assess
+    expect(queries()).toEqual([
+      {
+        TableName: table,
+        IndexName: 'free-slots',
+        KeyConditionExpression: 'freeSlotPk = :pk AND freeSlotSk >= :from',
+        FilterExpression: 'NOT lockerId IN (:skip0, :skip1)',
+        ExpressionAttributeValues: { ':pk': 'FREE#loc-1', ':from': '0', ':skip0': 'A', ':skip1': 'C' },
+        Limit: 200,
+      },
+    ]);
+    expect(slots).toEqual([{ locationId: 'loc-1', lockerId: 'B', slotId: '01', size: 'S' }]);
+  });
+
+  it('pages on past pages the filter emptied until the index ends', async () => {
+    // Prepare
+    const afterA = { freeSlotPk: 'FREE#loc-1', freeSlotSk: '0S#A#200', PK: 'LOC#loc-1', SK: 'SLOT#A#200' };
+    mock
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [], ScannedCount: 200, LastEvaluatedKey: afterA })
+      .resolvesOnce({ Items: [free('B', '01')], ScannedCount: 31 });
+
+    // Act
+    const slots = await repository.findFreeSlots('loc-1', 'S', ['A']);
+
+    // Assess
+    expect(queries().map((query) => query.ExclusiveStartKey)).toEqual([undefined, afterA]);
+    expect(slots).toEqual([{ locationId: 'loc-1', lockerId: 'B', slotId: '01', size: 'S' }]);
+  });
+
+  it('stops after 1,000 evaluated items however many pages are left', async () => {
+    // Prepare
+    mock.on(QueryCommand).resolves({ Items: [], ScannedCount: 200, LastEvaluatedKey: { freeSlotPk: 'FREE#loc-1', freeSlotSk: '0S#A#x', PK: 'LOC#loc-1', SK: 'SLOT#A#x' } });
+
+    // Act
+    const slots = await repository.findFreeSlots('loc-1', 'S', ['A']);
+
+    // Assess
+    expect(queries()).toHaveLength(5);
+    expect(slots).toEqual([]);
+  });
+
+  it('stops once 25 candidates are kept, and answers no more than 25', async () => {
+    // Prepare
+    const kept = Array.from({ length: 20 }, (_, i) => free('B', String(i).padStart(2, '0')));
+    mock.on(QueryCommand).resolves({ Items: kept, ScannedCount: 200, LastEvaluatedKey: { freeSlotPk: 'FREE#loc-1', freeSlotSk: '0S#B#19', PK: 'LOC#loc-1', SK: 'SLOT#B#19' } });
+
+    // Act
+    const slots = await repository.findFreeSlots('loc-1', 'S', ['A']);
+
+    // Assess
+    expect(queries()).toHaveLength(2);
+    expect(slots).toHaveLength(25);
+  });
+
+  it('splits more than 100 skipped lockers into IN clauses of at most 100', async () => {
+    // Prepare
+    mock.on(QueryCommand).resolves({ Items: [], ScannedCount: 0 });
+    const skipped = Array.from({ length: 101 }, (_, i) => `L${i}`);
+
+    // Act
+    await repository.findFreeSlots('loc-1', 'S', skipped);
+
+    // Assess
+    const [query] = queries();
+    const names = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `:skip${from + i}`).join(', ');
+    expect(query?.FilterExpression).toBe(`NOT lockerId IN (${names(0, 100)}) AND NOT lockerId IN (:skip100)`);
+    expect(query?.ExpressionAttributeValues?.[':skip100']).toBe('L100');
+  });
+});
+
 describe('DynamoLocationRepository.slotsDue', () => {
   const due = (slotId: string, deadline: string): Slot => ({ ...occupied, slotId, deadline });
 
