@@ -1,5 +1,5 @@
 import type { CarrierContact, Channel, Profile } from '#shared/domain/contact';
-import type { QuotaWindow } from '#shared/domain/verification';
+import type { DestinationBudget, QuotaWindow } from '#shared/domain/verification';
 import type { AuditEvent } from '#shared/domain/events';
 import type { Location, LocationLayout, Locker } from '#shared/domain/location';
 import type { Parcel } from '#shared/domain/parcel';
@@ -76,8 +76,11 @@ export interface PickupCodeVault {
  * one conditional write before a send, so concurrent senders can never send past it.
  */
 export interface DestinationQuota {
-  /** Takes one message from the budget of `destinationKey` for `window`. @returns false when it is spent. */
-  reserve(destinationKey: string, window: QuotaWindow, limit: number): Promise<boolean>;
+  /**
+   * Takes one message from the `budget` of `destinationKey` for `window`: the parcel messages and
+   * the verification codes are counted apart (see `DestinationBudget`). @returns false when it is spent.
+   */
+  reserve(destinationKey: string, window: QuotaWindow, limit: number, budget: DestinationBudget): Promise<boolean>;
 }
 
 export interface Page<T> {

@@ -708,7 +708,7 @@ export const routeDocs = {
   'put-profile': {
     tag: 'profile',
     description:
-      "Replaces the profile whole: a field left out is removed. `channels` defaults to every channel with an address (`sms` with `phone`, `email` with `email`); `channels: []` with an address asks to be told nothing, even through a contact a carrier gives. `locale` is a BCP 47 tag resolved to a supported language (`en-GB` → `en`; an unsupported language gets English). An address is told about parcels only once verified: the token's own verified `email`/`phone_number` is verified at once, an address verified before stays verified while unchanged, and any other address is sent a 6-digit one-time code (valid 15 minutes, 5 attempts) and is `pending` until `POST /me/verify`; saving it again sends a new code. Every address receives at most 10 messages an hour by default (`MESSAGES_PER_DESTINATION_HOUR`; codes included), whoever asks.",
+      "Replaces the profile whole: a field left out is removed. `channels` defaults to every channel with an address (`sms` with `phone`, `email` with `email`); `channels: []` with an address asks to be told nothing, even through a contact a carrier gives. `locale` is a BCP 47 tag resolved to a supported language (`en-GB` → `en`; an unsupported language gets English). An address is told about parcels only once verified: the token's own verified `email`/`phone_number` is verified at once, an address verified before stays verified while unchanged, and any other address is sent a 6-digit one-time code (valid 15 minutes, 5 attempts) and is `pending` until `POST /me/verify`; saving it again sends a new code. Every address receives at most 3 codes an hour, whoever asks, counted apart from its parcel messages (at most 10 an hour by default, `MESSAGES_PER_DESTINATION_HOUR`), so naming someone else's address cannot stop their pickup codes.",
     requestBody: '`phone` in E.164 (`+`, country code, number: 8 to 16 characters); `email` an address with a domain; each channel in `channels` needs its address (checked by the service; JSON Schema cannot say it).',
     success: { status: 200, description: 'The profile as saved, with what is verified and what waits for its code.', schema: profile },
     refusals: [
@@ -716,7 +716,7 @@ export const routeDocs = {
         code: 'VALIDATION_ERROR',
         when: 'the email, the phone (not E.164) or the locale is malformed, or a channel lacks its address; or the profile was saved but the channel refused the new address for good, so no code could be sent to it',
       },
-      { code: 'TOO_MANY_MESSAGES', when: 'a new address has had its messages for this hour; nothing was saved' },
+      { code: 'TOO_MANY_MESSAGES', when: 'a new address has had its 3 codes for this hour; nothing was saved' },
       { code: 'TRY_AGAIN', when: 'the code could not be sent just now; the profile is saved, and saving it again sends a new code' },
     ],
   },

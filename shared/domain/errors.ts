@@ -108,3 +108,14 @@ export class UndeliverableError extends Error {
     super(`The message was refused for good (${reason})`);
   }
 }
+
+/**
+ * What may be logged of an error from an SDK or provider (one carrying `$metadata`): its name and
+ * HTTP status, never its message, which can quote an address, a key or a request's content.
+ * @returns undefined for any other error.
+ */
+export function sdkFailureFields(error: unknown): { readonly error: string; readonly status?: number } | undefined {
+  if (!(error instanceof Error) || !('$metadata' in error)) return undefined;
+  const status = (error.$metadata as { httpStatusCode?: unknown } | undefined)?.httpStatusCode;
+  return { error: error.name, ...(typeof status === 'number' ? { status } : {}) };
+}

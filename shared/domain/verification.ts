@@ -15,6 +15,16 @@ import type { Channel, Contact, Locale, Profile } from './contact.ts';
  */
 export const defaultMessagesPerDestinationHour = 10;
 
+/**
+ * Verification codes one phone number or email address may receive per hour (never more than its
+ * messages limit). Anyone can name any address in `/me`, so codes have a budget of their own: a
+ * stranger spending it cannot take the parcel messages' budget, and with it a pickup code.
+ */
+export const verificationCodesPerDestinationHour = 3;
+
+/** The two budgets of a destination: parcel messages (the notifier) and verification codes (`PUT /me`). */
+export type DestinationBudget = 'messages' | 'codes';
+
 /** One fixed hour of a destination's budget, aligned to the clock so every sender agrees on it. */
 export interface QuotaWindow {
   /** `2026-12-08T02`: the hour, in UTC. */

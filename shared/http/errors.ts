@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ConflictError, DomainError, ForbiddenError, NotFoundError, TooManyAttemptsError, UnavailableError, ValidationError } from '#shared/domain/errors';
+import { ConflictError, DomainError, ForbiddenError, NotFoundError, sdkFailureFields, TooManyAttemptsError, UnavailableError, ValidationError } from '#shared/domain/errors';
 import { logger } from '#shared/adapters/observability';
 import { jsonResponse } from './response.ts';
 
@@ -32,7 +32,7 @@ export const internalError = { code: 'INTERNAL_ERROR', status: 500 } as const;
 /**
  * Turns any thrown error into our error shape. Domain errors keep their code and message;
  * anything else becomes a bare 500 and is logged here, so no stack trace or SDK message ever
- * reaches a caller.
+ * reaches a caller. An SDK error is logged by name and HTTP status only, never its message.
  */
 export function errorResponses(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   return {
@@ -51,7 +51,10 @@ export function toErrorResponse(error: unknown): APIGatewayProxyResult {
       error instanceof TooManyAttemptsError || error instanceof UnavailableError ? { 'Retry-After': String(error.retryAfterSeconds) } : undefined;
     return jsonResponse(status, { error: { code: error.code, message: error.message, ...details } }, headers);
   }
-  if (error instanceof Error) logger.error('Unhandled error', error);
+  // An SDK error's message can quote what it was sent (an address, a key): its name and status only.
+  const sdkFailure = sdkFailureFields(error);
+  if (sdkFailure !== undefined) logger.error('Unhandled SDK error', sdkFailure);
+  else if (error instanceof Error) logger.error('Unhandled error', error);
   else logger.error('Unhandled non-error thrown', { thrown: String(error) });
   return jsonResponse(internalError.status, { error: { code: internalError.code, message: 'Internal server error' } });
 }

@@ -1,5 +1,5 @@
 import type { IntegratorMessage, OperatorAlert } from '#shared/domain/notifications';
-import type { QuotaWindow } from '#shared/domain/verification';
+import type { DestinationBudget, QuotaWindow } from '#shared/domain/verification';
 import type { DestinationQuota, EventPublisher, Notifier } from '#shared/ports';
 
 export type Sent =
@@ -51,8 +51,8 @@ export class RecordingNotifier implements Notifier, EventPublisher {
 /** The destination limit's rule in memory: at most `limit` reservations per key and hour. */
 export class MemoryDestinationQuota implements DestinationQuota {
   readonly counts = new Map<string, number>();
-  async reserve(destinationKey: string, window: QuotaWindow, limit: number): Promise<boolean> {
-    const key = `${destinationKey}#${window.hour}`;
+  async reserve(destinationKey: string, window: QuotaWindow, limit: number, budget: DestinationBudget): Promise<boolean> {
+    const key = `${budget}#${destinationKey}#${window.hour}`;
     const used = this.counts.get(key) ?? 0;
     if (used >= limit) return false;
     this.counts.set(key, used + 1);

@@ -3,6 +3,8 @@ import { DynamoDestinationQuota } from '#shared/adapters/dynamodb/destination-qu
 import { ttlAttribute } from '#shared/adapters/dynamodb/table';
 import { quotaWindowOf } from '#shared/domain/verification';
 import { manifest } from '#shared/manifest';
+import { TooManyAttemptsError } from '#shared/domain/errors';
+import { putProfile } from '#shared/use-cases/put-profile';
 import { cancelParcel } from '#shared/use-cases/release-parcel';
 import { notifyRecords } from '#functions/streams/notify';
 import { actors, buildDeps, CountingMetrics, itemsUnder } from '#test/helpers/deps';
@@ -30,7 +32,7 @@ describe("a destination's hourly budget", () => {
     const window = quotaWindowOf(deps.clock.now());
 
     // Act: 40 senders at once, a limit of 10.
-    const results = await Promise.all(Array.from({ length: 40 }, () => quota.reserve('racing-destination', window, 10)));
+    const results = await Promise.all(Array.from({ length: 40 }, () => quota.reserve('racing-destination', window, 10, 'messages')));
 
     // Assess
     expect(results.filter(Boolean)).toHaveLength(10);
@@ -44,14 +46,14 @@ describe("a destination's hourly budget", () => {
     const deps = buildDeps(table);
     const quota = new DynamoDestinationQuota(deps.documentClient, deps.tableName);
     const thisHour = quotaWindowOf(deps.clock.now());
-    await quota.reserve('one', thisHour, 1);
+    await quota.reserve('one', thisHour, 1, 'messages');
 
     // Act
     deps.clock.advanceHours(1);
     const outcomes = {
-      sameHour: await quota.reserve('one', thisHour, 1),
-      nextHour: await quota.reserve('one', quotaWindowOf(deps.clock.now()), 1),
-      otherDestination: await quota.reserve('two', thisHour, 1),
+      sameHour: await quota.reserve('one', thisHour, 1, 'messages'),
+      nextHour: await quota.reserve('one', quotaWindowOf(deps.clock.now()), 1, 'messages'),
+      otherDestination: await quota.reserve('two', thisHour, 1, 'messages'),
     };
 
     // Assess
@@ -86,5 +88,41 @@ describe("a destination's hourly budget", () => {
       limited: 2,
     });
     expect(deps.sends.parcelEvents.filter((message) => message.message.eventType === 'PARCEL_CANCELLED')).toHaveLength(5);
+  });
+
+  it("keeps a phone's pickup-code SMS out of reach of a stranger who names it in /me 12 times: codes have a budget of 3 of their own", async () => {
+    // Prepare: an attacker saves the victim's phone in their own profile, again and again.
+    const table = await createTestTable();
+    const metrics = new CountingMetrics();
+    const deps = buildDeps(table, { metrics });
+    const stream = new TableStream(table);
+    streams.push(stream);
+    const { locationId } = await givenLocation(deps, { S: 1 });
+    const victim = '+447700900555';
+    const refusals: unknown[] = [];
+    for (let i = 0; i < 12; i++) {
+      try {
+        await putProfile(deps, { sub: 'attacker-1', roles: ['customer'] }, { phone: victim });
+      } catch (error) {
+        refusals.push(error);
+      }
+    }
+
+    // Act: a carrier stores a parcel for the victim, who has no profile, giving the same phone.
+    await storeThroughDoor(deps, actors.carrier, { locationId, recipientId: 'victim-without-profile', size: 'S', recipient: { phone: victim } });
+    const result = await notifyRecords(deps, streamEvent(await stream.next(manifest.notify.filter)));
+
+    // Assess
+    expect({
+      refused: refusals.length,
+      allTooMany: refusals.every((error) => error instanceof TooManyAttemptsError && error.code === 'TOO_MANY_MESSAGES'),
+    }).toEqual({ refused: 9, allTooMany: true });
+    const toVictim = deps.sends.sent.filter((message) => message.to === victim);
+    expect({
+      failures: result.batchItemFailures,
+      codes: toVictim.filter((message) => /verification code/.test(message.body)).length,
+      ready: toVictim.filter((message) => /ready/i.test(message.body)).length,
+      limited: metrics.counts.get('NotificationLimited'),
+    }).toEqual({ failures: [], codes: 3, ready: 1, limited: undefined });
   });
 });

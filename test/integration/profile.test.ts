@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parcelKey } from '#shared/adapters/dynamodb/entities/parcel';
 import { profileKey } from '#shared/adapters/dynamodb/entities/profile';
 import type { Actor } from '#shared/domain/actor';
-import { ConflictError, ForbiddenError, NotFoundError, TooManyAttemptsError, ValidationError } from '#shared/domain/errors';
+import { ConflictError, ForbiddenError, NotFoundError, TooManyAttemptsError, UnavailableError, ValidationError } from '#shared/domain/errors';
 import { getParcel } from '#shared/use-cases/get-parcel';
 import { getProfile } from '#shared/use-cases/get-profile';
 import { listParcels } from '#shared/use-cases/list-parcels';
@@ -113,11 +113,12 @@ describe('a customer profile', () => {
     // Prepare
     const deps = buildDeps(table);
     const customer = newCustomer();
-    await putProfile(deps, customer, { email: 'ana@example.com' });
+    // An address of its own: the file's tests share one hour of each address's codes.
+    await putProfile(deps, customer, { email: 'e164@example.com' });
     const before = await savedItem(deps, customer.sub);
 
     // Act
-    const error = await refusal(() => putProfile(deps, customer, { email: 'ana@example.com', phone: '07700 900123' }));
+    const error = await refusal(() => putProfile(deps, customer, { email: 'e164@example.com', phone: '07700 900123' }));
 
     // Assess
     expect(error).toBeInstanceOf(ValidationError);
@@ -260,6 +261,27 @@ describe('verifying an address saved in /me', () => {
       true,
     ]);
     expect({ sent: deps.sends.sent.length, saved: await savedItem(deps, customer.sub) }).toEqual({ sent: 2, saved: before });
+  });
+
+  it('answers TRY_AGAIN when the code fails to send after the save, keeps the address pending, and saving again sends a new code that verifies it', async () => {
+    // Prepare: the channel fails the first send only.
+    const deps = buildDeps(table, { verificationCodes: new ScriptedCodes(['410001', '410002']) });
+    const customer = newCustomer();
+    deps.sends.failNext(1);
+
+    // Act
+    const failed = await refusal(() => putProfile(deps, customer, { phone: '+447700900206' }));
+    const between = await getProfile(deps, customer);
+    const retried = await putProfile(deps, customer, { phone: '+447700900206' });
+    const lostCode = await refusal(() => verifyContact(deps, customer, { channel: 'sms', code: '410001' }));
+    const verified = await verifyContact(deps, customer, { channel: 'sms', code: '410002' });
+
+    // Assess
+    expect([failed instanceof UnavailableError, (failed as UnavailableError).code]).toEqual([true, 'TRY_AGAIN']);
+    expect({ saved: between.saved, pending: between.pending, retried: retried.pending }).toEqual({ saved: true, pending: ['sms'], retried: ['sms'] });
+    expect(codeIn(deps, '+447700900206')).toEqual(['410002']);
+    expect([lostCode instanceof ForbiddenError, (lostCode as ForbiddenError).code]).toEqual([true, 'INVALID_VERIFICATION_CODE']);
+    expect(verified.verified).toEqual(['sms']);
   });
 
   it('sends no code to a request that names no address at all', async () => {

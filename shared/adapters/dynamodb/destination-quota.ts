@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { QuotaWindow } from '#shared/domain/verification';
+import type { DestinationBudget, QuotaWindow } from '#shared/domain/verification';
 import type { DestinationQuota } from '#shared/ports';
 import { destinationQuotaQueries } from './entities/destination-quota.ts';
 
@@ -9,7 +9,7 @@ export class DynamoDestinationQuota implements DestinationQuota {
     private readonly tableName: string,
   ) {}
 
-  reserve(destinationKey: string, window: QuotaWindow, limit: number): Promise<boolean> {
-    return destinationQuotaQueries.reserve(this.client, this.tableName, destinationKey, window, limit);
+  reserve(destinationKey: string, window: QuotaWindow, limit: number, budget: DestinationBudget): Promise<boolean> {
+    return destinationQuotaQueries.reserve(this.client, this.tableName, destinationKey, window, limit, budget);
   }
 }

@@ -42,7 +42,7 @@ export async function sendOnce(
   if (limit !== undefined) {
     let allowed: boolean;
     try {
-      allowed = await deps.quota.reserve(limit.destinationKey, quotaWindowOf(deps.clock.now()), deps.messagesPerDestinationHour);
+      allowed = await deps.quota.reserve(limit.destinationKey, quotaWindowOf(deps.clock.now()), deps.messagesPerDestinationHour, 'messages');
     } catch (error) {
       await giveBack(deps, lease, key);
       throw error;

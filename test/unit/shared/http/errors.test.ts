@@ -145,4 +145,19 @@ describe('toErrorResponse', () => {
     // Assess
     expect(logger.error).toHaveBeenCalledWith('Unhandled error', error);
   });
+
+  it("logs an SDK error of a 500 by name and HTTP status only: its message can quote an address", () => {
+    // Prepare
+    const error = Object.assign(new Error('The following identities failed the check: victim@example.com'), {
+      name: 'MessageRejected',
+      $metadata: { httpStatusCode: 400 },
+    });
+
+    // Act
+    const response = toErrorResponse(error);
+
+    // Assess
+    expect(response).toEqual(internalError);
+    expect(vi.mocked(logger.error).mock.calls).toEqual([['Unhandled SDK error', { error: 'MessageRejected', status: 400 }]]);
+  });
 });

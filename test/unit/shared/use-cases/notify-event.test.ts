@@ -212,7 +212,7 @@ describe('notifyEvent', () => {
 
   it("records a message past its destination's hourly limit as unsent and counts it, without failing the event or limiting integrators", async () => {
     // Prepare: the phone has had its one message this hour; the email has not.
-    await quota.reserve(vault.destinationKey('sms', '+447700900123'), quotaWindowOf(new Date('2026-11-22T10:00:11.000Z')), 1);
+    await quota.reserve(vault.destinationKey('sms', '+447700900123'), quotaWindowOf(new Date('2026-11-22T10:00:11.000Z')), 1, 'messages');
 
     // Act
     const outcome = await notifyEvent(depsWith({ limit: 1 }), stored);

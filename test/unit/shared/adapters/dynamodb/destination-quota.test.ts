@@ -21,7 +21,7 @@ describe('DynamoDestinationQuota', () => {
     mock.on(UpdateCommand).resolves({});
 
     // Act
-    const reserved = await quota.reserve('hmac-of-phone', window, 10);
+    const reserved = await quota.reserve('hmac-of-phone', window, 10, 'messages');
 
     // Assess
     expect(reserved).toBe(true);
@@ -37,12 +37,25 @@ describe('DynamoDestinationQuota', () => {
     ]);
   });
 
+  it("counts a destination's verification codes under a key of their own, apart from its parcel messages", async () => {
+    // Prepare
+    mock.on(UpdateCommand).resolves({});
+
+    // Act
+    await quota.reserve('hmac-of-phone', window, 3, 'codes');
+
+    // Assess
+    expect(mock.commandCalls(UpdateCommand).map((call) => [call.args[0].input.Key, call.args[0].input.ExpressionAttributeValues?.[':limit']])).toEqual([
+      [{ PK: 'DESTCODE#hmac-of-phone', SK: 'HOUR#2026-11-22T10' }, 3],
+    ]);
+  });
+
   it('answers false, writing nothing, when the condition fails: the hour is spent', async () => {
     // Prepare
     mock.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
 
     // Act
-    const reserved = await quota.reserve('hmac-of-phone', window, 10);
+    const reserved = await quota.reserve('hmac-of-phone', window, 10, 'messages');
 
     // Assess
     expect(reserved).toBe(false);
@@ -53,7 +66,7 @@ describe('DynamoDestinationQuota', () => {
     mock.on(UpdateCommand).rejects(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' }));
 
     // Act
-    const reserving = quota.reserve('hmac-of-phone', window, 10);
+    const reserving = quota.reserve('hmac-of-phone', window, 10, 'messages');
 
     // Assess
     await expect(reserving).rejects.toThrow('throttled');
