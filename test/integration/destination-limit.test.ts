@@ -88,7 +88,8 @@ describe("a destination's hourly budget", () => {
       limited: 2,
     });
     expect(deps.sends.parcelEvents.filter((message) => message.message.eventType === 'PARCEL_CANCELLED')).toHaveLength(5);
-  });
+    // Five door cycles and ten stream reads: seconds alone, more on a loaded machine.
+  }, 90_000);
 
   it("keeps a phone's pickup-code SMS out of reach of a stranger who names it in /me 12 times: codes have a budget of 3 of their own", async () => {
     // Prepare: an attacker saves the victim's phone in their own profile, again and again.
